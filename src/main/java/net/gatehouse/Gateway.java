@@ -1,0 +1,101 @@
+package net.gatehouse;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import net.gatehouse.config.GatewayConfig;
+import net.gatehouse.dns.MxResolver;
+import net.gatehouse.policy.Policy;
+import net.gatehouse.policy.RecipientPolicy;
+import net.gatehouse.queue.DeliveryAgent;
+import net.gatehouse.queue.Spool;
+import net.gatehouse.smtp.server.SmtpServer;
+import net.gatehouse.tls.TlsConfigException;
+import net.gatehouse.tls.TlsContexts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that wires Gatehouse together and owns the order of start-up and shutdown:
+ * spool recovered before delivery starts, delivery running before the SMTP port opens; on stop,
+ * the port closes first, sessions drain, then delivery stops.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+    private final GatewayConfig config;
+    private final AtomicReference<Policy> policy;
+    private final Spool spool;
+    private final DeliveryAgent delivery;
+    private final SmtpServer smtp;
+    private final FileChannel lockFile;
+    private final FileLock lock;
+
+    public Gateway(GatewayConfig config, Clock clock) throws IOException, TlsConfigException {
+        this.config = config;
+        Files.createDirectories(config.dataDir());
+        this.lockFile = FileChannel.open(config.dataDir().resolve("gatehouse.lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        this.lock = lockFile.tryLock();
+        if (lock == null) {
+            lockFile.close();
+            throw new IOException("another Gatehouse is running with data_dir " + config.dataDir());
+        }
+        this.policy = new AtomicReference<>(config.policy().map(Policy::from).orElse(Policy.EMPTY));
+        if (config.policy().isEmpty()) {
+            log.warn("policy_missing: no protected domains and no trusted networks; every recipient is refused as relaying");
+        }
+        Optional<SSLContext> tls = config.smtp().tls().isPresent()
+                ? Optional.of(TlsContexts.server(config.smtp().tls().get())) : Optional.empty();
+        this.spool = new Spool(config.dataDir().resolve("spool"), config.smtp().minFreeSpace());
+        this.delivery = new DeliveryAgent(spool, policy::get, new MxResolver(config.dns()), config.delivery(),
+                config.hostname(), TlsContexts.opportunisticClient(), clock);
+        this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, new RecipientPolicy(policy::get), spool,
+                delivery::submit, clock);
+    }
+
+    public void start() throws IOException {
+        delivery.start(spool.recover());
+        smtp.start();
+        Policy current = policy.get();
+        log.info("gateway_started hostname={} protected_domains={} trusted_networks={} tls={}",
+                config.hostname(), current.domains().keySet(), current.trustedNetworks().networks().size(),
+                config.smtp().tls().isPresent() ? "yes" : "no");
+    }
+
+    public List<InetSocketAddress> smtpAddresses() {
+        return smtp.boundAddresses();
+    }
+
+    public Spool spool() {
+        return spool;
+    }
+
+    public DeliveryAgent delivery() {
+        return delivery;
+    }
+
+    /** Drains and stops: no new connections, sessions finish within the grace period, delivery stops. */
+    @Override
+    public void close() {
+        log.info("gateway_stopping grace={}", config.smtp().shutdownGrace());
+        smtp.drain(config.smtp().shutdownGrace());
+        delivery.stop(config.smtp().shutdownGrace());
+        try {
+            lock.release();
+            lockFile.close();
+        } catch (IOException ignored) {
+            // the process is going away; the lock goes with it
+        }
+        log.info("gateway_stopped");
+    }
+}

@@ -1,0 +1,75 @@
+package net.gatehouse.cli;
+
+import java.net.InetAddress;
+import java.util.concurrent.Callable;
+import net.gatehouse.config.GatewayConfig;
+import net.gatehouse.policy.Cidr;
+import net.gatehouse.policy.Policy;
+import net.gatehouse.policy.RecipientPolicy;
+import net.gatehouse.policy.Verdict;
+import net.gatehouse.smtp.protocol.Command.Invalid;
+import net.gatehouse.smtp.protocol.Command.Rcpt;
+import net.gatehouse.smtp.protocol.CommandParser;
+import net.gatehouse.smtp.protocol.Reply;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = {"Print the verdict the gateway would give at RCPT TO for an address, and why.",
+                "Exit code: 0 accept, 4 temporary refusal, 5 permanent refusal."})
+final class CheckCommand implements Callable<Integer> {
+
+    /** TEST-NET-1 (RFC 5737): an address no trusted network should contain. */
+    static final String UNTRUSTED_CLIENT = "192.0.2.1";
+
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = "--client", paramLabel = "IP", defaultValue = UNTRUSTED_CLIENT,
+            description = "The client's IP address (default: ${DEFAULT-VALUE}, an untrusted address).")
+    String client;
+
+    @Parameters(paramLabel = "ADDRESS", description = "The recipient, e.g. alice@example.com or <alice@example.com>.")
+    String address;
+
+    @Override
+    public Integer call() throws Exception {
+        Logging.quiet();
+        GatewayConfig loaded = config.loadOrReport();
+        if (loaded == null) {
+            return Main.EXIT_BAD_CONFIG;
+        }
+        InetAddress clientAddress;
+        try {
+            clientAddress = InetAddress.getByAddress(Cidr.literal(client));
+        } catch (IllegalArgumentException | java.net.UnknownHostException e) {
+            System.err.println("gatehouse: --client must be an IP address: " + client);
+            return Main.EXIT_BAD_CONFIG;
+        }
+        Policy policy = loaded.policy().map(Policy::from).orElse(Policy.EMPTY);
+        String path = address.startsWith("<") ? address : "<" + address + ">";
+        System.out.println("recipient: " + path);
+        System.out.println("client:    " + clientAddress.getHostAddress());
+        var command = CommandParser.parse("RCPT TO:" + path);
+        Reply reply;
+        if (command instanceof Rcpt rcpt) {
+            Verdict verdict = new RecipientPolicy(() -> policy).decide(clientAddress, rcpt.recipient());
+            System.out.println("why:");
+            verdict.chain().forEach(step -> System.out.println("  - " + step));
+            reply = verdict.reply();
+        } else {
+            reply = ((Invalid) command).reply();
+            System.out.println("why:");
+            System.out.println("  - the address is not valid RFC 5321 syntax");
+        }
+        System.out.println("verdict:   " + verdictWord(reply) + " (" + reply + ")");
+        return reply.isPositive() ? 0 : reply.isTransientFailure() ? 4 : 5;
+    }
+
+    private static String verdictWord(Reply reply) {
+        return reply.isPositive() ? "accept" : reply.isTransientFailure() ? "temporary refusal" : "permanent refusal";
+    }
+
+}

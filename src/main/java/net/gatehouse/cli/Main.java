@@ -1,0 +1,23 @@
+package net.gatehouse.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code gatehouse}: the command line. Each subcommand has {@code --help}. */
+@Command(name = "gatehouse", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+        description = "An SMTP gateway that turns away mail for recipients that do not exist, at RCPT TO.",
+        subcommands = {RunCommand.class, DemoCommand.class, CheckCommand.class, QueueCommand.class,
+                VersionCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    /** Exit code for a configuration the gateway refuses to start with (SPEC §1). */
+    static final int EXIT_BAD_CONFIG = 2;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+}

@@ -1,0 +1,341 @@
+package net.gatehouse.config;
+
+import static net.gatehouse.config.ConfigException.quote;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import net.gatehouse.config.PolicyConfig.DomainConfig;
+import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.config.SmtpConfig.BareLineEndings;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
+
+/**
+ * Reads the configuration file (SPEC §2) into a {@link GatewayConfig}, validating every value once,
+ * at start-up. The first problem found stops the load with a {@link ConfigException} naming the key,
+ * the reason and the line; keys the file has but Gatehouse does not know are problems too.
+ *
+ * <p>Each section is read by one method below, key by key, with its default next to it;
+ * {@code docs/CONFIGURATION.md} documents the same keys and defaults for administrators.
+ */
+public final class ConfigLoader {
+
+    private static final long MIB = 1L << 20;
+    private static final int MAX_PORT = 65535;
+
+    // The file is the administrator's own, not input from the network, and a valid_recipients list
+    // can be long: allow far more than SnakeYAML's 3 MB default, but keep a bound.
+    private static final int MAX_FILE_CODE_POINTS = 256 * 1024 * 1024;
+
+    private ConfigLoader() {
+    }
+
+    /**
+     * Reads and validates the file; relative paths in it are resolved against its directory.
+     *
+     * @throws ConfigException if the file cannot be read, is not YAML, or has a bad or unknown key
+     */
+    public static GatewayConfig load(Path file) throws ConfigException {
+        String yaml;
+        try {
+            yaml = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("", "cannot read " + file + ": no such file", 0, 0, e);
+        } catch (AccessDeniedException e) {
+            throw new ConfigException("", "cannot read " + file + ": permission denied", 0, 0, e);
+        } catch (CharacterCodingException e) {
+            throw new ConfigException("", "cannot read " + file + ": not UTF-8 text", 0, 0, e);
+        } catch (IOException e) {
+            throw new ConfigException("", "cannot read " + file + ": " + e.getMessage(), 0, 0, e);
+        }
+        return parse(yaml, file.toAbsolutePath().getParent());
+    }
+
+    /**
+     * Validates a configuration given as text.
+     *
+     * @param baseDir directory against which relative paths ({@code data_dir}, TLS files) are resolved
+     * @throws ConfigException if the text is not YAML or has a bad or unknown key
+     */
+    public static GatewayConfig parse(String yaml, Path baseDir) throws ConfigException {
+        return new ConfigValue("", compose(yaml)).section(root -> gateway(root, baseDir));
+    }
+
+    /**
+     * The YAML as a tree of nodes rather than plain maps: nodes keep their line, so every error can
+     * say where it is, and scalars keep their text, so "5m" and "100" are read as we mean them.
+     */
+    private static Node compose(String yaml) throws ConfigException {
+        LoadSettings settings = LoadSettings.builder()
+                .setSchema(new CoreSchema()) // YAML 1.2 core: "~" and "null" are empty values
+                .setCodePointLimit(MAX_FILE_CODE_POINTS)
+                .build();
+        try {
+            return new Compose(settings).composeString(yaml).orElseThrow(() -> new ConfigException("",
+                    "the file is empty; write for example \"hostname: <this gateway's name>\", or {} for all defaults"));
+        } catch (MarkedYamlEngineException e) {
+            throw syntaxError(e);
+        } catch (YamlEngineException e) {
+            throw new ConfigException("", "not valid YAML: " + e.getMessage(), 0, 0, e);
+        }
+    }
+
+    private static ConfigException syntaxError(MarkedYamlEngineException e) {
+        StringBuilder reason = new StringBuilder("not valid YAML: ")
+                .append(Objects.requireNonNullElse(e.getProblem(), "unexpected text"));
+        if (e.getContext() != null && !e.getContext().isBlank()) {
+            reason.append(" (").append(e.getContext().strip());
+            e.getContextMark().ifPresent(m -> reason.append(" at line ").append(m.getLine() + 1)
+                    .append(", column ").append(m.getColumn() + 1));
+            reason.append(')');
+        }
+        Optional<Mark> mark = e.getProblemMark();
+        return new ConfigException("", reason.toString(),
+                mark.map(m -> m.getLine() + 1).orElse(0), mark.map(m -> m.getColumn() + 1).orElse(0), e);
+    }
+
+    private static GatewayConfig gateway(ConfigSection root, Path baseDir) throws ConfigException {
+        String hostname = root.optional("hostname", ConfigLoader::domainName).orElseGet(ConfigLoader::machineHostName);
+        Path dataDir = root.get("data_dir", v -> v.path(baseDir), baseDir.resolve("data").normalize());
+        if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
+            throw root.error("data_dir", dataDir + " exists and is not a directory");
+        }
+        return new GatewayConfig(
+                hostname,
+                dataDir,
+                root.section("smtp", smtp -> smtp(smtp, baseDir)),
+                new ConsoleConfig(root.optionalSection("console", ConfigLoader::consoleListen)),
+                root.get("store", v -> v.parse("embedded or a PostgreSQL JDBC URL", ConfigLoader::store), "embedded"),
+                root.get("cache", v -> v.parse("local or a Redis URL", ConfigLoader::cache), "local"),
+                root.section("dns", ConfigLoader::dns),
+                root.section("delivery", ConfigLoader::delivery),
+                root.optionalSection("policy", ConfigLoader::policy));
+    }
+
+    /**
+     * The default hostname: the machine's canonical name, as Postfix's myhostname defaults to the
+     * system's. Without a usable one (the JDK gives back the IP address when the machine's address
+     * has no name), {@code localhost}: fine for a trial, wrong on the Internet, and the docs say so.
+     */
+    private static String machineHostName() {
+        try {
+            return DomainName.normalize(InetAddress.getLocalHost().getCanonicalHostName());
+        } catch (IOException | IllegalArgumentException e) {
+            return "localhost";
+        }
+    }
+
+    private static SmtpConfig smtp(ConfigSection smtp, Path baseDir) throws ConfigException {
+        return new SmtpConfig(
+                smtp.get("listen", v -> atLeastOne(v, v.distinctList(ConfigLoader::listenAddress)),
+                        List.of(new ListenAddress("0.0.0.0", 25))),
+                smtp.get("max_message_size", ConfigValue::positiveSize, 50 * MIB),
+                smtp.get("max_recipients", ConfigValue::positiveNumber, 100),
+                smtp.get("max_connections", ConfigValue::positiveNumber, 5000),
+                smtp.get("max_connections_per_ip", ConfigValue::positiveNumber, 50),
+                smtp.get("proxy_protocol", ConfigValue::bool, false),
+                smtp.optionalSection("tls", tls -> tls(tls, baseDir)),
+                smtp.get("command_timeout", ConfigValue::positiveDuration, Duration.ofMinutes(5)),
+                smtp.get("data_timeout", ConfigValue::positiveDuration, Duration.ofMinutes(3)),
+                smtp.get("greet_pause", ConfigValue::duration, Duration.ZERO),
+                smtp.get("max_errors", ConfigValue::positiveNumber, 10),
+                smtp.get("bare_line_endings", v -> v.parse("normalise or reject", ConfigLoader::bareLineEndings),
+                        BareLineEndings.NORMALISE),
+                smtp.get("min_free_space", ConfigValue::size, 100 * MIB),
+                smtp.get("shutdown_grace", ConfigValue::duration, Duration.ofSeconds(30)));
+    }
+
+    private static TlsConfig tls(ConfigSection tls, Path baseDir) throws ConfigException {
+        return new TlsConfig(
+                tls.required("cert", v -> readableFile(v, baseDir)),
+                tls.required("key", v -> readableFile(v, baseDir)));
+    }
+
+    /** Checked now so that a wrong path stops start-up, not the first STARTTLS hours later. */
+    private static Path readableFile(ConfigValue value, Path baseDir) throws ConfigException {
+        Path file = value.path(baseDir);
+        if (!Files.exists(file)) {
+            throw value.error("file " + file + " does not exist");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw value.error(file + " is not a file");
+        }
+        if (!Files.isReadable(file)) {
+            throw value.error("file " + file + " is not readable by this user");
+        }
+        return file;
+    }
+
+    private static ListenAddress consoleListen(ConfigSection console) throws ConfigException {
+        // loopback by default: the console manages the policy and must not face the Internet by accident
+        return console.get("listen", ConfigLoader::listenAddress, new ListenAddress("127.0.0.1", 8080));
+    }
+
+    private static DnsConfig dns(ConfigSection dns) throws ConfigException {
+        return new DnsConfig(
+                dns.get("servers", v -> v.distinctList(
+                        s -> s.parse("an IP address, with an optional port", text -> HostPort.ipServer(text, 53))),
+                        List.of()),
+                dns.get("timeout", ConfigValue::positiveDuration, Duration.ofSeconds(5)));
+    }
+
+    private static DeliveryConfig delivery(ConfigSection delivery) throws ConfigException {
+        Duration maxLifetime = delivery.get("max_lifetime", ConfigValue::positiveDuration, Duration.ofDays(5));
+        Duration minBackoff = delivery.get("min_backoff", ConfigValue::positiveDuration, Duration.ofMinutes(5));
+        Duration maxBackoff = delivery.get("max_backoff", ConfigValue::positiveDuration, Duration.ofHours(1));
+        if (minBackoff.compareTo(maxBackoff) > 0) {
+            throw delivery.error("min_backoff", "must not be longer than max_backoff ("
+                    + Durations.format(maxBackoff) + ")");
+        }
+        return new DeliveryConfig(
+                maxLifetime,
+                minBackoff,
+                maxBackoff,
+                delivery.get("concurrency", ConfigValue::positiveNumber, 100),
+                delivery.get("destination_concurrency", ConfigValue::positiveNumber, 20),
+                delivery.get("connect_timeout", ConfigValue::positiveDuration, Duration.ofSeconds(30)),
+                delivery.get("command_timeout", ConfigValue::positiveDuration, Duration.ofMinutes(5)),
+                delivery.get("remote_port", v -> v.wholeNumber(1, MAX_PORT), 25));
+    }
+
+    private static PolicyConfig policy(ConfigSection policy) throws ConfigException {
+        List<String> trustedNetworks = policy.get("trusted_networks",
+                v -> v.distinctList(n -> n.parse("an IP network such as 10.0.0.0/8", Cidr::normalize)), List.of());
+        boolean rejectUnknownRecipientDomains = policy.get("reject_unknown_recipient_domains", ConfigValue::bool, true);
+        Verification recipientVerification = policy.get("recipient_verification",
+                v -> v.parse("none, callout or valid_list", ConfigLoader::globalVerification), Verification.NONE);
+        Map<String, String> domainPaths = new HashMap<>(); // name → path of the domain that has it
+        List<DomainConfig> domains = policy.get("domains",
+                v -> v.list(d -> d.section(domain -> domain(domain, domainPaths))), List.of());
+        return new PolicyConfig(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains);
+    }
+
+    private static DomainConfig domain(ConfigSection domain, Map<String, String> domainPaths) throws ConfigException {
+        ConfigValue nameValue = domain.required("name", v -> v);
+        String name = domainName(nameValue);
+        String earlier = domainPaths.putIfAbsent(name, domain.path());
+        if (earlier != null) {
+            throw nameValue.error("duplicate of " + earlier);
+        }
+        return new DomainConfig(
+                name,
+                domain.required("backend", v -> atLeastOne(v, v.distinctList(
+                        b -> b.parse("a host:port", text -> HostPort.server(text, 25))))),
+                domain.get("verification", v -> v.parse("inherit, none, callout or valid_list",
+                        ConfigLoader::domainVerification), Verification.INHERIT),
+                domain.get("valid_recipients", v -> v.list(
+                        r -> r.parse("an address", text -> validRecipient(text, name))), List.of()));
+    }
+
+    private static String domainName(ConfigValue value) throws ConfigException {
+        return value.parse("a domain name", DomainName::normalize);
+    }
+
+    private static ListenAddress listenAddress(ConfigValue value) throws ConfigException {
+        return value.parse("a host:port", HostPort::listener);
+    }
+
+    private static <T> List<T> atLeastOne(ConfigValue value, List<T> list) throws ConfigException {
+        if (list.isEmpty()) {
+            throw value.error("needs at least one address");
+        }
+        return list;
+    }
+
+    // The store and cache URLs may carry passwords: messages describe what is expected and never
+    // repeat the value, which would put the password in the logs.
+    private static String store(String text) {
+        String postgres = "jdbc:postgresql:";
+        if (text.equals("embedded") || (text.startsWith(postgres) && text.length() > postgres.length())) {
+            return text;
+        }
+        throw new IllegalArgumentException(
+                "expected embedded or a PostgreSQL JDBC URL such as jdbc:postgresql://db.internal/gatehouse");
+    }
+
+    private static String cache(String text) {
+        for (String prefix : List.of("redis://", "rediss://")) {
+            if (text.startsWith(prefix) && text.length() > prefix.length()) {
+                return text;
+            }
+        }
+        if (text.equals("local")) {
+            return text;
+        }
+        throw new IllegalArgumentException(
+                "expected local or a Redis URL such as redis://cache.internal:6379 (rediss:// for TLS)");
+    }
+
+    private static BareLineEndings bareLineEndings(String word) {
+        return switch (word.toLowerCase(Locale.ROOT)) {
+            case "normalise", "normalize" -> BareLineEndings.NORMALISE;
+            case "reject" -> BareLineEndings.REJECT;
+            default -> throw new IllegalArgumentException("expected normalise or reject, got " + quote(word));
+        };
+    }
+
+    private static Verification domainVerification(String word) {
+        for (Verification verification : Verification.values()) {
+            if (verification.configName().equalsIgnoreCase(word)) {
+                return verification;
+            }
+        }
+        throw new IllegalArgumentException("expected inherit, none, callout or valid_list, got " + quote(word));
+    }
+
+    private static Verification globalVerification(String word) {
+        Verification verification;
+        try {
+            verification = domainVerification(word);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("expected none, callout or valid_list, got " + quote(word));
+        }
+        if (verification == Verification.INHERIT) {
+            throw new IllegalArgumentException("inherit is for a domain's verification, which then follows this "
+                    + "setting; here, choose none, callout or valid_list");
+        }
+        return verification;
+    }
+
+    /**
+     * An entry of a domain's valid list: {@code local@domain}, or {@code @domain} for every address
+     * of the domain. Its domain must be the one the list belongs to, since an entry for another
+     * domain could never match. The local part is kept as written (matching ignores case, SPEC §3).
+     */
+    private static String validRecipient(String text, String domain) {
+        int at = text.lastIndexOf('@');
+        if (at < 0) {
+            throw new IllegalArgumentException("expected an address such as alice@" + domain + ", or @" + domain
+                    + " for every address of the domain, got " + quote(text));
+        }
+        String local = text.substring(0, at);
+        String addressDomain = DomainName.normalize(text.substring(at + 1));
+        if (!addressDomain.equals(domain)) {
+            throw new IllegalArgumentException(quote(text) + " is not an address of " + domain);
+        }
+        // RFC 5321 4.5.3.1.1: at most 64 octets; no blanks or controls, which no address contains
+        if (local.getBytes(StandardCharsets.UTF_8).length > 64
+                || local.codePoints().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+            throw new IllegalArgumentException(quote(text) + " is not a valid address");
+        }
+        return local + "@" + addressDomain;
+    }
+}

@@ -1,0 +1,25 @@
+package net.gatehouse.config;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The node's configuration, validated once at start-up (SPEC §2). Nothing reads raw YAML after
+ * {@link ConfigLoader} has produced one of these.
+ *
+ * @param hostname name used in the greeting, in EHLO to other servers, in Received headers and DSNs
+ * @param dataDir  spool and generated files; relative paths in the file are resolved against the
+ *                 directory of the config file
+ * @param policy   the policy declared in the file, if it has a {@code policy} section
+ */
+public record GatewayConfig(
+        String hostname,
+        Path dataDir,
+        SmtpConfig smtp,
+        ConsoleConfig console,
+        String store,
+        String cache,
+        DnsConfig dns,
+        DeliveryConfig delivery,
+        Optional<PolicyConfig> policy) {
+}

@@ -1,0 +1,45 @@
+package net.gatehouse.config;
+
+import java.util.List;
+
+/**
+ * The {@code policy} section of the file (SPEC §2).
+ *
+ * @param trustedNetworks               CIDR blocks whose clients relay outbound and are never verified
+ * @param rejectUnknownRecipientDomains "Reject messages for unknown recipient domains" (seed default yes)
+ * @param recipientVerification         "Reject messages for unverified recipients", global default
+ */
+public record PolicyConfig(
+        List<String> trustedNetworks,
+        boolean rejectUnknownRecipientDomains,
+        Verification recipientVerification,
+        List<DomainConfig> domains) {
+
+    public PolicyConfig {
+        trustedNetworks = List.copyOf(trustedNetworks);
+        domains = List.copyOf(domains);
+    }
+
+    /** Recipient verification modes; {@link #INHERIT} only on a domain. */
+    public enum Verification {
+        INHERIT, NONE, CALLOUT, VALID_LIST;
+
+        /** The word used in the file, the console and the API. */
+        public String configName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** A protected domain: where its mail goes and how its recipients are verified. */
+    public record DomainConfig(
+            String name,
+            List<ListenAddress> backend,
+            Verification verification,
+            List<String> validRecipients) {
+
+        public DomainConfig {
+            backend = List.copyOf(backend);
+            validRecipients = List.copyOf(validRecipients);
+        }
+    }
+}

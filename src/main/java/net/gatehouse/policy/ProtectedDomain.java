@@ -1,0 +1,20 @@
+package net.gatehouse.policy;
+
+import java.util.List;
+import net.gatehouse.config.ListenAddress;
+import net.gatehouse.config.PolicyConfig.Verification;
+
+/**
+ * A domain whose mail Gatehouse accepts and hands to the domain's own back-end servers.
+ *
+ * @param name         ASCII (punycode), lower case
+ * @param backends     tried in order
+ * @param verification this domain's mode; {@link Verification#INHERIT} follows the global setting
+ */
+public record ProtectedDomain(String name, List<ListenAddress> backends, Verification verification,
+                              ValidRecipients validRecipients) {
+
+    public ProtectedDomain {
+        backends = List.copyOf(backends);
+    }
+}

@@ -1,0 +1,95 @@
+package net.gatehouse.policy;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.smtp.protocol.MailPath;
+import net.gatehouse.smtp.protocol.MailboxAddress;
+import net.gatehouse.smtp.protocol.Reply;
+
+/**
+ * The decision at RCPT TO, in the order of SPEC §3's table: one step per row. Address syntax and
+ * the recipient limit are the session's business (they need no policy); everything after that is
+ * decided here, against the current {@link Policy} snapshot.
+ */
+public final class RecipientPolicy {
+
+    static final Reply POSTMASTER_OK = Reply.RECIPIENT_OK;
+    static final Reply RELAYED_OUTBOUND = Reply.of(250, "2.1.5", "Recipient ok, relayed for a trusted client");
+    static final Reply MAILBOX_UNKNOWN = Reply.of(550, "5.1.1", "Recipient address rejected: no such user here");
+    static final Reply NO_POSTMASTER_HERE = Reply.of(550, "5.1.1", "No postmaster here: this gateway protects no domain");
+
+    private final Supplier<Policy> policy;
+
+    public RecipientPolicy(Supplier<Policy> policy) {
+        this.policy = policy;
+    }
+
+    public Policy currentPolicy() {
+        return policy.get();
+    }
+
+    public Verdict decide(InetAddress client, MailPath recipient) {
+        return decide(policy.get(), client, recipient);
+    }
+
+    /** Decides against a given snapshot (a session keeps one snapshot for its whole transaction). */
+    public Verdict decide(Policy policy, InetAddress client, MailPath recipient) {
+        MailboxAddress mailbox = recipient.mailbox().orElseThrow();
+        List<String> chain = new ArrayList<>(4);
+        Optional<ProtectedDomain> domain = policy.domain(mailbox.asciiDomain());
+        boolean trusted = policy.isTrusted(client);
+        chain.add("client " + client.getHostAddress() + (trusted ? " is in trusted_networks" : " is not trusted"));
+
+        if (mailbox.isBarePostmaster()) {
+            return policy.postmasterDomain()
+                    .map(d -> accept(POSTMASTER_OK, "postmaster", "postmaster@" + d.name(), chain,
+                            "<postmaster> is always accepted (RFC 5321 4.5.1), delivered to postmaster@" + d.name()))
+                    .orElseGet(() -> verdict(NO_POSTMASTER_HERE, "no_protected_domain", mailbox.address(), chain,
+                            "<postmaster> but no domain is protected"));
+        }
+        if (domain.isPresent() && mailbox.localPart().equalsIgnoreCase("postmaster") && !recipient.hasSourceRoute()) {
+            return accept(POSTMASTER_OK, "postmaster", mailbox.address(), chain,
+                    "postmaster of a protected domain is always accepted, never verified (RFC 5321 4.5.1)");
+        }
+        if (trusted) {
+            if (domain.isEmpty()) {
+                return accept(RELAYED_OUTBOUND, "relay_trusted", mailbox.address(), chain,
+                        "domain " + mailbox.asciiDomain() + " is not protected: relayed outbound via its MX");
+            }
+            return accept(Reply.RECIPIENT_OK, "trusted", mailbox.address(), chain,
+                    "domain " + domain.get().name() + " is protected: trusted clients are not verified");
+        }
+        Optional<String> relayRefusal = RelayControl.refusal(recipient, domain);
+        if (relayRefusal.isPresent()) {
+            return verdict(Reply.RELAY_DENIED, "relay_denied", mailbox.address(), chain, relayRefusal.get());
+        }
+        ProtectedDomain protectedDomain = domain.orElseThrow();
+        Verification mode = policy.verificationFor(protectedDomain);
+        chain.add("domain " + protectedDomain.name() + " is protected, verification " + mode.configName());
+        return switch (mode) {
+            case NONE, INHERIT -> accept(Reply.RECIPIENT_OK, "unverified", mailbox.address(), chain,
+                    "verification is off for this domain");
+            case VALID_LIST -> protectedDomain.validRecipients().contains(mailbox)
+                    ? accept(Reply.RECIPIENT_OK, "valid_list", mailbox.address(), chain, "address is in the valid list")
+                    : verdict(MAILBOX_UNKNOWN, "not_in_valid_list", mailbox.address(), chain,
+                            "address is not in the domain's valid list");
+            // The callout engine arrives with the verification work (issue 3); until then the
+            // address is accepted, never refused on a guess.
+            case CALLOUT -> accept(Reply.RECIPIENT_OK, "callout_unavailable", mailbox.address(), chain,
+                    "callout verification is not available in this build: accepted unverified");
+        };
+    }
+
+    private static Verdict accept(Reply reply, String reason, String recipient, List<String> chain, String step) {
+        return verdict(reply, reason, recipient, chain, step);
+    }
+
+    private static Verdict verdict(Reply reply, String reason, String recipient, List<String> chain, String step) {
+        chain.add(step);
+        return new Verdict(reply, reason, recipient, chain);
+    }
+}

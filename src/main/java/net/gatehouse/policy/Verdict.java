@@ -1,0 +1,31 @@
+package net.gatehouse.policy;
+
+import java.util.List;
+import net.gatehouse.smtp.protocol.Reply;
+
+/**
+ * The answer to one RCPT TO: the reply the client gets and the chain of reasons behind it, in the
+ * order they were considered (printed by {@code gatehouse check} and written to the log).
+ *
+ * @param recipient the address that will be delivered to: the RCPT address, or
+ *                  {@code postmaster@<first protected domain>} for the bare {@code <postmaster>}
+ */
+public record Verdict(Reply reply, String reason, String recipient, List<String> chain) {
+
+    public Verdict {
+        chain = List.copyOf(chain);
+    }
+
+    public enum Kind { ACCEPT, TEMPORARY, PERMANENT }
+
+    public Kind kind() {
+        if (reply.isPositive()) {
+            return Kind.ACCEPT;
+        }
+        return reply.isTransientFailure() ? Kind.TEMPORARY : Kind.PERMANENT;
+    }
+
+    public boolean accepted() {
+        return reply.isPositive();
+    }
+}

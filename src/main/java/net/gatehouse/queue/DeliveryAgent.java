@@ -1,0 +1,436 @@
+package net.gatehouse.queue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.DelayQueue;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import net.gatehouse.config.DeliveryConfig;
+import net.gatehouse.config.ListenAddress;
+import net.gatehouse.dns.MxResolver;
+import net.gatehouse.dns.MxResult;
+import net.gatehouse.policy.Policy;
+import net.gatehouse.smtp.client.MessageContent;
+import net.gatehouse.smtp.client.SmtpClient;
+import net.gatehouse.smtp.client.TransactionResult;
+import net.gatehouse.smtp.protocol.Reply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers spooled messages: routes each recipient (a protected domain's back-ends in order, or
+ * the recipient domain's MX hosts), reuses connections, retries deferred recipients with back-off
+ * until the maximum lifetime, and reports permanent failures to the sender in a DSN.
+ *
+ * <p>Every message in the spool is scheduled exactly once; an attempt runs on its own virtual
+ * thread, bounded by the global and per-destination concurrency limits.
+ */
+public final class DeliveryAgent implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DeliveryAgent.class);
+    private static final long IDLE_CONNECTION_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final int MAX_TRANSACTIONS_PER_CONNECTION = 100;
+    private static final int MAX_HEADER_BYTES_IN_DSN = 64 * 1024;
+
+    private final Spool spool;
+    private final Supplier<Policy> policy;
+    private final MxResolver mx;
+    private final DeliveryConfig config;
+    private final String hostname;
+    private final SSLContext opportunisticTls;
+    private final Clock clock;
+    private final RetrySchedule retries;
+    private final ConnectionCache connections;
+    private final Semaphore inFlight;
+    private final Map<String, Semaphore> perDestination = new ConcurrentHashMap<>();
+    private final DelayQueue<Scheduled> queue = new DelayQueue<>();
+    /** Messages scheduled or being attempted, so that no message is ever attempted twice at once. */
+    private final Set<QueueId> known = ConcurrentHashMap.newKeySet();
+    private volatile boolean running = true;
+    private Thread scheduler;
+
+    public DeliveryAgent(Spool spool, Supplier<Policy> policy, MxResolver mx, DeliveryConfig config, String hostname,
+                         SSLContext opportunisticTls, Clock clock) {
+        this.spool = spool;
+        this.policy = policy;
+        this.mx = mx;
+        this.config = config;
+        this.hostname = hostname;
+        this.opportunisticTls = opportunisticTls;
+        this.clock = clock;
+        this.retries = new RetrySchedule(config.minBackoff(), config.maxBackoff(), config.maxLifetime());
+        this.connections = new ConnectionCache(config.destinationConcurrency(), MAX_TRANSACTIONS_PER_CONNECTION,
+                IDLE_CONNECTION_NANOS);
+        this.inFlight = new Semaphore(config.concurrency());
+    }
+
+    /** Starts delivering, beginning with what the spool held at start-up. */
+    public void start(List<SpooledMessage> recovered) {
+        for (SpooledMessage message : recovered) {
+            schedule(message.id(), 0, Duration.ZERO);
+        }
+        if (!recovered.isEmpty()) {
+            log.info("queue_recovered messages={}", recovered.size());
+        }
+        scheduler = Thread.ofVirtual().name("delivery-scheduler").start(this::schedulerLoop);
+    }
+
+    /** A message was just queued: attempt it now. */
+    public void submit(SpooledMessage message) {
+        schedule(message.id(), 0, Duration.ZERO);
+    }
+
+    /** Attempts every deferred message now (the {@code queue flush} command). */
+    public void flush() {
+        for (Scheduled item : new ArrayList<>(queue)) {
+            if (queue.remove(item)) {
+                queue.add(new Scheduled(item.id(), item.attempts(), System.nanoTime()));
+            }
+        }
+    }
+
+    /** Messages waiting for a retry or being attempted. */
+    public int size() {
+        return known.size();
+    }
+
+    private void schedule(QueueId id, int attempts, Duration delay) {
+        if (attempts == 0 && !known.add(id)) {
+            return;
+        }
+        queue.add(new Scheduled(id, attempts, System.nanoTime() + delay.toNanos()));
+    }
+
+    private void schedulerLoop() {
+        while (running) {
+            try {
+                Scheduled next = queue.poll(1, TimeUnit.SECONDS);
+                connections.closeIdle();
+                if (spool.takeFlushRequest()) {
+                    log.info("queue_flush requested=yes");
+                    flush();
+                }
+                if (next == null) {
+                    continue;
+                }
+                inFlight.acquire();
+                Thread.ofVirtual().name("delivery-" + next.id()).start(() -> {
+                    try {
+                        attempt(next.id(), next.attempts() + 1);
+                    } finally {
+                        inFlight.release();
+                    }
+                });
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void attempt(QueueId id, int attempt) {
+        Optional<SpooledMessage> read;
+        try {
+            read = spool.read(id);
+        } catch (IOException e) {
+            log.error("queue_id={} unreadable error=\"{}\"", id, e.getMessage());
+            known.remove(id);
+            return;
+        }
+        if (read.isEmpty()) {
+            known.remove(id); // deleted by an administrator
+            return;
+        }
+        SpooledMessage message = read.get();
+        Policy current = policy.get();
+        Map<Destination, List<String>> byDestination = new LinkedHashMap<>();
+        for (String recipient : message.pendingRecipients()) {
+            byDestination.computeIfAbsent(Destination.of(recipient, current), d -> new ArrayList<>()).add(recipient);
+        }
+        Map<String, Outcome> outcomes = new LinkedHashMap<>();
+        for (Map.Entry<Destination, List<String>> group : byDestination.entrySet()) {
+            outcomes.putAll(deliver(message, group.getKey(), group.getValue()));
+        }
+        finish(message, attempt, outcomes, byDestination);
+    }
+
+    private void finish(SpooledMessage message, int attempt, Map<String, Outcome> outcomes,
+                        Map<Destination, List<String>> routes) {
+        QueueId id = message.id();
+        Instant now = clock.instant();
+        boolean expired = retries.expired(message.envelope().received(), now);
+        List<String> finished = new ArrayList<>();
+        List<DeliveryStatusNotification.Failure> failures = new ArrayList<>();
+        for (Map.Entry<Destination, List<String>> route : routes.entrySet()) {
+            for (String recipient : route.getValue()) {
+                Outcome outcome = outcomes.get(recipient);
+                if (!outcome.finished() && expired) {
+                    outcome = new Outcome(Outcome.Kind.FAILED, Reply.of(550, "5.4.7",
+                            "Message expired in the queue after " + config.maxLifetime().toHours()
+                                    + " hours; last error: " + outcome.reply()), outcome.relay());
+                }
+                logOutcome(message, recipient, outcome, attempt);
+                if (outcome.finished()) {
+                    finished.add(recipient);
+                }
+                if (outcome.kind() == Outcome.Kind.FAILED) {
+                    failures.add(new DeliveryStatusNotification.Failure(recipient, outcome.reply(), outcome.relay(),
+                            !route.getKey().isBackend()));
+                }
+            }
+        }
+        try {
+            if (!failures.isEmpty()) {
+                bounce(message, failures);
+            }
+            spool.recordFinished(id, finished);
+            if (finished.size() == outcomes.size()) {
+                spool.remove(id);
+                known.remove(id);
+                log.info("queue_id={} removed", id);
+                return;
+            }
+        } catch (IOException e) {
+            // The journal could not be written: keep the message and try again later; at worst a
+            // recipient gets it twice, never not at all.
+            log.error("queue_id={} journal_failed error=\"{}\"", id, e.getMessage());
+        }
+        Duration delay = retries.delayAfter(attempt);
+        schedule(id, attempt, delay);
+    }
+
+    private void logOutcome(SpooledMessage message, String recipient, Outcome outcome, int attempt) {
+        String result = switch (outcome.kind()) {
+            case DELIVERED -> "sent";
+            case DEFERRED -> "deferred";
+            case FAILED -> "bounced";
+        };
+        log.info("queue_id={} delivery to={} relay={} result={} reply=\"{}\" attempt={} delay_s={}",
+                message.id(), recipient, outcome.relay(), result, outcome.reply(), attempt,
+                Duration.between(message.envelope().received(), clock.instant()).toSeconds());
+    }
+
+    private Map<String, Outcome> deliver(SpooledMessage message, Destination destination, List<String> recipients) {
+        List<InetSocketAddress> servers;
+        try {
+            servers = servers(destination);
+        } catch (RouteException e) {
+            return allRecipients(recipients, e.outcome);
+        }
+        Semaphore limit = perDestination.computeIfAbsent(destination.key(),
+                k -> new Semaphore(config.destinationConcurrency()));
+        try {
+            limit.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return allRecipients(recipients, Outcome.deferred("4.3.2", "Delivery interrupted by shutdown"));
+        }
+        try {
+            Outcome last = Outcome.deferred("4.4.1", "No server for the destination could be reached");
+            for (InetSocketAddress server : servers) {
+                Optional<Map<String, Outcome>> result = transaction(message, destination, server, recipients);
+                if (result.isPresent()) {
+                    return result.get();
+                }
+                last = Outcome.deferred("4.4.1", "Connection to the destination's server failed");
+            }
+            return allRecipients(recipients, last);
+        } finally {
+            limit.release();
+        }
+    }
+
+    /**
+     * One transaction with one server; empty when the server could not take it (connection
+     * refused or lost, 4xx greeting or MAIL), so that the next server is tried (RFC 5321 5.1).
+     */
+    private Optional<Map<String, Outcome>> transaction(SpooledMessage message, Destination destination,
+                                                       InetSocketAddress server, List<String> recipients) {
+        String relay = describe(destination, server);
+        for (int tries = 0; tries < 2; tries++) {
+            ConnectionCache.Lease lease;
+            Optional<ConnectionCache.Lease> cached = connections.take(server);
+            try {
+                lease = cached.isPresent() ? cached.get() : new ConnectionCache.Lease(SmtpClient.connect(server, hostname,
+                        config.connectTimeout(), config.commandTimeout(), opportunisticTls), 0, false);
+            } catch (IOException e) {
+                log.info("queue_id={} connect_failed relay={} error=\"{}\"", message.id(), relay, e.getMessage());
+                return Optional.empty();
+            }
+            TransactionResult result;
+            try {
+                result = lease.client().send(Envelope.address(message.envelope().sender()),
+                        recipients.stream().map(Envelope::address).toList(),
+                        new MessageContent.FileRegion(message.file(), message.contentOffset(), message.contentLength()));
+            } catch (IOException e) {
+                lease.client().close();
+                if (lease.reused()) {
+                    continue; // a cached connection the server had closed: once more on a new one
+                }
+                log.info("queue_id={} transaction_failed relay={} error=\"{}\"", message.id(), relay, e.getMessage());
+                return Optional.empty();
+            }
+            connections.release(server, lease);
+            if (result.mail().isTransientFailure()) {
+                return Optional.empty();
+            }
+            Map<String, Outcome> outcomes = new LinkedHashMap<>();
+            for (int i = 0; i < recipients.size(); i++) {
+                outcomes.put(recipients.get(i), Outcome.of(result.outcome(i), relay));
+            }
+            return Optional.of(outcomes);
+        }
+        return Optional.empty();
+    }
+
+    private List<InetSocketAddress> servers(Destination destination) throws RouteException {
+        List<InetSocketAddress> servers = new ArrayList<>();
+        if (destination.isBackend()) {
+            for (ListenAddress backend : destination.backend().orElseThrow().backends()) {
+                try {
+                    for (InetAddress address : InetAddress.getAllByName(backend.host())) {
+                        servers.add(new InetSocketAddress(address, backend.port()));
+                    }
+                } catch (UnknownHostException e) {
+                    log.warn("backend_unresolvable domain={} backend={}", destination.domain(), backend);
+                }
+            }
+            if (servers.isEmpty()) {
+                throw new RouteException(Outcome.deferred("4.4.4", "No back-end server address could be resolved"));
+            }
+            return servers;
+        }
+        if (destination.isAddressLiteral()) {
+            try {
+                String literal = destination.domain().substring(1, destination.domain().length() - 1);
+                literal = literal.regionMatches(true, 0, "IPv6:", 0, 5) ? literal.substring(5) : literal;
+                return List.of(new InetSocketAddress(InetAddress.getByName(literal), config.remotePort()));
+            } catch (UnknownHostException e) {
+                throw new RouteException(Outcome.failed(550, "5.1.2", "Bad address literal " + destination.domain()));
+            }
+        }
+        MxResult answer = mx.resolve(destination.domain());
+        return switch (answer) {
+            case MxResult.Found found -> {
+                for (var exchanger : found.exchangers()) {
+                    for (InetAddress address : exchanger.addresses()) {
+                        servers.add(new InetSocketAddress(address, config.remotePort()));
+                    }
+                }
+                yield servers;
+            }
+            case MxResult.NullMx nullMx -> throw new RouteException(Outcome.failed(556, "5.1.10",
+                    "Recipient domain " + destination.domain() + " accepts no mail (null MX)"));
+            case MxResult.NoSuchDomain none -> throw new RouteException(Outcome.failed(550, "5.1.2",
+                    "Recipient domain " + destination.domain() + " not found"));
+            case MxResult.Malformed malformed -> throw new RouteException(Outcome.deferred("4.4.4",
+                    "Mail exchangers of " + destination.domain() + " are misconfigured: " + malformed.reason()));
+            case MxResult.TemporaryFailure failure -> throw new RouteException(Outcome.deferred("4.4.3",
+                    "DNS lookup for " + destination.domain() + " failed: " + failure.reason()));
+        };
+    }
+
+    private void bounce(SpooledMessage message, List<DeliveryStatusNotification.Failure> failures) throws IOException {
+        Envelope original = message.envelope();
+        if (original.hasNullSender()) {
+            log.info("queue_id={} dsn_suppressed reason=null_sender", message.id());
+            return;
+        }
+        byte[] dsn = DeliveryStatusNotification.build(hostname, original, failures, originalHeaders(message),
+                ZonedDateTime.now(clock));
+        QueueId dsnId = QueueId.next(clock.millis());
+        Envelope envelope = new Envelope(dsnId, clock.instant(), "127.0.0.1", hostname, "<>",
+                List.of(original.sender()), original.smtpUtf8());
+        SpooledMessage queued;
+        try (Spool.Writer writer = spool.begin(envelope)) {
+            writer.content().write(dsn);
+            queued = writer.commit();
+        }
+        log.info("queue_id={} dsn queue_id_dsn={} to={} failed={}", message.id(), dsnId, original.sender(), failures.size());
+        submit(queued);
+    }
+
+    /** The original message's header section, for the third part of the DSN. */
+    private static byte[] originalHeaders(SpooledMessage message) throws IOException {
+        try (InputStream in = Files.newInputStream(message.file())) {
+            in.skipNBytes(message.contentOffset());
+            byte[] head = in.readNBytes((int) Math.min(message.contentLength(), MAX_HEADER_BYTES_IN_DSN));
+            for (int i = 0; i + 3 < head.length; i++) {
+                if (head[i] == '\r' && head[i + 1] == '\n' && head[i + 2] == '\r' && head[i + 3] == '\n') {
+                    return java.util.Arrays.copyOf(head, i + 2);
+                }
+            }
+            return head;
+        }
+    }
+
+    private static Map<String, Outcome> allRecipients(List<String> recipients, Outcome outcome) {
+        Map<String, Outcome> outcomes = new LinkedHashMap<>();
+        recipients.forEach(r -> outcomes.put(r, outcome));
+        return outcomes;
+    }
+
+    private static String describe(Destination destination, InetSocketAddress server) {
+        String address = server.getAddress().getHostAddress();
+        return destination.domain() + "[" + address + "]:" + server.getPort();
+    }
+
+    /** Stops scheduling, waits up to {@code grace} for attempts in flight, closes cached connections. */
+    public void stop(Duration grace) {
+        running = false;
+        if (scheduler != null) {
+            scheduler.interrupt();
+        }
+        try {
+            if (inFlight.tryAcquire(config.concurrency(), grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                inFlight.release(config.concurrency());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        connections.close();
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(5));
+    }
+
+    private static final class RouteException extends Exception {
+        private final transient Outcome outcome;
+
+        RouteException(Outcome outcome) {
+            super(outcome.reply().toString(), null, false, false);
+            this.outcome = outcome;
+        }
+    }
+
+    private record Scheduled(QueueId id, int attempts, long dueNanos) implements Delayed {
+        @Override
+        public long getDelay(TimeUnit unit) {
+            return unit.convert(dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public int compareTo(Delayed other) {
+            return Long.compare(dueNanos, ((Scheduled) other).dueNanos);
+        }
+    }
+}

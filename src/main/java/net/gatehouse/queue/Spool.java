@@ -1,0 +1,429 @@
+package net.gatehouse.queue;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local queue: one file per message, written so that a message acknowledged with 250 survives
+ * a crash and a message not acknowledged is never delivered.
+ *
+ * <p>Layout under the spool directory:
+ * <ul>
+ * <li>{@code incoming/ID}: being received. Never delivered; deleted at start-up.</li>
+ * <li>{@code active/ID}: committed. A text envelope, a blank line, the content, and a fixed-size end
+ * record holding the content length. As in Postfix's queue files, a file without a valid end record
+ * is corrupt: it is moved to {@code corrupt/} and reported, never delivered.</li>
+ * <li>{@code active/ID.done}: the journal, one line per recipient that is finished (delivered or
+ * bounced), appended and fsynced after each delivery attempt, so that a restart does not deliver
+ * to them again.</li>
+ * </ul>
+ *
+ * <p>Commit order: write, fsync the file, rename it from {@code incoming/} to {@code active/}
+ * (atomic), fsync the directory; only then may the session answer 250.
+ *
+ * <p>Limits, honestly: a crash between the back-end's 250 after DATA and the journal's fsync
+ * delivers that message a second time after restart; RFC 5321 6.1 prefers a duplicate to a loss.
+ */
+public final class Spool {
+
+    private static final Logger log = LoggerFactory.getLogger(Spool.class);
+    private static final String MAGIC = "gatehouse-spool: 1";
+    private static final String END_MARK = "\nGATEHOUSE-END ";
+    /** End record: the mark, 16 hex digits of content length, newline. */
+    private static final int END_RECORD_LENGTH = END_MARK.length() + 16 + 1;
+    private static final int MAX_ENVELOPE_BYTES = 1 << 20;
+    private static final String JOURNAL_SUFFIX = ".done";
+
+    private final Path directory;
+    private final Path incoming;
+    private final Path active;
+    private final Path corrupt;
+    private final long minFreeSpace;
+
+    /**
+     * @param directory    the spool directory, created if missing
+     * @param minFreeSpace {@link #hasRoom()} is false below this many free bytes
+     */
+    public Spool(Path directory, long minFreeSpace) throws IOException {
+        this.directory = directory;
+        this.incoming = Files.createDirectories(directory.resolve("incoming"));
+        this.active = Files.createDirectories(directory.resolve("active"));
+        this.corrupt = Files.createDirectories(directory.resolve("corrupt"));
+        this.minFreeSpace = minFreeSpace;
+    }
+
+    /** Whether the spool's file system has the configured free space (checked before accepting mail). */
+    public boolean hasRoom() {
+        try {
+            return Files.getFileStore(active).getUsableSpace() >= minFreeSpace;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Starts writing a message; the caller writes the content, then commits or aborts. */
+    public Writer begin(Envelope envelope) throws IOException {
+        return new Writer(envelope);
+    }
+
+    /** Receives one message's content; nothing of it is visible to delivery before {@link #commit()}. */
+    public final class Writer implements AutoCloseable {
+
+        private final Envelope envelope;
+        private final Path temporary;
+        private final FileChannel channel;
+        private final CountingOutputStream content;
+        private final long contentOffset;
+        private boolean finished;
+
+        private Writer(Envelope envelope) throws IOException {
+            this.envelope = envelope;
+            this.temporary = incoming.resolve(envelope.id().value());
+            this.channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try {
+                byte[] header = formatEnvelope(envelope);
+                writeFully(channel, ByteBuffer.wrap(header));
+                this.contentOffset = header.length;
+                this.content = new CountingOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024));
+            } catch (IOException | RuntimeException e) {
+                abort();
+                throw e;
+            }
+        }
+
+        /** Where the content goes: unstuffed, CRLF line endings. */
+        public OutputStream content() {
+            return content;
+        }
+
+        /** Makes the message durable and visible to delivery; on failure nothing is left behind. */
+        public SpooledMessage commit() throws IOException {
+            try {
+                content.flush();
+                long length = content.count();
+                String end = END_MARK + HexFormat.of().toHexDigits(length) + "\n";
+                writeFully(channel, ByteBuffer.wrap(end.getBytes(StandardCharsets.US_ASCII)));
+                channel.force(true);
+                channel.close();
+                Path committed = active.resolve(envelope.id().value());
+                move(temporary, committed);
+                syncDirectory(active);
+                finished = true;
+                return new SpooledMessage(envelope, committed, contentOffset, length, Set.of());
+            } catch (IOException | RuntimeException e) {
+                abort();
+                throw e;
+            }
+        }
+
+        /** Discards the message. Never throws. */
+        public void abort() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // the file is deleted next; nothing more to save
+            }
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException e) {
+                log.warn("spool_cleanup_failed file={} error=\"{}\"", temporary, e.getMessage());
+            }
+        }
+
+        @Override
+        public void close() {
+            abort();
+        }
+    }
+
+    /**
+     * Brings the spool back after a start: deletes messages that were never acknowledged, moves
+     * corrupt ones aside, removes orphaned journals and returns what is still to be delivered.
+     */
+    public List<SpooledMessage> recover() throws IOException {
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(incoming)) {
+            for (Path file : leftovers) {
+                log.info("spool_discard_unacknowledged file={}", file.getFileName());
+                Files.deleteIfExists(file);
+            }
+        }
+        List<SpooledMessage> messages = new ArrayList<>();
+        for (QueueId id : ids()) {
+            try {
+                read(id).ifPresent(messages::add);
+            } catch (CorruptMessageException e) {
+                log.error("spool_corrupt queue_id={} reason=\"{}\" moved_to={}", id, e.getMessage(), corrupt);
+                move(active.resolve(id.value()), corrupt.resolve(id.value()));
+                Files.deleteIfExists(journal(id));
+            }
+        }
+        try (DirectoryStream<Path> journals = Files.newDirectoryStream(active, "*" + JOURNAL_SUFFIX)) {
+            for (Path journal : journals) {
+                String name = journal.getFileName().toString();
+                if (!Files.exists(active.resolve(name.substring(0, name.length() - JOURNAL_SUFFIX.length())))) {
+                    Files.deleteIfExists(journal);
+                }
+            }
+        }
+        syncDirectory(active);
+        return messages;
+    }
+
+    /** The IDs of the committed messages, oldest first. */
+    public List<QueueId> ids() throws IOException {
+        List<QueueId> ids = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(active)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                if (QueueId.isValid(name)) {
+                    ids.add(new QueueId(name));
+                }
+            }
+        }
+        ids.sort(null);
+        return ids;
+    }
+
+    /** Reads a committed message, or empty when it is gone (delivered or deleted). */
+    public Optional<SpooledMessage> read(QueueId id) throws IOException {
+        Path file = active.resolve(id.value());
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long fileSize = channel.size();
+            if (fileSize < END_RECORD_LENGTH) {
+                throw new CorruptMessageException("file too short for an end record");
+            }
+            ByteBuffer end = ByteBuffer.allocate(END_RECORD_LENGTH);
+            readFully(channel, end, fileSize - END_RECORD_LENGTH);
+            String endRecord = new String(end.array(), StandardCharsets.US_ASCII);
+            if (!endRecord.startsWith(END_MARK) || !endRecord.endsWith("\n")) {
+                throw new CorruptMessageException("no end record");
+            }
+            long contentLength = HexFormat.fromHexDigitsToLong(endRecord, END_MARK.length(), END_MARK.length() + 16);
+            long contentOffset = fileSize - END_RECORD_LENGTH - contentLength;
+            if (contentOffset <= 0 || contentOffset > MAX_ENVELOPE_BYTES) {
+                throw new CorruptMessageException("content length does not fit the file");
+            }
+            ByteBuffer header = ByteBuffer.allocate((int) contentOffset);
+            readFully(channel, header, 0);
+            Envelope envelope = parseEnvelope(id, new String(header.array(), StandardCharsets.UTF_8));
+            return Optional.of(new SpooledMessage(envelope, file, contentOffset, contentLength, finished(id)));
+        } catch (NoSuchFileException gone) {
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            throw new CorruptMessageException(e.getMessage());
+        }
+    }
+
+    /** Records durably that these recipients need no further delivery attempt. */
+    public void recordFinished(QueueId id, List<String> recipients) throws IOException {
+        if (recipients.isEmpty()) {
+            return;
+        }
+        Path journal = journal(id);
+        boolean created = !Files.exists(journal);
+        StringBuilder lines = new StringBuilder();
+        for (String recipient : recipients) {
+            lines.append("done ").append(recipient).append('\n');
+        }
+        try (FileChannel channel = FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            writeFully(channel, ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8)));
+            channel.force(true);
+        }
+        if (created) {
+            syncDirectory(active);
+        }
+    }
+
+    /** Removes a message and its journal for good (all recipients finished, or deleted by an administrator). */
+    public boolean remove(QueueId id) throws IOException {
+        boolean existed = Files.deleteIfExists(active.resolve(id.value()));
+        Files.deleteIfExists(journal(id));
+        syncDirectory(active);
+        return existed;
+    }
+
+    /** Asks the running gateway to attempt every deferred message now ({@code gatehouse queue flush}). */
+    public void requestFlush() throws IOException {
+        Files.writeString(directory.resolve("flush"), "");
+    }
+
+    /** Whether a flush was requested since the last call; cheap enough to poll every second. */
+    public boolean takeFlushRequest() {
+        try {
+            return Files.deleteIfExists(directory.resolve("flush"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private Set<String> finished(QueueId id) throws IOException {
+        Path journal = journal(id);
+        if (!Files.exists(journal)) {
+            return Set.of();
+        }
+        String text = Files.readString(journal, StandardCharsets.UTF_8);
+        Set<String> done = new HashSet<>();
+        int start = 0;
+        // Only complete lines count: a crash can leave the last append half written.
+        for (int newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
+            String line = text.substring(start, newline);
+            if (line.startsWith("done ")) {
+                done.add(line.substring(5));
+            }
+            start = newline + 1;
+        }
+        return done;
+    }
+
+    private Path journal(QueueId id) {
+        return active.resolve(id.value() + JOURNAL_SUFFIX);
+    }
+
+    private static byte[] formatEnvelope(Envelope envelope) {
+        StringBuilder text = new StringBuilder(256).append(MAGIC).append('\n');
+        text.append("id: ").append(envelope.id()).append('\n');
+        text.append("received: ").append(envelope.received()).append('\n');
+        text.append("client: ").append(oneLine(envelope.client())).append('\n');
+        text.append("helo: ").append(oneLine(envelope.helo())).append('\n');
+        text.append("smtputf8: ").append(envelope.smtpUtf8() ? "yes" : "no").append('\n');
+        text.append("from: ").append(oneLine(envelope.sender())).append('\n');
+        for (String recipient : envelope.recipients()) {
+            text.append("to: ").append(oneLine(recipient)).append('\n');
+        }
+        return text.append('\n').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Envelope parseEnvelope(QueueId id, String header) {
+        String[] lines = header.split("\n");
+        if (lines.length == 0 || !lines[0].equals(MAGIC) || !header.endsWith("\n\n")) {
+            throw new IllegalArgumentException("not a Gatehouse spool file");
+        }
+        Instant received = null;
+        String client = "";
+        String helo = "";
+        String sender = null;
+        boolean smtpUtf8 = false;
+        List<String> recipients = new ArrayList<>();
+        for (int i = 1; i < lines.length; i++) {
+            String line = lines[i];
+            if (line.isEmpty()) {
+                continue;
+            }
+            int colon = line.indexOf(": ");
+            if (colon < 0) {
+                throw new IllegalArgumentException("bad envelope line: " + line);
+            }
+            String value = line.substring(colon + 2);
+            switch (line.substring(0, colon)) {
+                case "id" -> {
+                    if (!value.equals(id.value())) {
+                        throw new IllegalArgumentException("file holds message " + value);
+                    }
+                }
+                case "received" -> received = Instant.parse(value);
+                case "client" -> client = value;
+                case "helo" -> helo = value;
+                case "smtputf8" -> smtpUtf8 = value.equals("yes");
+                case "from" -> sender = value;
+                case "to" -> recipients.add(value);
+                default -> throw new IllegalArgumentException("unknown envelope field: " + line);
+            }
+        }
+        if (received == null || sender == null) {
+            throw new IllegalArgumentException("envelope lacks received time or sender");
+        }
+        return new Envelope(id, received, client, helo, sender, recipients, smtpUtf8);
+    }
+
+    private static String oneLine(String value) {
+        return value.replace('\n', ' ').replace('\r', ' ');
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("spool directories must be on one file system: " + from + " -> " + to, e);
+        }
+    }
+
+    /** fsync of a directory, so that a rename or a new file in it survives a crash. */
+    private static void syncDirectory(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            int read = channel.read(buffer, position + buffer.position());
+            if (read < 0) {
+                throw new CorruptMessageException("file ends early");
+            }
+        }
+    }
+
+    /** A committed file that cannot be read back: never delivered, moved aside at recovery. */
+    public static final class CorruptMessageException extends IOException {
+        CorruptMessageException(String reason) {
+            super(reason);
+        }
+    }
+
+    private static final class CountingOutputStream extends FilterOutputStream {
+        private long count;
+
+        CountingOutputStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+
+        long count() {
+            return count;
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package net.gatehouse.smtp.server;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import net.gatehouse.config.ListenAddress;
+import net.gatehouse.config.SmtpConfig;
+import net.gatehouse.policy.RecipientPolicy;
+import net.gatehouse.queue.Spool;
+import net.gatehouse.queue.SpooledMessage;
+import net.gatehouse.smtp.protocol.Reply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The inbound SMTP listener: accepts connections on every configured address, enforces the
+ * connection limits, and runs one {@link SmtpSession} per connection on a virtual thread.
+ */
+public final class SmtpServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
+
+    private final SmtpConfig config;
+    private final SessionContext context;
+    private final List<ServerSocket> listeners = new ArrayList<>();
+    private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
+    private final AtomicInteger total = new AtomicInteger();
+    private volatile boolean draining;
+
+    public SmtpServer(String hostname, SmtpConfig config, Optional<SSLContext> tls, RecipientPolicy recipientPolicy,
+                      Spool spool, Consumer<SpooledMessage> onQueued, Clock clock) {
+        this.config = config;
+        this.context = new SessionContext(hostname, config, tls, recipientPolicy, spool, onQueued, clock, () -> draining);
+    }
+
+    /** Binds every listen address (all or nothing) and starts accepting. */
+    public void start() throws IOException {
+        try {
+            for (ListenAddress address : config.listen()) {
+                ServerSocket listener = new ServerSocket();
+                listeners.add(listener);
+                listener.setReuseAddress(true);
+                listener.bind(address.toSocketAddress(), 512);
+            }
+        } catch (IOException e) {
+            close();
+            throw new IOException("cannot listen for SMTP on " + config.listen() + ": " + e.getMessage(), e);
+        }
+        for (ServerSocket listener : listeners) {
+            log.info("smtp_listening address={}", describe((InetSocketAddress) listener.getLocalSocketAddress()));
+            Thread.ofPlatform().name("smtp-accept-" + listener.getLocalPort()).daemon().start(() -> accept(listener));
+        }
+    }
+
+    /** The addresses actually bound (ports chosen by the system when configured as 0). */
+    public List<InetSocketAddress> boundAddresses() {
+        return listeners.stream().map(l -> (InetSocketAddress) l.getLocalSocketAddress()).toList();
+    }
+
+    private void accept(ServerSocket listener) {
+        while (!listener.isClosed()) {
+            Socket socket;
+            try {
+                socket = listener.accept();
+            } catch (IOException e) {
+                if (!listener.isClosed()) {
+                    log.warn("smtp_accept_failed error=\"{}\"", e.getMessage());
+                }
+                continue;
+            }
+            Thread.ofVirtual().name("smtp-session").start(() -> serve(socket));
+        }
+    }
+
+    private void serve(Socket socket) {
+        InetAddress client = socket.getInetAddress();
+        AtomicInteger fromClient = perClient.computeIfAbsent(client, c -> new AtomicInteger());
+        int clientCount = fromClient.incrementAndGet();
+        int totalCount = total.incrementAndGet();
+        connections.add(socket);
+        try (socket) {
+            socket.setTcpNoDelay(true);
+            if (totalCount > config.maxConnections()) {
+                refuse(socket, Reply.TOO_MANY_CONNECTIONS, "max_connections");
+            } else if (clientCount > config.maxConnectionsPerIp()) {
+                refuse(socket, Reply.TOO_MANY_CONNECTIONS_FROM_YOU, "max_connections_per_ip");
+            } else {
+                new SmtpSession(context, socket, client).run();
+            }
+        } catch (IOException e) {
+            log.debug("connection_failed client={} error=\"{}\"", client.getHostAddress(), e.getMessage());
+        } finally {
+            connections.remove(socket);
+            total.decrementAndGet();
+            perClient.computeIfPresent(client, (c, count) -> count.decrementAndGet() == 0 ? null : count);
+        }
+    }
+
+    private void refuse(Socket socket, Reply reply, String limit) throws IOException {
+        log.info("connection_refused client={} limit={}", socket.getInetAddress().getHostAddress(), limit);
+        OutputStream out = socket.getOutputStream();
+        out.write(reply.wire().getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    /** Connections open right now. */
+    public int connectionCount() {
+        return total.get();
+    }
+
+    /**
+     * Stops accepting, lets sessions finish what they are doing for up to {@code grace} (idle ones
+     * are told 421 at their next command), then closes whatever is left.
+     */
+    public void drain(Duration grace) {
+        draining = true;
+        closeListeners();
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!connections.isEmpty()) {
+            log.info("smtp_drain_timeout closing={}", connections.size());
+        }
+        close();
+    }
+
+    @Override
+    public void close() {
+        draining = true;
+        closeListeners();
+        for (Socket socket : connections) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    private void closeListeners() {
+        for (ServerSocket listener : listeners) {
+            try {
+                listener.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    private static String describe(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+}

@@ -1,0 +1,398 @@
+package net.gatehouse.smtp.server;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import javax.net.ssl.SSLSocket;
+import net.gatehouse.config.SmtpConfig;
+import net.gatehouse.config.SmtpConfig.BareLineEndings;
+import net.gatehouse.policy.Policy;
+import net.gatehouse.policy.Verdict;
+import net.gatehouse.queue.Envelope;
+import net.gatehouse.queue.QueueId;
+import net.gatehouse.queue.Spool;
+import net.gatehouse.queue.SpooledMessage;
+import net.gatehouse.smtp.protocol.Command;
+import net.gatehouse.smtp.protocol.CommandParser;
+import net.gatehouse.smtp.protocol.DataReader;
+import net.gatehouse.smtp.protocol.MailPath;
+import net.gatehouse.smtp.protocol.MailboxAddress;
+import net.gatehouse.smtp.protocol.ReceivedHeader;
+import net.gatehouse.smtp.protocol.Reply;
+import net.gatehouse.tls.TlsContexts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One inbound SMTP connection: greeting → EHLO → MAIL → RCPT* → DATA, as RFC 5321 and its
+ * extensions describe. Blocking I/O on its own virtual thread; every read has a deadline.
+ *
+ * <p>Replies are buffered and flushed only when the client has nothing more waiting to be read,
+ * which is exactly the batching RFC 2920 (PIPELINING) asks of a server.
+ */
+final class SmtpSession {
+
+    private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
+
+    private final SessionContext context;
+    private final SmtpConfig config;
+    private Socket socket;
+    private final InetAddress client;
+    private final SessionInput input;
+    private OutputStream output;
+
+    private String helo;
+    private boolean extended;
+    private boolean tls;
+    private int errors;
+    private int messages;
+    private int recipientsAccepted;
+    private int recipientsRejected;
+
+    // The transaction in progress (between MAIL and the end of DATA or RSET).
+    private Command.Mail mail;
+    private Policy policy;
+    private final Set<String> recipients = new LinkedHashSet<>();
+    private int recipientsAttempted;
+
+    SmtpSession(SessionContext context, Socket socket, InetAddress client) throws IOException {
+        this.context = context;
+        this.config = context.config();
+        this.socket = socket;
+        this.client = client;
+        this.input = new SessionInput(socket.getInputStream());
+        this.output = new BufferedOutputStream(socket.getOutputStream(), 4096);
+    }
+
+    /** Runs the dialogue to its end. Never throws: the connection is closed on return. */
+    void run() {
+        long started = System.nanoTime();
+        String end = "quit";
+        try {
+            end = dialogue();
+        } catch (SocketTimeoutException e) {
+            end = "timeout";
+            replyQuietly(Reply.TIMEOUT);
+        } catch (IOException e) {
+            end = "lost: " + e.getMessage();
+        } catch (RuntimeException e) {
+            end = "internal error";
+            log.error("session_error client={} error=\"{}\"", client.getHostAddress(), e.toString(), e);
+            replyQuietly(Reply.LOCAL_ERROR);
+        } finally {
+            log.info("disconnect client={} helo={} tls={} messages={} rcpt_accepted={} rcpt_rejected={} errors={} end=\"{}\" duration_ms={}",
+                    client.getHostAddress(), helo == null ? "-" : ReceivedHeader.printable(helo), tls ? "yes" : "no",
+                    messages, recipientsAccepted, recipientsRejected, errors, end,
+                    (System.nanoTime() - started) / 1_000_000);
+        }
+    }
+
+    private String dialogue() throws IOException {
+        if (isEarlyTalker()) {
+            reply(Reply.EARLY_TALKER);
+            output.flush();
+            return "early talker";
+        }
+        reply(Reply.plain(220, context.hostname() + " ESMTP Gatehouse"));
+        socket.setSoTimeout(millis(config.commandTimeout()));
+        while (true) {
+            if (!input.hasPendingInput()) {
+                output.flush();
+            }
+            Reply reply;
+            try {
+                String line = input.readLine();
+                if (line == null) {
+                    return "client closed";
+                }
+                if (context.draining() && mail == null) {
+                    reply = Reply.SHUTTING_DOWN;
+                } else {
+                    reply = handle(CommandParser.parse(line));
+                }
+            } catch (SessionInput.LineTooLongException e) {
+                reply = countError(Reply.LINE_TOO_LONG);
+            }
+            if (reply == null) {
+                continue; // the handler sent its own replies (RCPT refusals, DATA, STARTTLS)
+            }
+            reply(reply);
+            if (reply.closesConnection()) {
+                output.flush();
+                return reply.code() == 221 ? "quit" : reply.toString();
+            }
+        }
+    }
+
+    /**
+     * RFC 5321 4.3.1: the client waits for the greeting. One that talks first is usually a
+     * spam engine that does not read replies; with {@code greet_pause} the wait is made longer.
+     */
+    private boolean isEarlyTalker() throws IOException {
+        if (config.greetPause().isZero()) {
+            return input.hasPendingInput();
+        }
+        socket.setSoTimeout(millis(config.greetPause()));
+        try {
+            return socket.getInputStream().read() >= 0;
+        } catch (SocketTimeoutException quiet) {
+            return false;
+        }
+    }
+
+    /** Answers one command; returns the reply to send, or null when the handler sent its own. */
+    private Reply handle(Command command) throws IOException {
+        Reply reply = switch (command) {
+            case Command.Hello hello -> hello(hello);
+            case Command.Mail mail -> mail(mail);
+            case Command.Rcpt rcpt -> rcpt(rcpt);
+            case Command.Data data -> data();
+            case Command.Rset rset -> {
+                resetTransaction();
+                yield Reply.OK;
+            }
+            case Command.Noop noop -> Reply.OK;
+            case Command.Quit quit -> Reply.CLOSING;
+            case Command.Help help -> Reply.HELP;
+            case Command.Vrfy vrfy -> Reply.CANNOT_VRFY; // discloses nothing (SPEC §3)
+            case Command.Expn expn -> Reply.EXPN_DISABLED;
+            case Command.StartTls startTls -> startTls();
+            case Command.NotImplemented notImplemented -> Reply.COMMAND_NOT_IMPLEMENTED;
+            case Command.Invalid invalid -> invalid.reply();
+        };
+        if (reply == null || reply.isPositive() || reply.closesConnection()) {
+            return reply;
+        }
+        return countError(reply);
+    }
+
+    private Reply hello(Command.Hello hello) {
+        resetTransaction();
+        helo = hello.domain();
+        extended = hello.extended();
+        if (!extended) {
+            return Reply.plain(250, context.hostname());
+        }
+        List<String> lines = new ArrayList<>(8);
+        lines.add(context.hostname());
+        lines.add("PIPELINING");
+        lines.add("SIZE " + config.maxMessageSize());
+        if (context.tls().isPresent() && !tls) {
+            lines.add("STARTTLS");
+        }
+        lines.add("ENHANCEDSTATUSCODES");
+        lines.add("8BITMIME");
+        lines.add("SMTPUTF8");
+        return new Reply(250, "", lines);
+    }
+
+    private Reply mail(Command.Mail command) {
+        if (helo == null) {
+            return Reply.SEND_HELO_FIRST;
+        }
+        if (mail != null) {
+            return Reply.NESTED_MAIL;
+        }
+        if (command.size().isPresent() && command.size().getAsLong() > config.maxMessageSize()) {
+            return Reply.MESSAGE_TOO_BIG;
+        }
+        if (!command.smtpUtf8() && command.sender().mailbox().map(MailboxAddress::isInternational).orElse(false)) {
+            return Reply.NON_ASCII_NEEDS_SMTPUTF8;
+        }
+        if (!context.spool().hasRoom()) {
+            log.warn("spool_full client={} min_free_space={}", client.getHostAddress(), config.minFreeSpace());
+            return Reply.INSUFFICIENT_STORAGE;
+        }
+        mail = command;
+        policy = context.recipientPolicy().currentPolicy();
+        return Reply.SENDER_OK;
+    }
+
+    private Reply rcpt(Command.Rcpt command) throws IOException {
+        if (mail == null) {
+            return Reply.NEED_MAIL;
+        }
+        MailPath recipient = command.recipient();
+        if (!mail.smtpUtf8() && recipient.mailbox().orElseThrow().isInternational()) {
+            return Reply.NON_ASCII_NEEDS_SMTPUTF8;
+        }
+        if (recipientsAttempted >= config.maxRecipients()) {
+            return Reply.TOO_MANY_RECIPIENTS; // RFC 5321 4.5.3.1.8: the client sends the rest later
+        }
+        recipientsAttempted++;
+        Verdict verdict = context.recipientPolicy().decide(policy, client, recipient);
+        if (verdict.accepted()) {
+            recipientsAccepted++;
+            recipients.add("<" + verdict.recipient() + ">");
+            return verdict.reply();
+        }
+        recipientsRejected++;
+        log.info("reject client={} helo={} from={} to={} reply=\"{}\" reason={} why=\"{}\"",
+                client.getHostAddress(), ReceivedHeader.printable(helo), mail.sender(), recipient,
+                verdict.reply(), verdict.reason(), verdict.chain().getLast());
+        // Policy refusals are answers, not protocol errors: the error limit does not count them.
+        reply(verdict.reply());
+        return null;
+    }
+
+    private Reply data() throws IOException {
+        if (mail == null) {
+            return Reply.NEED_MAIL;
+        }
+        if (recipients.isEmpty()) {
+            return Reply.NO_VALID_RECIPIENTS;
+        }
+        QueueId id = QueueId.next(context.clock().millis());
+        Envelope envelope = new Envelope(id, context.clock().instant(), client.getHostAddress(),
+                ReceivedHeader.printable(helo), mail.sender().toString(), List.copyOf(recipients), mail.smtpUtf8());
+        Spool.Writer writer;
+        try {
+            writer = context.spool().begin(envelope);
+            writer.content().write(ReceivedHeader.format(helo, client.getHostAddress(), context.hostname(), extended,
+                    tls, mail.smtpUtf8(), id.value(), recipients.size() == 1 ? recipients.iterator().next() : null,
+                    ZonedDateTime.now(context.clock())).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            log.error("queue_id={} spool_write_failed error=\"{}\"", id, e.getMessage());
+            return Reply.INSUFFICIENT_STORAGE;
+        }
+        reply(Reply.START_MAIL_INPUT);
+        output.flush();
+        socket.setSoTimeout(millis(config.dataTimeout()));
+        Reply result;
+        try (writer) {
+            SpoolSink sink = new SpoolSink(writer.content());
+            DataReader reader = new DataReader(config.maxMessageSize(), sink);
+            input.readData(reader);
+            result = finishData(writer, reader, sink, envelope);
+        } finally {
+            socket.setSoTimeout(millis(config.commandTimeout()));
+        }
+        reply(result);
+        resetTransaction();
+        return null;
+    }
+
+    private Reply finishData(Spool.Writer writer, DataReader reader, SpoolSink sink, Envelope envelope) {
+        QueueId id = envelope.id();
+        if (reader.sizeExceeded()) {
+            log.info("queue_id={} refused client={} from={} reason=size size={} limit={}",
+                    id, envelope.client(), envelope.sender(), reader.size(), config.maxMessageSize());
+            return Reply.MESSAGE_TOO_BIG;
+        }
+        if (reader.sawBareLineEnding() && config.bareLineEndings() == BareLineEndings.REJECT) {
+            log.info("queue_id={} refused client={} from={} reason=bare_line_ending", id, envelope.client(), envelope.sender());
+            return Reply.BARE_LINE_ENDING;
+        }
+        if (sink.failure() != null) {
+            log.error("queue_id={} spool_write_failed error=\"{}\"", id, sink.failure().getMessage());
+            return Reply.INSUFFICIENT_STORAGE;
+        }
+        SpooledMessage message;
+        try {
+            message = writer.commit();
+        } catch (IOException e) {
+            log.error("queue_id={} spool_commit_failed error=\"{}\"", id, e.getMessage());
+            return Reply.INSUFFICIENT_STORAGE;
+        }
+        messages++;
+        log.info("queue_id={} queued client={} helo={} from={} to={} size={} tls={} bare_line_endings={}",
+                id, envelope.client(), envelope.helo(), envelope.sender(), String.join(",", envelope.recipients()),
+                message.contentLength(), tls ? "yes" : "no", reader.sawBareLineEnding() ? "normalised" : "no");
+        context.onQueued().accept(message);
+        return Reply.queued(id.value());
+    }
+
+    private Reply startTls() throws IOException {
+        if (context.tls().isEmpty()) {
+            return Reply.COMMAND_NOT_IMPLEMENTED;
+        }
+        if (tls) {
+            return Reply.ALREADY_TLS;
+        }
+        reply(Reply.READY_TO_START_TLS);
+        output.flush();
+        SSLSocket secured = TlsContexts.startTls(socket, context.tls().get(), false, null);
+        socket = secured;
+        input.switchTo(secured.getInputStream());
+        output = new BufferedOutputStream(secured.getOutputStream(), 4096);
+        tls = true;
+        // RFC 3207 4.2: discard everything known from the client before TLS.
+        helo = null;
+        extended = false;
+        resetTransaction();
+        return null;
+    }
+
+    private void resetTransaction() {
+        mail = null;
+        policy = null;
+        recipients.clear();
+        recipientsAttempted = 0;
+    }
+
+    /** Counts a client error: the reply to send, or 421 once the session has had too many. */
+    private Reply countError(Reply reply) {
+        return ++errors >= config.maxErrors() ? Reply.TOO_MANY_ERRORS : reply;
+    }
+
+    private void reply(Reply reply) throws IOException {
+        output.write(reply.wire().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void replyQuietly(Reply reply) {
+        try {
+            reply(reply);
+            output.flush();
+        } catch (IOException ignored) {
+            // the connection is going away anyway
+        }
+    }
+
+    private static int millis(java.time.Duration duration) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, duration.toMillis()));
+    }
+
+    /**
+     * The spool's stream, made to swallow a write failure (disk full) so that the rest of the DATA
+     * is still read and the client gets a clean 452 instead of a broken connection.
+     */
+    private static final class SpoolSink extends OutputStream {
+        private final OutputStream out;
+        private IOException failure;
+
+        SpoolSink(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            if (failure != null) {
+                return;
+            }
+            try {
+                out.write(bytes, offset, length);
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+
+        IOException failure() {
+            return failure;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package net.gatehouse.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.util.List;
+import net.gatehouse.config.ListenAddress;
+import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.config.PolicyConfig.DomainConfig;
+import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.smtp.protocol.Command;
+import net.gatehouse.smtp.protocol.CommandParser;
+import net.gatehouse.smtp.protocol.MailPath;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** SPEC §3's RCPT table for relay control and routing, row by row. */
+class RecipientPolicyTest {
+
+    private static final ListenAddress BACKEND = new ListenAddress("127.0.0.1", 2526);
+    private static final Policy POLICY = Policy.from(new PolicyConfig(
+            List.of("10.0.0.0/8", "2001:db8:1::/48", "127.0.0.0/8"), true, Verification.NONE, List.of(
+                    new DomainConfig("example.com", List.of(BACKEND), Verification.INHERIT, List.of()),
+                    new DomainConfig("xn--exmple-cua.com", List.of(BACKEND), Verification.INHERIT, List.of()),
+                    new DomainConfig("listed.example", List.of(BACKEND), Verification.VALID_LIST,
+                            List.of("alice@listed.example", "Bob@LISTED.example")),
+                    new DomainConfig("wildcard.example", List.of(BACKEND), Verification.VALID_LIST,
+                            List.of("@wildcard.example")))));
+
+    private static final String UNTRUSTED = "192.0.2.1";
+
+    private static Verdict decide(String client, String recipient) throws Exception {
+        Command.Rcpt rcpt = (Command.Rcpt) CommandParser.parse("RCPT TO:<" + recipient + ">");
+        return new RecipientPolicy(() -> POLICY).decide(InetAddress.getByName(client), rcpt.recipient());
+    }
+
+    private static String reply(Verdict verdict) {
+        return verdict.reply().code() + " " + verdict.reply().enhanced();
+    }
+
+    @ParameterizedTest(name = "{0} from {1}: {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            postmaster                         | 192.0.2.1   | 250 2.1.5
+            POSTMASTER@example.com             | 192.0.2.1   | 250 2.1.5
+            postmaster@elsewhere.example       | 192.0.2.1   | 554 5.7.1
+            someone@elsewhere.example          | 10.1.2.3    | 250 2.1.5
+            someone@elsewhere.example          | 2001:db8:1::5 | 250 2.1.5
+            alice@example.com                  | 10.1.2.3    | 250 2.1.5
+            nobody@listed.example              | 10.1.2.3    | 250 2.1.5
+            someone@elsewhere.example          | 192.0.2.1   | 554 5.7.1
+            someone@elsewhere.example          | 2001:db8:2::5 | 554 5.7.1
+            alice@example.com                  | 192.0.2.1   | 250 2.1.5
+            ALICE@Example.COM                  | 192.0.2.1   | 250 2.1.5
+            alice@exämple.com                  | 192.0.2.1   | 250 2.1.5
+            alice@listed.example               | 192.0.2.1   | 250 2.1.5
+            ALICE@listed.example               | 192.0.2.1   | 250 2.1.5
+            bob@listed.example                 | 192.0.2.1   | 250 2.1.5
+            carol@listed.example               | 192.0.2.1   | 550 5.1.1
+            anyone@wildcard.example            | 192.0.2.1   | 250 2.1.5
+            """)
+    void decidesEachRowOfTheTable(String recipient, String client, String expected) throws Exception {
+        assertThat(reply(decide(client, recipient))).isEqualTo(expected);
+    }
+
+    /** Classic tricks to make a gateway relay; every one is refused for an untrusted client. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            user%elsewhere.example@example.com
+            "user@elsewhere.example"@example.com
+            user@elsewhere.example@example.com
+            @example.com:user@elsewhere.example
+            @example.com:user@example.com
+            elsewhere.example!user@example.com
+            "elsewhere.example!user"@example.com
+            user@example.com.
+            user@elsewhere.example.
+            user@[127.0.0.1]
+            user@[192.0.2.1]
+            user@[IPv6:::1]
+            user@EXAMPLE.COM.ELSEWHERE.EXAMPLE
+            user@example.com.elsewhere.example
+            user@еxample.com
+            user@sub.example.com
+            """)
+    void neverRelaysForUntrustedClients(String recipient) throws Exception {
+        String path = recipient.startsWith("@") ? recipient : recipient;
+        Command command = CommandParser.parse("RCPT TO:<" + path + ">");
+        assertThat(command).as("parsed as a recipient, not a syntax error").isInstanceOf(Command.Rcpt.class);
+        MailPath mailPath = ((Command.Rcpt) command).recipient();
+        Verdict verdict = new RecipientPolicy(() -> POLICY).decide(InetAddress.getByName(UNTRUSTED), mailPath);
+        assertThat(reply(verdict)).isEqualTo("554 5.7.1");
+        assertThat(verdict.reason()).isEqualTo("relay_denied");
+    }
+
+    @Test
+    void barePostmasterIsDeliveredToTheFirstProtectedDomain() throws Exception {
+        assertThat(decide(UNTRUSTED, "postmaster").recipient()).isEqualTo("postmaster@example.com");
+    }
+
+    @Test
+    void explainsTheDecisionStepByStep() throws Exception {
+        Verdict verdict = decide(UNTRUSTED, "someone@elsewhere.example");
+        assertThat(verdict.chain()).hasSize(2);
+        assertThat(verdict.chain().get(0)).contains("192.0.2.1").contains("not trusted");
+        assertThat(verdict.chain().get(1)).contains("not protected");
+    }
+
+    @Test
+    void ipv4MappedClientsAreMatchedAgainstIpv4Networks() throws Exception {
+        assertThat(reply(decide("::ffff:10.1.2.3", "someone@elsewhere.example"))).isEqualTo("250 2.1.5");
+    }
+
+    @Test
+    void withoutAPolicyEverythingIsARelayAttempt() throws Exception {
+        Command.Rcpt rcpt = (Command.Rcpt) CommandParser.parse("RCPT TO:<alice@example.com>");
+        Verdict verdict = new RecipientPolicy(() -> Policy.EMPTY).decide(InetAddress.getByName("127.0.0.1"), rcpt.recipient());
+        assertThat(reply(verdict)).isEqualTo("554 5.7.1");
+    }
+}

@@ -1,0 +1,129 @@
+package net.gatehouse.smtp.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class CommandParserTest {
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            EHLO client.example             | Hello
+            ehlo client.example             | Hello
+            HELO client.example             | Hello
+            MAIL FROM:<a@example.com>       | Mail
+            mail from: <a@example.com>      | Mail
+            MAIL FROM:<>                    | Mail
+            RCPT TO:<b@example.com>         | Rcpt
+            RCPT TO:<postmaster>            | Rcpt
+            RCPT TO:<Postmaster>            | Rcpt
+            DATA                            | Data
+            RSET                            | Rset
+            NOOP                            | Noop
+            NOOP anything at all            | Noop
+            QUIT                            | Quit
+            HELP                            | Help
+            HELP MAIL                       | Help
+            STARTTLS                        | StartTls
+            VRFY alice                      | Vrfy
+            EXPN staff                      | Expn
+            AUTH PLAIN AGFsaWNlAHNlY3JldA== | NotImplemented
+            BDAT 100 LAST                   | NotImplemented
+            """)
+    void recognisesEveryCommand(String line, String kind) {
+        assertThat(CommandParser.parse(line).getClass().getSimpleName()).isEqualTo(kind);
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            FOO                                  | 500 5.5.2
+            ''                                   | 500 5.5.2
+            EHLO                                 | 501 5.5.4
+            HELO two words                       | 501 5.5.4
+            MAIL                                 | 501 5.5.4
+            MAIL TO:<a@example.com>              | 501 5.5.4
+            MAIL FROM:a@example.com              | 501 5.1.7
+            MAIL FROM:<a@>                       | 501 5.1.7
+            MAIL FROM:<a@example.com> FOO=BAR    | 555 5.5.4
+            MAIL FROM:<a@example.com> SIZE=abc   | 501 5.5.4
+            MAIL FROM:<a@example.com> BODY=BINARYMIME | 555 5.5.4
+            RCPT TO:<>                           | 501 5.1.3
+            RCPT TO:<@example.com>               | 501 5.1.3
+            RCPT TO:<user>                       | 501 5.1.3
+            RCPT TO:<user@>                      | 501 5.1.3
+            RCPT TO:<.user@example.com>          | 501 5.1.3
+            RCPT TO:<us..er@example.com>         | 501 5.1.3
+            RCPT TO:<user@exa mple.com>          | 501 5.1.3
+            RCPT TO:<user@-example.com>          | 501 5.1.3
+            RCPT TO:<user@example..com>          | 501 5.1.3
+            RCPT TO:<user@[300.1.1.1]>           | 501 5.1.3
+            RCPT TO:<user@example.com          | 501 5.1.3
+            RCPT TO:user@example.com             | 501 5.1.3
+            RCPT TO:<a@example.com> NOTIFY=NEVER | 555 5.5.4
+            RCPT FROM:<a@example.com>            | 501 5.5.4
+            DATA now                             | 501 5.5.4
+            VRFY                                 | 501 5.5.4
+            """)
+    void refusesMalformedCommandsWithTheRightReply(String line, String expected) {
+        Command command = CommandParser.parse(line);
+        assertThat(command).isInstanceOf(Command.Invalid.class);
+        Reply reply = ((Command.Invalid) command).reply();
+        assertThat(reply.code() + " " + reply.enhanced()).isEqualTo(expected);
+    }
+
+    @Test
+    void readsMailParameters() {
+        Command.Mail mail = (Command.Mail) CommandParser.parse("MAIL FROM:<a@example.com> SIZE=1024 BODY=8BITMIME SMTPUTF8");
+        assertThat(mail.sender().toString()).isEqualTo("<a@example.com>");
+        assertThat(mail.size()).isEqualTo(OptionalLong.of(1024));
+        assertThat(mail.eightBit()).isTrue();
+        assertThat(mail.smtpUtf8()).isTrue();
+    }
+
+    @Test
+    void nullSenderIsAllowedOnlyInMail() {
+        assertThat(((Command.Mail) CommandParser.parse("MAIL FROM:<>")).sender().isNull()).isTrue();
+        assertThat(CommandParser.parse("RCPT TO:<>")).isInstanceOf(Command.Invalid.class);
+    }
+
+    @Test
+    void keepsQuotedLocalPartsWithSpacesAndBrackets() {
+        Command.Rcpt rcpt = (Command.Rcpt) CommandParser.parse("RCPT TO:<\"john smith>x\"@example.com>");
+        MailboxAddress mailbox = rcpt.recipient().mailbox().orElseThrow();
+        assertThat(mailbox.localPart()).isEqualTo("john smith>x");
+        assertThat(mailbox.quoted()).isTrue();
+        assertThat(mailbox.address()).isEqualTo("\"john smith>x\"@example.com");
+    }
+
+    @Test
+    void keepsSourceRoutesForRelayControlToRefuse() {
+        Command.Rcpt rcpt = (Command.Rcpt) CommandParser.parse("RCPT TO:<@relay.example,@other.example:user@example.com>");
+        assertThat(rcpt.recipient().hasSourceRoute()).isTrue();
+        assertThat(rcpt.recipient().mailbox().orElseThrow().address()).isEqualTo("user@example.com");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"user@other.example@example.com", "user%other.example@example.com",
+            "other.example!user@example.com", "user@example.com.", "user@[192.0.2.1]", "user@[IPv6:2001:db8::1]",
+            "用户@例子.测试", "Alice@EXAMPLE.com"})
+    void acceptsTheSyntaxOfRoutingTricksSoThatRelayControlAnswersThem(String address) {
+        assertThat(CommandParser.parse("RCPT TO:<" + address + ">")).isInstanceOf(Command.Rcpt.class);
+    }
+
+    @Test
+    void comparesDomainsInAsciiLowerCase() {
+        MailboxAddress unicode = PathParser.parseMailbox("a@exämple.COM").orElseThrow();
+        assertThat(unicode.asciiDomain()).isEqualTo("xn--exmple-cua.com");
+        assertThat(unicode.isInternational()).isTrue();
+    }
+
+    @Test
+    void refusesPathsLongerThanRfc5321Allows() {
+        String longLocal = "a".repeat(250);
+        assertThat(CommandParser.parse("RCPT TO:<" + longLocal + "@example.com>")).isInstanceOf(Command.Invalid.class);
+    }
+}

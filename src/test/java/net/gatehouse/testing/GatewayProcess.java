@@ -1,0 +1,91 @@
+package net.gatehouse.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The packaged gateway ({@code target/gatehouse.jar}) as a separate operating-system process, for
+ * what only a real process shows: SIGKILL, SIGTERM, exit codes.
+ */
+public final class GatewayProcess implements AutoCloseable {
+
+    private static final Pattern LISTENING = Pattern.compile("smtp_listening address=127\\.0\\.0\\.1:(\\d+)");
+
+    private final Process process;
+    private final List<String> output = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<Integer> port = new CompletableFuture<>();
+
+    private GatewayProcess(Process process) {
+        this.process = process;
+        Thread.ofVirtual().start(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    output.add(line);
+                    Matcher matcher = LISTENING.matcher(line);
+                    if (matcher.find()) {
+                        port.complete(Integer.parseInt(matcher.group(1)));
+                    }
+                }
+            } catch (IOException ignored) {
+                // the process is gone
+            }
+            port.completeExceptionally(new IllegalStateException("gateway exited before listening:\n" + String.join("\n", output)));
+        });
+    }
+
+    /** Runs {@code gatehouse ARGS...} from the packaged jar, output merged and captured. */
+    public static GatewayProcess start(String... args) throws IOException {
+        String jar = System.getProperty("gatehouse.jar", "target/gatehouse.jar");
+        if (!Files.exists(Path.of(jar))) {
+            throw new IllegalStateException(jar + " is missing: integration tests run after 'mvn package'");
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-jar", jar));
+        command.addAll(List.of(args));
+        return new GatewayProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+    }
+
+    /** The SMTP port once the gateway is listening. */
+    public int awaitPort() throws Exception {
+        return port.get(60, TimeUnit.SECONDS);
+    }
+
+    public int awaitExit() throws InterruptedException {
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("gateway did not exit:\n" + String.join("\n", output));
+        }
+        return process.exitValue();
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, nothing. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM: the gateway drains and exits. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    public List<String> output() {
+        return List.copyOf(output);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}

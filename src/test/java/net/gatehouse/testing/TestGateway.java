@@ -1,0 +1,171 @@
+package net.gatehouse.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import net.gatehouse.Gateway;
+import net.gatehouse.config.ConfigLoader;
+import net.gatehouse.config.GatewayConfig;
+
+/**
+ * The real gateway, in this JVM, on an ephemeral loopback port, configured through the real YAML
+ * loader. Build one, {@link #start()} it, talk to {@link #port()}.
+ */
+public final class TestGateway implements AutoCloseable {
+
+    private final Path directory;
+    private final Map<String, String> smtp = settings("listen: [\"127.0.0.1:0\"]", "min_free_space: 1MiB",
+            "shutdown_grace: 2s");
+    private final Map<String, String> delivery = settings("min_backoff: 1s", "max_backoff: 2s",
+            "connect_timeout: 2s", "command_timeout: 5s", "remote_port: 25");
+    private final Map<String, String> policy = new LinkedHashMap<>();
+    private final List<String> trusted = new ArrayList<>();
+    private final List<String> domains = new ArrayList<>();
+    private String dns = "";
+    private Gateway gateway;
+    private GatewayConfig config;
+
+    private TestGateway(Path directory) {
+        this.directory = directory;
+    }
+
+    public static TestGateway in(Path directory) {
+        return new TestGateway(directory);
+    }
+
+    /** Protects a domain whose back-end is the given test server. */
+    public TestGateway protect(String domain, String backendHostPort) {
+        domains.add("    - { name: " + domain + ", backend: [\"" + backendHostPort + "\"] }");
+        return this;
+    }
+
+    /** Adds a raw domain entry (YAML flow mapping) under policy.domains. */
+    public TestGateway domain(String flowMapping) {
+        domains.add("    - " + flowMapping);
+        return this;
+    }
+
+    public TestGateway trust(String network) {
+        trusted.add("\"" + network + "\"");
+        return this;
+    }
+
+    /** A setting under {@code smtp:}, e.g. {@code max_recipients: 3}; replaces the test default. */
+    public TestGateway smtp(String line) {
+        put(smtp, line);
+        return this;
+    }
+
+    /** A setting under {@code delivery:}, e.g. {@code max_lifetime: 1s}; replaces the test default. */
+    public TestGateway delivery(String line) {
+        put(delivery, line);
+        return this;
+    }
+
+    /** A setting under {@code policy:}, e.g. {@code recipient_verification: valid_list}. */
+    public TestGateway policy(String line) {
+        put(policy, line);
+        return this;
+    }
+
+    private static Map<String, String> settings(String... lines) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String line : lines) {
+            put(settings, line);
+        }
+        return settings;
+    }
+
+    private static void put(Map<String, String> settings, String line) {
+        settings.put(line.substring(0, line.indexOf(':')).trim(), line);
+    }
+
+    /** Enables STARTTLS with a freshly generated self-signed certificate. */
+    public TestGateway tls() throws IOException {
+        Path cert = directory.resolve("tls/cert.pem");
+        Path key = directory.resolve("tls/key.pem");
+        Files.createDirectories(cert.getParent());
+        net.gatehouse.tls.SelfSignedCertificate.create(cert, key, "localhost");
+        return smtp("tls: { cert: \"" + cert + "\", key: \"" + key + "\" }");
+    }
+
+    public TestGateway dns(TestDns server) {
+        dns = "dns:\n  servers: [\"" + server.address().getHostString() + ":" + server.address().getPort()
+                + "\"]\n  timeout: 2s\n";
+        return this;
+    }
+
+    /** The configuration file this gateway is started with. */
+    public String yaml() {
+        StringBuilder yaml = new StringBuilder()
+                .append("hostname: gw.test\n")
+                .append("data_dir: ").append(directory.resolve("data")).append('\n')
+                .append("smtp:\n");
+        smtp.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
+        yaml.append("delivery:\n");
+        delivery.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
+        yaml.append(dns);
+        yaml.append("policy:\n  trusted_networks: [").append(String.join(", ", trusted)).append("]\n");
+        policy.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
+        yaml.append("  domains:\n");
+        domains.forEach(line -> yaml.append(line).append('\n'));
+        if (domains.isEmpty()) {
+            yaml.setLength(yaml.length() - "  domains:\n".length());
+        }
+        return yaml.toString();
+    }
+
+    /** The port outbound (MX) deliveries connect to; a test MX listens on an ephemeral port. */
+    public TestGateway remotePort(int port) {
+        return delivery("remote_port: " + port);
+    }
+
+    /** Writes the configuration to {@code gatehouse.yaml} in the directory and returns its path. */
+    public Path writeConfig() throws IOException {
+        Files.createDirectories(directory);
+        Path file = directory.resolve("gatehouse.yaml");
+        Files.writeString(file, yaml());
+        return file;
+    }
+
+    public TestGateway start() throws Exception {
+        config = ConfigLoader.load(writeConfig());
+        gateway = new Gateway(config, Clock.systemUTC());
+        gateway.start();
+        return this;
+    }
+
+    public int port() {
+        return gateway.smtpAddresses().getFirst().getPort();
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public Path dataDir() {
+        return config.dataDir();
+    }
+
+    public SmtpTestClient client() throws IOException {
+        SmtpTestClient client = SmtpTestClient.connect(port());
+        client.command("EHLO client.test");
+        return client;
+    }
+
+    @Override
+    public void close() {
+        if (gateway != null) {
+            gateway.close();
+        }
+    }
+}
