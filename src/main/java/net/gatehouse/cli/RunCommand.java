@@ -34,7 +34,6 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("gatehouse: smtp.tls: " + e.getMessage());
             return Main.EXIT_BAD_CONFIG;
         }
-        gateway.start();
         // SIGTERM and SIGINT run the shutdown hooks: drain there, then end with 0 rather than the
         // JVM's 143/130, because a drained stop is a clean stop (SPEC §1).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -42,6 +41,7 @@ final class RunCommand implements Callable<Integer> {
             System.out.flush();
             Runtime.getRuntime().halt(0);
         }, "gatehouse-shutdown"));
+        gateway.start();
         new CountDownLatch(1).await();
         return 0;
     }

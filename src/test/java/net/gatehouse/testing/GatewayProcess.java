@@ -24,6 +24,7 @@ public final class GatewayProcess implements AutoCloseable {
     private final Process process;
     private final List<String> output = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Integer> port = new CompletableFuture<>();
+    private final CompletableFuture<Void> outputEnded = new CompletableFuture<>();
 
     private GatewayProcess(Process process) {
         this.process = process;
@@ -40,6 +41,7 @@ public final class GatewayProcess implements AutoCloseable {
                 // the process is gone
             }
             port.completeExceptionally(new IllegalStateException("gateway exited before listening:\n" + String.join("\n", output)));
+            outputEnded.complete(null);
         });
     }
 
@@ -60,22 +62,27 @@ public final class GatewayProcess implements AutoCloseable {
         return port.get(60, TimeUnit.SECONDS);
     }
 
-    public int awaitExit() throws InterruptedException {
+    /** Waits for the process to exit and for all of its output to be read. */
+    public int awaitExit() throws Exception {
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("gateway did not exit:\n" + String.join("\n", output));
         }
+        outputEnded.get(10, TimeUnit.SECONDS);
         return process.exitValue();
     }
 
     /** SIGKILL: no shutdown hook, no flush, nothing. */
     public void kill() throws InterruptedException {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
-    /** SIGTERM: the gateway drains and exits. */
+    /**
+     * SIGTERM: the gateway drains and exits. Through the process handle, because
+     * {@link Process#destroy()} also closes our end of its output, losing the last lines.
+     */
     public void terminate() {
-        process.destroy();
+        process.toHandle().destroy();
     }
 
     public List<String> output() {
