@@ -41,24 +41,24 @@ final class DemoCommand implements Callable<Integer> {
             Files.createDirectories(cert.getParent());
             SelfSignedCertificate.create(cert, key, "localhost");
         }
-        Path configFile = data.resolve("demo-gatehouse.yaml");
-        Files.writeString(configFile, configuration(data));
-        GatewayConfig config;
-        try {
-            config = ConfigLoader.load(configFile);
-        } catch (ConfigException e) {
-            System.err.println("gatehouse: demo configuration: " + e.getMessage());
-            return Main.EXIT_BAD_CONFIG;
-        }
         Path mailboxes = data.resolve("demo-mailboxes");
         try (DemoMailServer backend = new DemoMailServer(new InetSocketAddress("127.0.0.1", backendPort),
                 MAILBOXES, mailboxes)) {
-            System.out.println(instructions(configFile, mailboxes));
+            Path configFile = data.resolve("demo-gatehouse.yaml");
+            Files.writeString(configFile, configuration(data, backend.port()));
+            GatewayConfig config;
+            try {
+                config = ConfigLoader.load(configFile);
+            } catch (ConfigException e) {
+                System.err.println("gatehouse: demo configuration: " + e.getMessage());
+                return Main.EXIT_BAD_CONFIG;
+            }
+            System.out.println(instructions(configFile, mailboxes, backend.port()));
             return RunCommand.runUntilSignalled(config);
         }
     }
 
-    private String configuration(Path data) {
+    private String configuration(Path data, int backendPort) {
         return """
                 # Written by 'gatehouse demo'; edit a copy of it and start that with 'gatehouse run --config FILE'.
                 hostname: localhost
@@ -83,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
                 """.formatted(data, port, backendPort);
     }
 
-    private String instructions(Path configFile, Path mailboxes) {
+    private String instructions(Path configFile, Path mailboxes, int backendPort) {
         return """
 
                 Gatehouse demo

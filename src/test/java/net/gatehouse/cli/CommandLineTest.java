@@ -1,0 +1,130 @@
+package net.gatehouse.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import net.gatehouse.queue.Envelope;
+import net.gatehouse.queue.QueueId;
+import net.gatehouse.queue.Spool;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The commands of SPEC §1, run in-process as a user would type them. */
+class CommandLineTest {
+
+    @TempDir
+    Path directory;
+
+    private Path config;
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    @BeforeEach
+    void writeConfig() throws Exception {
+        config = directory.resolve("gatehouse.yaml");
+        Files.writeString(config, """
+                hostname: gw.test
+                data_dir: data
+                policy:
+                  trusted_networks: ["10.0.0.0/8"]
+                  recipient_verification: none
+                  domains:
+                    - { name: example.com, backend: ["127.0.0.1:2526"] }
+                    - { name: listed.example, backend: ["127.0.0.1:2526"], verification: valid_list,
+                        valid_recipients: ["alice@listed.example"] }
+                """);
+    }
+
+    private static Run run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+            int code = Main.commandLine().execute(args);
+            return new Run(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @ParameterizedTest(name = "check {0} from {1} exits {2}")
+    @CsvSource(textBlock = """
+            alice@example.com,          192.0.2.1, 0
+            someone@elsewhere.example,  192.0.2.1, 5
+            someone@elsewhere.example,  10.1.1.1,  0
+            alice@listed.example,       192.0.2.1, 0
+            bob@listed.example,         192.0.2.1, 5
+            bob@listed.example,         10.1.1.1,  0
+            not an address,             192.0.2.1, 5
+            """)
+    void checkPrintsTheVerdictAndExitsWithItsClass(String address, String client, int expected) {
+        Run run = run("check", "--config", config.toString(), "--client", client, address);
+        assertThat(run.exitCode()).isEqualTo(expected);
+        assertThat(run.out()).contains("verdict:").contains("why:");
+    }
+
+    @Test
+    void checkExplainsARelayRefusal() {
+        Run run = run("check", "--config", config.toString(), "someone@elsewhere.example");
+        assertThat(run.out()).contains("192.0.2.1 is not trusted").contains("not protected")
+                .contains("permanent refusal (554 5.7.1");
+    }
+
+    @Test
+    void aBadConfigurationExitsTwoNamingTheKey() throws Exception {
+        Files.writeString(config, "smtp:\n  max_recipients: lots\n");
+        Run run = run("check", "--config", config.toString(), "alice@example.com");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("smtp.max_recipients");
+    }
+
+    @Test
+    void queueListFlushAndDelete() throws Exception {
+        Spool spool = new Spool(directory.resolve("data/spool"), 0);
+        QueueId id = QueueId.next(System.currentTimeMillis());
+        try (Spool.Writer writer = spool.begin(new Envelope(id, Instant.now(), "192.0.2.1", "client.test",
+                "<sender@example.org>", List.of("<alice@example.com>"), false))) {
+            writer.content().write("Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+            writer.commit();
+        }
+        Run list = run("queue", "list", "--config", config.toString());
+        assertThat(list.exitCode()).isZero();
+        assertThat(list.out()).contains(id.value()).contains("<sender@example.org> -> <alice@example.com>").contains("1 message");
+
+        assertThat(run("queue", "flush", "--config", config.toString()).exitCode()).isZero();
+        assertThat(spool.takeFlushRequest()).isTrue();
+
+        Run delete = run("queue", "delete", "--config", config.toString(), id.value());
+        assertThat(delete.exitCode()).isZero();
+        assertThat(spool.ids()).isEmpty();
+        assertThat(run("queue", "delete", "--config", config.toString(), id.value()).exitCode()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"run", "demo", "check", "queue", "version"})
+    void everyCommandHasHelp(String command) {
+        Run run = run(command, "--help");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Usage: gatehouse " + command);
+    }
+
+    @Test
+    void versionNamesJava() {
+        assertThat(run("version").out()).startsWith("gatehouse ").contains("Java");
+    }
+}
