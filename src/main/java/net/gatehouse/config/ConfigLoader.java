@@ -127,6 +127,8 @@ public final class ConfigLoader {
                 root.get("cache", v -> v.parse("local or a Redis URL", ConfigLoader::cache), "local"),
                 root.section("dns", ConfigLoader::dns),
                 root.section("delivery", ConfigLoader::delivery),
+                root.section("callout", ConfigLoader::callout),
+                root.section("message_log", log -> log.get("retention", ConfigValue::positiveDuration, Duration.ofDays(30))),
                 root.optionalSection("policy", ConfigLoader::policy));
     }
 
@@ -225,7 +227,79 @@ public final class ConfigLoader {
         Map<String, String> domainPaths = new HashMap<>(); // name → path of the domain that has it
         List<DomainConfig> domains = policy.get("domains",
                 v -> v.list(d -> d.section(domain -> domain(domain, domainPaths))), List.of());
-        return new PolicyConfig(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains);
+        return new PolicyConfig(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains,
+                policy.get("sub_address_delimiter", ConfigLoader::subAddressDelimiter, ""),
+                policy.section("cache", ConfigLoader::verificationCache),
+                policy.section("harvest", ConfigLoader::harvest));
+    }
+
+    /** Defaults: see docs/CONFIGURATION.md for why (against Postfix's verify(8) defaults). */
+    static final VerificationCacheConfig DEFAULT_CACHE = new VerificationCacheConfig(Duration.ofDays(7),
+            Duration.ofHours(1), Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofSeconds(30), 1_000_000);
+    static final HarvestConfig DEFAULT_HARVEST = new HarvestConfig(Duration.ofMinutes(10), 10, Duration.ofSeconds(2),
+            30, Duration.ofMinutes(30));
+    static final CalloutConfig DEFAULT_CALLOUT = new CalloutConfig("", Duration.ofSeconds(15), Duration.ofSeconds(5),
+            10, 100, Duration.ofSeconds(30), Duration.ofHours(6));
+
+    private static CalloutConfig callout(ConfigSection callout) throws ConfigException {
+        CalloutConfig d = DEFAULT_CALLOUT;
+        return new CalloutConfig(
+                callout.get("probe_sender", v -> v.parse("an address, or \"\" for the null sender",
+                        ConfigLoader::probeSender), d.probeSender()),
+                callout.get("timeout", ConfigValue::positiveDuration, d.timeout()),
+                callout.get("connect_timeout", ConfigValue::positiveDuration, d.connectTimeout()),
+                callout.get("connections_per_backend", ConfigValue::positiveNumber, d.connectionsPerBackend()),
+                callout.get("probes_per_connection", ConfigValue::positiveNumber, d.probesPerConnection()),
+                callout.get("idle_timeout", ConfigValue::positiveDuration, d.idleTimeout()),
+                callout.get("catch_all_recheck", ConfigValue::positiveDuration, d.catchAllRecheck()));
+    }
+
+    private static VerificationCacheConfig verificationCache(ConfigSection cache) throws ConfigException {
+        VerificationCacheConfig d = DEFAULT_CACHE;
+        VerificationCacheConfig config = new VerificationCacheConfig(
+                cache.get("positive_ttl", ConfigValue::positiveDuration, d.positiveTtl()),
+                cache.get("positive_refresh", ConfigValue::positiveDuration, d.positiveRefresh()),
+                cache.get("negative_ttl", ConfigValue::positiveDuration, d.negativeTtl()),
+                cache.get("negative_refresh", ConfigValue::positiveDuration, d.negativeRefresh()),
+                cache.get("tempfail_hold", ConfigValue::duration, d.tempfailHold()),
+                cache.get("max_entries", ConfigValue::positiveNumber, d.maxEntries()));
+        if (config.positiveRefresh().compareTo(config.positiveTtl()) > 0) {
+            throw cache.error("positive_refresh", "must not be longer than positive_ttl");
+        }
+        if (config.negativeRefresh().compareTo(config.negativeTtl()) > 0) {
+            throw cache.error("negative_refresh", "must not be longer than negative_ttl");
+        }
+        return config;
+    }
+
+    private static HarvestConfig harvest(ConfigSection harvest) throws ConfigException {
+        HarvestConfig d = DEFAULT_HARVEST;
+        HarvestConfig config = new HarvestConfig(
+                harvest.get("window", ConfigValue::positiveDuration, d.window()),
+                harvest.get("tarpit_after", v -> v.wholeNumber(0, Integer.MAX_VALUE), d.tarpitAfter()),
+                harvest.get("tarpit_delay", ConfigValue::duration, d.tarpitDelay()),
+                harvest.get("block_after", v -> v.wholeNumber(0, Integer.MAX_VALUE), d.blockAfter()),
+                harvest.get("block_for", ConfigValue::positiveDuration, d.blockFor()));
+        if (config.blockAfter() > 0 && config.tarpitAfter() > config.blockAfter()) {
+            throw harvest.error("tarpit_after", "must not be more than block_after (" + config.blockAfter() + ")");
+        }
+        return config;
+    }
+
+    private static String subAddressDelimiter(ConfigValue value) throws ConfigException {
+        String delimiter = value.string();
+        if (delimiter.length() > 1 || (!delimiter.isEmpty() && "+-_=".indexOf(delimiter.charAt(0)) < 0)) {
+            throw value.error("expected one of + - _ = or \"\" (off), got \"" + delimiter + "\"");
+        }
+        return delimiter;
+    }
+
+    private static String probeSender(String text) {
+        if (!text.isEmpty() && (text.indexOf('@') <= 0 || text.indexOf('@') == text.length() - 1
+                || text.chars().anyMatch(c -> c <= ' ' || c == '<' || c == '>'))) {
+            throw new IllegalArgumentException("expected an address such as verify@example.com, or \"\"");
+        }
+        return text;
     }
 
     private static DomainConfig domain(ConfigSection domain, Map<String, String> domainPaths) throws ConfigException {

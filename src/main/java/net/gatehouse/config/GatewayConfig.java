@@ -1,6 +1,7 @@
 package net.gatehouse.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -10,6 +11,7 @@ import java.util.Optional;
  * @param hostname name used in the greeting, in EHLO to other servers, in Received headers and DSNs
  * @param dataDir  spool and generated files; relative paths in the file are resolved against the
  *                 directory of the config file
+ * @param messageLogRetention how long RCPT decisions and deliveries stay in the message log
  * @param policy   the policy declared in the file, if it has a {@code policy} section
  */
 public record GatewayConfig(
@@ -21,5 +23,7 @@ public record GatewayConfig(
         String cache,
         DnsConfig dns,
         DeliveryConfig delivery,
+        CalloutConfig callout,
+        Duration messageLogRetention,
         Optional<PolicyConfig> policy) {
 }

@@ -8,12 +8,19 @@ import java.util.List;
  * @param trustedNetworks               CIDR blocks whose clients relay outbound and are never verified
  * @param rejectUnknownRecipientDomains "Reject messages for unknown recipient domains" (seed default yes)
  * @param recipientVerification         "Reject messages for unverified recipients", global default
+ * @param subAddressDelimiter           {@code "+"} lets {@code user+tag@} match {@code user@} in valid
+ *                                      lists (Postfix {@code recipient_delimiter}); empty: off
+ * @param cache                         lifetimes of callout results
+ * @param harvest                       directory-harvest thresholds
  */
 public record PolicyConfig(
         List<String> trustedNetworks,
         boolean rejectUnknownRecipientDomains,
         Verification recipientVerification,
-        List<DomainConfig> domains) {
+        List<DomainConfig> domains,
+        String subAddressDelimiter,
+        VerificationCacheConfig cache,
+        HarvestConfig harvest) {
 
     public PolicyConfig {
         trustedNetworks = List.copyOf(trustedNetworks);

@@ -93,6 +93,8 @@ class ConfigLoaderTest {
                 new DnsConfig(List.of(), Duration.ofSeconds(5)),
                 new DeliveryConfig(Duration.ofDays(5), Duration.ofMinutes(5), Duration.ofHours(1), 100, 20,
                         Duration.ofSeconds(30), Duration.ofMinutes(5), 25),
+                ConfigLoader.DEFAULT_CALLOUT,
+                Duration.ofDays(30),
                 Optional.of(new PolicyConfig(
                         List.of("127.0.0.0/8", "::1/128"),
                         true,
@@ -101,7 +103,8 @@ class ConfigLoaderTest {
                                 "example.com",
                                 List.of(new ListenAddress("mail1.internal", 25), new ListenAddress("mail2.internal", 25)),
                                 Verification.INHERIT,
-                                List.of("alice@example.com", "@example.com")))))));
+                                List.of("alice@example.com", "@example.com"))),
+                        "", ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST))));
     }
 
     @Test
@@ -161,12 +164,15 @@ class ConfigLoaderTest {
                         Duration.ofSeconds(2)),
                 new DeliveryConfig(Duration.ofDays(2), Duration.ofMinutes(1), Duration.ofHours(4), 10, 2,
                         Duration.ofSeconds(10), Duration.ofMinutes(1), 2525),
+                ConfigLoader.DEFAULT_CALLOUT,
+                Duration.ofDays(30),
                 Optional.of(new PolicyConfig(
                         List.of("10.0.0.0/8"),
                         false,
                         Verification.VALID_LIST,
                         List.of(new DomainConfig("example.org", List.of(new ListenAddress("mail.internal", 25)),
-                                Verification.NONE, List.of()))))));
+                                Verification.NONE, List.of())),
+                        "", ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST))));
     }
 
     @Test
@@ -185,6 +191,8 @@ class ConfigLoaderTest {
                 new DnsConfig(List.of(), Duration.ofSeconds(5)),
                 new DeliveryConfig(Duration.ofDays(5), Duration.ofMinutes(5), Duration.ofHours(1), 100, 20,
                         Duration.ofSeconds(30), Duration.ofMinutes(5), 25),
+                ConfigLoader.DEFAULT_CALLOUT,
+                Duration.ofDays(30),
                 Optional.empty()));
     }
 
@@ -207,7 +215,8 @@ class ConfigLoaderTest {
         assertThat(config.console().listen()).contains(new ListenAddress("127.0.0.1", 8080));
         assertThat(config.policy()).contains(new PolicyConfig(List.of(), true, Verification.NONE, List.of(
                 new DomainConfig("example.com", List.of(new ListenAddress("mail.internal", 2525)),
-                        Verification.INHERIT, List.of()))));
+                        Verification.INHERIT, List.of())),
+                        "", ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST));
     }
 
     @Test

@@ -26,7 +26,8 @@ class RecipientPolicyTest {
                     new DomainConfig("listed.example", List.of(BACKEND), Verification.VALID_LIST,
                             List.of("alice@listed.example", "Bob@LISTED.example")),
                     new DomainConfig("wildcard.example", List.of(BACKEND), Verification.VALID_LIST,
-                            List.of("@wildcard.example")))));
+                            List.of("@wildcard.example"))),
+            "", TestPolicies.CACHE, TestPolicies.HARVEST));
 
     private static final String UNTRUSTED = "192.0.2.1";
 

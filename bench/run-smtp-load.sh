@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# SMTP throughput of Gatehouse (issue 2): load generator -> gateway -> fast sink back-end, all on
+# 127.0.0.1. Prints accepted msg/s (what the gateway acknowledged with 250, i.e. spooled and
+# fsynced) and end-to-end msg/s (until the sink has received every accepted message).
+#
+#   bench/run-smtp-load.sh                       # 20 sessions, 2000 messages of 2 KiB
+#   SESSIONS=200 MESSAGES=4000 SIZE=8KiB bench/run-smtp-load.sh
+#
+# Environment:
+#   SESSIONS, MESSAGES, SIZE     the load (defaults 20, 2000, 2KiB)
+#   PER_SESSION                  messages per connection before reconnecting (default: no limit)
+#   DRAIN_TIMEOUT                seconds to wait for the sink to receive everything (default 120)
+#   GATEWAY_JAVA_OPTS            extra JVM options for the gateway
+#   JFR_OUT                      profile the gateway with JDK Flight Recorder into this file
+#
+# Everything started here stops by itself (time limits) and is stopped on exit, failure included.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/java-env.sh"
+"$root/gatehouse" version >/dev/null   # builds target/gatehouse.jar when missing or older than the sources
+java="$JAVA_HOME/bin/java"
+
+sessions=${SESSIONS:-20}
+messages=${MESSAGES:-2000}
+size=${SIZE:-2KiB}
+per_session=${PER_SESSION:-}
+drain_timeout=${DRAIN_TIMEOUT:-120}
+limit_s=900   # hard limit on every process started here
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bench.XXXXXX")
+sink_pid=""
+gateway_pid=""   # the `timeout` wrapper; signals sent to it reach the JVM
+
+# Sends SIGTERM, waits up to $2 seconds, then SIGKILL.
+stop() {
+  local pid=$1 grace=$2 i
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  stop "$gateway_pid" 15
+  stop "$sink_pid" 5
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+  echo "run-smtp-load: $*" >&2
+  if [ -f "$tmp/gateway.log" ]; then
+    echo "--- last lines of the gateway log:" >&2
+    tail -n 20 "$tmp/gateway.log" >&2
+  fi
+  exit 1
+}
+
+# CPU time (user + system) of a process in seconds; "" when it is gone.
+cpu_seconds() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  # Fields after the command name: state is 1st, utime 12th, stime 13th.
+  echo "${stat##*) }" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($12 + $13) / hz }'
+}
+
+# Whole machine: "busy_jiffies total_jiffies iowait_jiffies" from /proc/stat.
+machine_jiffies() {
+  awk '/^cpu / { total = 0; for (i = 2; i <= NF; i++) total += $i; print total - $5 - $6, total, $6 }' /proc/stat
+}
+
+# The value of key=... in a line of key=value pairs.
+field() {
+  sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n 1
+}
+
+# --- the sink ------------------------------------------------------------------------------------
+"$java" "$root/bench/SmtpLoad.java" sink --port 0 --stats-file "$tmp/sink.stats" --max-seconds "$limit_s" \
+  >"$tmp/sink.log" 2>&1 &
+sink_pid=$!
+for ((i = 0; i < 300; i++)); do
+  [ -s "$tmp/sink.stats" ] && break
+  kill -0 "$sink_pid" 2>/dev/null || fail "the sink did not start: $(cat "$tmp/sink.log")"
+  sleep 0.1
+done
+sink_port=$(field port "$(cat "$tmp/sink.stats" 2>/dev/null)")
+[ -n "$sink_port" ] || fail "the sink did not report its port within 30 s"
+
+# --- the gateway ---------------------------------------------------------------------------------
+cat >"$tmp/gatehouse.yaml" <<EOF
+hostname: bench.test
+data_dir: $tmp/data
+smtp:
+  listen: ["127.0.0.1:0"]
+  max_connections_per_ip: 1000   # every session of the load comes from 127.0.0.1
+  shutdown_grace: 5s
+dns:
+  servers: ["127.0.0.1:1"]       # nothing here needs DNS; should anything ask, it stays on loopback
+  timeout: 1s
+policy:
+  recipient_verification: none
+  domains:
+    - name: bench.test
+      backend: ["127.0.0.1:$sink_port"]
+      verification: none
+EOF
+
+gateway_opts=()
+if [ -n "${GATEWAY_JAVA_OPTS:-}" ]; then
+  read -r -a gateway_opts <<<"$GATEWAY_JAVA_OPTS"
+fi
+if [ -n "${JFR_OUT:-}" ]; then
+  gateway_opts+=("-XX:StartFlightRecording=name=bench,settings=profile")
+fi
+timeout --kill-after=10 "$limit_s" "$java" "${gateway_opts[@]}" -jar "$root/target/gatehouse.jar" run \
+  --config "$tmp/gatehouse.yaml" >"$tmp/gateway.log" 2>&1 &
+gateway_pid=$!
+gateway_port=""
+for ((i = 0; i < 600; i++)); do
+  gateway_port=$(sed -n 's/.*smtp_listening address=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/gateway.log" | head -n 1)
+  [ -n "$gateway_port" ] && break
+  kill -0 "$gateway_pid" 2>/dev/null || fail "the gateway exited during start-up"
+  sleep 0.1
+done
+[ -n "$gateway_port" ] || fail "the gateway did not log smtp_listening within 60 s"
+gateway_jvm=$(pgrep -P "$gateway_pid" -n java || true)   # the JVM under `timeout`, for its CPU time
+
+# --- the load ------------------------------------------------------------------------------------
+load_args=(load --port "$gateway_port" --sessions "$sessions" --messages "$messages" --size "$size"
+  --max-seconds "$((limit_s - 60))")
+[ -n "$per_session" ] && load_args+=(--per-session "$per_session")
+
+gateway_cpu_before=$(cpu_seconds "$gateway_jvm")
+sink_cpu_before=$(cpu_seconds "$sink_pid")
+read -r busy_before total_before iowait_before < <(machine_jiffies)
+
+load_status=0
+"$java" "$root/bench/SmtpLoad.java" "${load_args[@]}" >"$tmp/load.out" 2>&1 || load_status=$?
+cat "$tmp/load.out"
+result=$(grep '^accepted=' "$tmp/load.out" || true)
+[ -n "$result" ] || fail "the load generator printed no result (exit $load_status)"
+accepted=$(field accepted "$result")
+load_start_ms=$(field start_ms "$result")
+load_end_ms=$(field end_ms "$result")
+load_cpu=$(field cpu_s "$(head -n 1 "$tmp/load.out")")
+
+# --- end to end: wait for the sink to have everything the gateway accepted ------------------------
+received=0
+for ((i = 0; i < drain_timeout * 10; i++)); do
+  received=$(field received "$(cat "$tmp/sink.stats")")
+  [ "$received" -ge "$accepted" ] && break
+  sleep 0.1
+done
+sleep 0.3   # one more stats period, so that last_ms covers every message counted
+stats=$(cat "$tmp/sink.stats")
+received=$(field received "$stats")
+duplicates=$(field duplicates "$stats")
+last_ms=$(field last_ms "$stats")
+
+read -r busy_after total_after iowait_after < <(machine_jiffies)
+gateway_cpu_after=$(cpu_seconds "$gateway_jvm")
+sink_cpu_after=$(cpu_seconds "$sink_pid")
+
+if [ -n "${JFR_OUT:-}" ] && [ -n "$gateway_jvm" ]; then
+  "$JAVA_HOME/bin/jcmd" "$gateway_jvm" JFR.dump name=bench filename="$JFR_OUT" >/dev/null \
+    && echo "JFR recording of the gateway: $JFR_OUT"
+fi
+
+# --- summary -------------------------------------------------------------------------------------
+cpus=$(nproc)
+model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+ram=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+jdk=$("$java" -version 2>&1 | head -n 1)
+spool_fs=$(findmnt -n -o FSTYPE,SOURCE -T "$tmp" 2>/dev/null | tr -s ' ' || echo "?")
+sent=$(grep -c ' result=sent ' "$tmp/gateway.log" || true)
+deferred=$(grep -c ' result=deferred ' "$tmp/gateway.log" || true)
+
+# Differences and rates, computed by awk (bash has no floating point).
+calc() { awk "BEGIN { $1 }"; }
+delta() { [ -n "$1" ] && [ -n "$2" ] && calc "printf \"%.2f\", $2 - $1" || echo "?"; }
+if [ "$received" -gt 0 ] && [ "$last_ms" -gt "$load_start_ms" ]; then
+  end_to_end=$(calc "printf \"%.1f\", $received / (($last_ms - $load_start_ms) / 1000)")
+else
+  end_to_end="n/a"
+fi
+complete=$([ "$received" -ge "$accepted" ] && echo yes || echo "NO ($received of $accepted within ${drain_timeout} s)")
+jiffies=$((total_after - total_before))
+
+echo
+echo "| | |"
+echo "| --- | --- |"
+echo "| sessions / messages / size | $sessions / $messages / $size |"
+echo "| accepted (250) / failed | $accepted / $(field failed "$result") |"
+echo "| **accepted msg/s** | **$(field accepted_per_s "$result")** |"
+echo "| **end-to-end msg/s** | **$end_to_end** |"
+echo "| accept latency p50 / p99 / max | $(field p50_ms "$result") / $(field p99_ms "$result") / $(field max_ms "$result") ms |"
+echo "| load wall time / until last delivery | $(calc "printf \"%.2f s / %.2f s\", ($load_end_ms - $load_start_ms) / 1000, ($last_ms - $load_start_ms) / 1000") |"
+echo "| sink received all / duplicates | $complete / $duplicates |"
+echo "| gateway deliveries sent / deferred | $sent / $deferred |"
+echo "| CPU seconds: gateway / load / sink | $(delta "$gateway_cpu_before" "$gateway_cpu_after") / $load_cpu / $(delta "$sink_cpu_before" "$sink_cpu_after") |"
+echo "| machine CPU busy / iowait | $(calc "printf \"%.0f %% / %.0f %%\", 100 * $((busy_after - busy_before)) / $jiffies, 100 * $((iowait_after - iowait_before)) / $jiffies") |"
+echo "| machine | $cpus CPUs, $model, $ram RAM, spool on $spool_fs |"
+echo "| JDK | $jdk |"
+echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
+
+[ "$received" -ge "$accepted" ] || { echo "run-smtp-load: the sink did not receive every accepted message within ${drain_timeout} s" >&2; exit 1; }
+exit "$load_status"
