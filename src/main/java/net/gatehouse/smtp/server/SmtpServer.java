@@ -23,6 +23,7 @@ import net.gatehouse.config.SmtpConfig;
 import net.gatehouse.policy.RecipientPolicy;
 import net.gatehouse.queue.Spool;
 import net.gatehouse.queue.SpooledMessage;
+import net.gatehouse.smtp.protocol.ProxyHeader;
 import net.gatehouse.smtp.protocol.Reply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class SmtpServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
+    /** The balancer sends its header at once; HAProxy's spec asks receivers to wait at least 3 s. */
+    private static final int PROXY_HEADER_TIMEOUT_MILLIS = 10_000;
 
     private final SmtpConfig config;
     private final SessionContext context;
@@ -89,31 +92,58 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     private void serve(Socket socket) {
-        InetAddress client = socket.getInetAddress();
+        connections.add(socket);
+        try (socket) {
+            Optional<InetAddress> client = clientAddress(socket);
+            if (client.isPresent()) {
+                limitAndRun(socket, client.get());
+            }
+        } catch (IOException e) {
+            log.debug("connection_failed peer={} error=\"{}\"", socket.getInetAddress().getHostAddress(), e.getMessage());
+        } finally {
+            connections.remove(socket);
+        }
+    }
+
+    /**
+     * The client: the socket's peer, or with {@code proxy_protocol} the address the load balancer
+     * reports in its PROXY header (empty for its own health checks: then the balancer itself).
+     */
+    private Optional<InetAddress> clientAddress(Socket socket) throws IOException {
+        if (!config.proxyProtocol()) {
+            return Optional.of(socket.getInetAddress());
+        }
+        socket.setSoTimeout(PROXY_HEADER_TIMEOUT_MILLIS);
+        try {
+            ProxyHeader header = ProxyHeader.read(socket.getInputStream());
+            return Optional.of(header.source().map(InetSocketAddress::getAddress).orElse(socket.getInetAddress()));
+        } catch (ProxyHeader.ProxyProtocolException e) {
+            log.info("proxy_header_refused peer={} error=\"{}\"", socket.getInetAddress().getHostAddress(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private void limitAndRun(Socket socket, InetAddress client) throws IOException {
         AtomicInteger fromClient = perClient.computeIfAbsent(client, c -> new AtomicInteger());
         int clientCount = fromClient.incrementAndGet();
         int totalCount = total.incrementAndGet();
-        connections.add(socket);
-        try (socket) {
+        try {
             socket.setTcpNoDelay(true);
             if (totalCount > config.maxConnections()) {
-                refuse(socket, Reply.TOO_MANY_CONNECTIONS, "max_connections");
+                refuse(socket, client, Reply.TOO_MANY_CONNECTIONS, "max_connections");
             } else if (clientCount > config.maxConnectionsPerIp()) {
-                refuse(socket, Reply.TOO_MANY_CONNECTIONS_FROM_YOU, "max_connections_per_ip");
+                refuse(socket, client, Reply.TOO_MANY_CONNECTIONS_FROM_YOU, "max_connections_per_ip");
             } else {
                 new SmtpSession(context, socket, client).run();
             }
-        } catch (IOException e) {
-            log.debug("connection_failed client={} error=\"{}\"", client.getHostAddress(), e.getMessage());
         } finally {
-            connections.remove(socket);
             total.decrementAndGet();
             perClient.computeIfPresent(client, (c, count) -> count.decrementAndGet() == 0 ? null : count);
         }
     }
 
-    private void refuse(Socket socket, Reply reply, String limit) throws IOException {
-        log.info("connection_refused client={} limit={}", socket.getInetAddress().getHostAddress(), limit);
+    private void refuse(Socket socket, InetAddress client, Reply reply, String limit) throws IOException {
+        log.info("connection_refused client={} limit={}", client.getHostAddress(), limit);
         OutputStream out = socket.getOutputStream();
         out.write(reply.wire().getBytes(StandardCharsets.US_ASCII));
         out.flush();
