@@ -9,9 +9,11 @@
 # Environment:
 #   SESSIONS, MESSAGES, SIZE     the load (defaults 20, 2000, 2KiB)
 #   PER_SESSION                  messages per connection before reconnecting (default: no limit)
+#   WARMUP                       messages sent first and not measured, to warm the JIT (default 0)
 #   DRAIN_TIMEOUT                seconds to wait for the sink to receive everything (default 120)
 #   GATEWAY_JAVA_OPTS            extra JVM options for the gateway
 #   JFR_OUT                      profile the gateway with JDK Flight Recorder into this file
+#   JFR_OPTIONS                  more -XX:StartFlightRecording options, e.g. jdk.CPUTimeSample#enabled=true
 #
 # Everything started here stops by itself (time limits) and is stopped on exit, failure included.
 set -euo pipefail
@@ -26,6 +28,7 @@ messages=${MESSAGES:-2000}
 size=${SIZE:-2KiB}
 per_session=${PER_SESSION:-}
 drain_timeout=${DRAIN_TIMEOUT:-120}
+warmup=${WARMUP:-0}
 limit_s=900   # hard limit on every process started here
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bench.XXXXXX")
@@ -116,7 +119,9 @@ if [ -n "${GATEWAY_JAVA_OPTS:-}" ]; then
   read -r -a gateway_opts <<<"$GATEWAY_JAVA_OPTS"
 fi
 if [ -n "${JFR_OUT:-}" ]; then
-  gateway_opts+=("-XX:StartFlightRecording=name=bench,settings=profile")
+  # Dumped with jcmd before the gateway stops: its SIGTERM handler halts the JVM, so JFR's own
+  # dump-on-exit would not run.
+  gateway_opts+=("-XX:StartFlightRecording=name=bench,settings=profile${JFR_OPTIONS:+,$JFR_OPTIONS}")
 fi
 timeout --kill-after=10 "$limit_s" "$java" "${gateway_opts[@]}" -jar "$root/target/gatehouse.jar" run \
   --config "$tmp/gatehouse.yaml" >"$tmp/gateway.log" 2>&1 &
@@ -132,16 +137,40 @@ done
 gateway_jvm=$(pgrep -P "$gateway_pid" -n java || true)   # the JVM under `timeout`, for its CPU time
 
 # --- the load ------------------------------------------------------------------------------------
-load_args=(load --port "$gateway_port" --sessions "$sessions" --messages "$messages" --size "$size"
-  --max-seconds "$((limit_s - 60))")
+# Waits until the sink has received at least $1 messages in all (bounded by DRAIN_TIMEOUT).
+wait_for_sink() {
+  local i count
+  for ((i = 0; i < drain_timeout * 10; i++)); do
+    count=$(field received "$(cat "$tmp/sink.stats")")
+    [ "$count" -ge "$1" ] && break
+    sleep 0.1
+  done
+  sleep 0.3   # one more stats period, so that last_ms covers every message counted
+}
+
+load_args=(load --port "$gateway_port" --sessions "$sessions" --size "$size" --max-seconds "$((limit_s - 60))")
 [ -n "$per_session" ] && load_args+=(--per-session "$per_session")
 
+# Optional warm-up: the same load, not measured, so that the figures below are those of a JVM
+# that has compiled its hot paths (a gateway runs for months; each run here starts a fresh one).
+baseline=0
+if [ "$warmup" -gt 0 ]; then
+  echo "warm-up: $warmup messages"
+  "$java" "$root/bench/SmtpLoad.java" "${load_args[@]}" --messages "$warmup" >"$tmp/warmup.out" 2>&1 \
+    || fail "the warm-up failed: $(cat "$tmp/warmup.out")"
+  baseline=$(field accepted "$(grep '^accepted=' "$tmp/warmup.out")")
+  wait_for_sink "$baseline"
+  baseline=$(field received "$(cat "$tmp/sink.stats")")
+fi
+
+sent_before=$(grep -c ' result=sent ' "$tmp/gateway.log" || true)
+deferred_before=$(grep -c ' result=deferred ' "$tmp/gateway.log" || true)
 gateway_cpu_before=$(cpu_seconds "$gateway_jvm")
 sink_cpu_before=$(cpu_seconds "$sink_pid")
 read -r busy_before total_before iowait_before < <(machine_jiffies)
 
 load_status=0
-"$java" "$root/bench/SmtpLoad.java" "${load_args[@]}" >"$tmp/load.out" 2>&1 || load_status=$?
+"$java" "$root/bench/SmtpLoad.java" "${load_args[@]}" --messages "$messages" >"$tmp/load.out" 2>&1 || load_status=$?
 cat "$tmp/load.out"
 result=$(grep '^accepted=' "$tmp/load.out" || true)
 [ -n "$result" ] || fail "the load generator printed no result (exit $load_status)"
@@ -151,15 +180,9 @@ load_end_ms=$(field end_ms "$result")
 load_cpu=$(field cpu_s "$(head -n 1 "$tmp/load.out")")
 
 # --- end to end: wait for the sink to have everything the gateway accepted ------------------------
-received=0
-for ((i = 0; i < drain_timeout * 10; i++)); do
-  received=$(field received "$(cat "$tmp/sink.stats")")
-  [ "$received" -ge "$accepted" ] && break
-  sleep 0.1
-done
-sleep 0.3   # one more stats period, so that last_ms covers every message counted
+wait_for_sink "$((baseline + accepted))"
 stats=$(cat "$tmp/sink.stats")
-received=$(field received "$stats")
+received=$(($(field received "$stats") - baseline))
 duplicates=$(field duplicates "$stats")
 last_ms=$(field last_ms "$stats")
 
@@ -178,8 +201,8 @@ model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 ram=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 jdk=$("$java" -version 2>&1 | head -n 1)
 spool_fs=$(findmnt -n -o FSTYPE,SOURCE -T "$tmp" 2>/dev/null | tr -s ' ' || echo "?")
-sent=$(grep -c ' result=sent ' "$tmp/gateway.log" || true)
-deferred=$(grep -c ' result=deferred ' "$tmp/gateway.log" || true)
+sent=$(($(grep -c ' result=sent ' "$tmp/gateway.log" || true) - sent_before))
+deferred=$(($(grep -c ' result=deferred ' "$tmp/gateway.log" || true) - deferred_before))
 
 # Differences and rates, computed by awk (bash has no floating point).
 calc() { awk "BEGIN { $1 }"; }
@@ -195,7 +218,7 @@ jiffies=$((total_after - total_before))
 echo
 echo "| | |"
 echo "| --- | --- |"
-echo "| sessions / messages / size | $sessions / $messages / $size |"
+echo "| sessions / messages / size / warm-up | $sessions / $messages / $size / $warmup |"
 echo "| accepted (250) / failed | $accepted / $(field failed "$result") |"
 echo "| **accepted msg/s** | **$(field accepted_per_s "$result")** |"
 echo "| **end-to-end msg/s** | **$end_to_end** |"
@@ -207,6 +230,7 @@ echo "| CPU seconds: gateway / load / sink | $(delta "$gateway_cpu_before" "$gat
 echo "| machine CPU busy / iowait | $(calc "printf \"%.0f %% / %.0f %%\", 100 * $((busy_after - busy_before)) / $jiffies, 100 * $((iowait_after - iowait_before)) / $jiffies") |"
 echo "| machine | $cpus CPUs, $model, $ram RAM, spool on $spool_fs |"
 echo "| JDK | $jdk |"
+echo "| gateway jar | built $(date -u -r "$root/target/gatehouse.jar" '+%Y-%m-%d %H:%M:%S UTC') |"
 echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
 
 [ "$received" -ge "$accepted" ] || { echo "run-smtp-load: the sink did not receive every accepted message within ${drain_timeout} s" >&2; exit 1; }

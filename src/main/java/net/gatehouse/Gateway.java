@@ -57,9 +57,10 @@ public final class Gateway implements AutoCloseable {
         Optional<SSLContext> tls = config.smtp().tls().isPresent()
                 ? Optional.of(TlsContexts.server(config.smtp().tls().get())) : Optional.empty();
         this.spool = new Spool(config.dataDir().resolve("spool"), config.smtp().minFreeSpace());
-        this.delivery = new DeliveryAgent(spool, policy::get, new MxResolver(config.dns()), config.delivery(),
+        MxResolver mx = new MxResolver(config.dns());
+        this.delivery = new DeliveryAgent(spool, policy::get, mx, config.delivery(),
                 config.hostname(), TlsContexts.opportunisticClient(), clock);
-        this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, new RecipientPolicy(policy::get), spool,
+        this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, new RecipientPolicy(policy::get, mx), spool,
                 delivery::submit, clock);
     }
 

@@ -3,6 +3,7 @@ package net.gatehouse.cli;
 import java.net.InetAddress;
 import java.util.concurrent.Callable;
 import net.gatehouse.config.GatewayConfig;
+import net.gatehouse.dns.MxResolver;
 import net.gatehouse.policy.Cidr;
 import net.gatehouse.policy.Policy;
 import net.gatehouse.policy.RecipientPolicy;
@@ -55,7 +56,7 @@ final class CheckCommand implements Callable<Integer> {
         var command = CommandParser.parse("RCPT TO:" + path);
         Reply reply;
         if (command instanceof Rcpt rcpt) {
-            Verdict verdict = new RecipientPolicy(() -> policy).decide(clientAddress, rcpt.recipient());
+            Verdict verdict = new RecipientPolicy(() -> policy, new MxResolver(loaded.dns())).decide(clientAddress, rcpt.recipient());
             System.out.println("why:");
             verdict.chain().forEach(step -> System.out.println("  - " + step));
             reply = verdict.reply();

@@ -28,6 +28,8 @@ import net.gatehouse.dns.MxResult.TemporaryFailure;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Address;
+import org.xbill.DNS.Cache;
+import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
@@ -109,7 +111,9 @@ public final class MxResolver {
         for (Resolver server : resolver.getResolvers()) {
             server.setTimeout(perAttempt);
         }
-        session = LookupSession.builder().resolver(resolver).build();
+        // Answers are kept for their TTL, negative ones as RFC 2308 says (the SOA's minimum),
+        // bounded in size by dnsjava's cache; one cache per resolver, never a static one.
+        session = LookupSession.builder().resolver(resolver).cache(new Cache(DClass.IN)).build();
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.dns.MxResolver;
 import net.gatehouse.smtp.protocol.MailPath;
 import net.gatehouse.smtp.protocol.MailboxAddress;
 import net.gatehouse.smtp.protocol.Reply;
@@ -23,9 +24,17 @@ public final class RecipientPolicy {
     static final Reply NO_POSTMASTER_HERE = Reply.of(550, "5.1.1", "No postmaster here: this gateway protects no domain");
 
     private final Supplier<Policy> policy;
+    private final Optional<RecipientDomainCheck> domainCheck;
 
+    /** A policy without DNS: relay control, postmaster and valid lists only (for tests and tools). */
     public RecipientPolicy(Supplier<Policy> policy) {
         this.policy = policy;
+        this.domainCheck = Optional.empty();
+    }
+
+    public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver) {
+        this.policy = policy;
+        this.domainCheck = Optional.of(new RecipientDomainCheck(resolver));
     }
 
     public Policy currentPolicy() {
@@ -57,7 +66,16 @@ public final class RecipientPolicy {
         }
         if (trusted) {
             if (domain.isEmpty()) {
-                return accept(RELAYED_OUTBOUND, "relay_trusted", mailbox.address(), chain,
+                if (policy.rejectUnknownRecipientDomains() && domainCheck.isPresent() && !mailbox.isAddressLiteral()) {
+                    RecipientDomainCheck.Checked checked = domainCheck.get().check(mailbox.asciiDomain());
+                    chain.add("DNS for " + mailbox.asciiDomain() + ": " + checked.answer());
+                    if (checked.refusal().isPresent()) {
+                        RecipientDomainCheck.Refusal refusal = checked.refusal().get();
+                        return verdict(refusal.reply(), refusal.reason(), mailbox.address(), chain,
+                                "reject_unknown_recipient_domains is on: " + refusal.reply().text());
+                    }
+                }
+                return accept(RELAYED_OUTBOUND, "trusted_relay", mailbox.address(), chain,
                         "domain " + mailbox.asciiDomain() + " is not protected: relayed outbound via its MX");
             }
             return accept(Reply.RECIPIENT_OK, "trusted", mailbox.address(), chain,

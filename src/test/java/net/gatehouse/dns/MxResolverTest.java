@@ -242,4 +242,44 @@ class MxResolverTest {
             throw new IllegalArgumentException(literal, e);
         }
     }
+
+    @Test
+    void keepsAnswersForTheirTimeToLive() {
+        dns.mailDomain("cached.test", "mx.cached.test", "192.0.2.10");
+        MxResolver resolver = new MxResolver(dns.config());
+        MxResult first = resolver.resolve("cached.test");
+        int queries = dns.queries();
+        assertThat(resolver.resolve("cached.test")).isEqualTo(first);
+        assertThat(dns.queries()).isEqualTo(queries);
+    }
+
+    @Test
+    void keepsNegativeAnswersAsRfc2308Says() {
+        MxResolver resolver = new MxResolver(dns.config());
+        assertThat(resolver.resolve("nothing-here.test")).isInstanceOf(MxResult.NoSuchDomain.class);
+        int queries = dns.queries();
+        assertThat(resolver.resolve("nothing-here.test")).isInstanceOf(MxResult.NoSuchDomain.class);
+        assertThat(dns.queries()).isEqualTo(queries);
+    }
+
+    @Test
+    void asksAgainOnceTheTimeToLiveHasPassed() throws InterruptedException {
+        dns.ttl(Duration.ofSeconds(1)).mailDomain("short.test", "mx.short.test", "192.0.2.11");
+        MxResolver resolver = new MxResolver(dns.config());
+        resolver.resolve("short.test");
+        int queries = dns.queries();
+        Thread.sleep(2100);
+        resolver.resolve("short.test");
+        assertThat(dns.queries()).isGreaterThan(queries);
+    }
+
+    @Test
+    void doesNotKeepTemporaryFailures() {
+        dns.servfail("flaky.test");
+        MxResolver resolver = new MxResolver(dns.config(Duration.ofMillis(500)));
+        assertThat(resolver.resolve("flaky.test")).isInstanceOf(MxResult.TemporaryFailure.class);
+        int queries = dns.queries();
+        resolver.resolve("flaky.test");
+        assertThat(dns.queries()).isGreaterThan(queries);
+    }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -95,8 +96,12 @@ public final class TestGateway implements AutoCloseable {
     }
 
     public TestGateway dns(TestDns server) {
+        return dns(server, Duration.ofSeconds(2));
+    }
+
+    public TestGateway dns(TestDns server, Duration timeout) {
         dns = "dns:\n  servers: [\"" + server.address().getHostString() + ":" + server.address().getPort()
-                + "\"]\n  timeout: 2s\n";
+                + "\"]\n  timeout: " + timeout.toMillis() + "ms\n";
         return this;
     }
 
