@@ -1,10 +1,11 @@
 package net.gatehouse.cli;
 
 import java.net.InetAddress;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import net.gatehouse.config.GatewayConfig;
+import net.gatehouse.config.IpLiteral;
 import net.gatehouse.dns.MxResolver;
-import net.gatehouse.policy.Cidr;
 import net.gatehouse.policy.Policy;
 import net.gatehouse.policy.RecipientPolicy;
 import net.gatehouse.policy.Verdict;
@@ -42,13 +43,12 @@ final class CheckCommand implements Callable<Integer> {
         if (loaded == null) {
             return Main.EXIT_BAD_CONFIG;
         }
-        InetAddress clientAddress;
-        try {
-            clientAddress = InetAddress.getByAddress(Cidr.literal(client));
-        } catch (IllegalArgumentException | java.net.UnknownHostException e) {
+        Optional<byte[]> literal = IpLiteral.parse(client);
+        if (literal.isEmpty()) {
             System.err.println("gatehouse: --client must be an IP address: " + client);
             return Main.EXIT_BAD_CONFIG;
         }
+        InetAddress clientAddress = InetAddress.getByAddress(literal.get());
         Policy policy = loaded.policy().map(Policy::from).orElse(Policy.EMPTY);
         String path = address.startsWith("<") ? address : "<" + address + ">";
         System.out.println("recipient: " + path);

@@ -2,16 +2,59 @@ package net.gatehouse.config;
 
 import static net.gatehouse.config.ConfigException.quote;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.Arrays;
 
 /**
- * IP networks in CIDR notation ({@code 10.0.0.0/8}, {@code 2001:db8::/32}), as in
+ * An IP network in CIDR notation ({@code 10.0.0.0/8}, {@code 2001:db8::/32}), as in
  * {@code policy.trusted_networks}. Only literals are accepted, never host names: a trusted
  * network that depends on DNS can be widened by whoever controls that DNS.
  */
-final class Cidr {
+public record Cidr(byte[] network, int prefixLength) {
 
-    private Cidr() {
+    public Cidr {
+        network = network.clone();
+    }
+
+    /** Parses a network or bare address; the rules of {@link #normalize(String)}. */
+    public static Cidr parse(String text) {
+        String canonical = normalize(text);
+        int slash = canonical.indexOf('/');
+        return new Cidr(IpLiteral.parse(canonical.substring(0, slash)).orElseThrow(),
+                Integer.parseInt(canonical.substring(slash + 1)));
+    }
+
+    /** Whether the address is in this network; IPv4-mapped IPv6 addresses count as IPv4. */
+    public boolean contains(InetAddress address) {
+        byte[] bytes = unmapped(address);
+        return bytes.length == network.length && Arrays.equals(mask(bytes, prefixLength), network);
+    }
+
+    /** {@code ::ffff:192.0.2.1}, what a dual-stack socket reports for an IPv4 client, as IPv4. */
+    static byte[] unmapped(InetAddress address) {
+        byte[] bytes = address.getAddress();
+        if (address instanceof Inet6Address && Arrays.equals(bytes, 0, 12, IPV4_MAPPED_PREFIX, 0, 12)) {
+            return Arrays.copyOfRange(bytes, 12, 16);
+        }
+        return bytes;
+    }
+
+    private static final byte[] IPV4_MAPPED_PREFIX = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff};
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Cidr cidr && cidr.prefixLength == prefixLength && Arrays.equals(cidr.network, network);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(network) * 31 + prefixLength;
+    }
+
+    @Override
+    public String toString() {
+        return IpLiteral.format(network) + "/" + prefixLength;
     }
 
     /**
@@ -22,7 +65,7 @@ final class Cidr {
      *                                  after the prefix ({@code 10.0.0.1/8}: the administrator
      *                                  meant either the host or the network, and we cannot tell)
      */
-    static String normalize(String text) {
+    public static String normalize(String text) {
         int slash = text.indexOf('/');
         String addressText = slash < 0 ? text : text.substring(0, slash);
         byte[] address = IpLiteral.parse(addressText).orElseThrow(() -> new IllegalArgumentException(
@@ -44,6 +87,11 @@ final class Cidr {
                     + " prefix; did you mean " + IpLiteral.format(network) + "/" + prefix + "?");
         }
         return IpLiteral.format(address) + "/" + prefix;
+    }
+
+    @Override
+    public byte[] network() {
+        return network.clone();
     }
 
     private static byte[] mask(byte[] address, int prefix) {

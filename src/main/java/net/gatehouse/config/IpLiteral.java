@@ -13,13 +13,13 @@ import java.util.Optional;
  * to some parsers and decimal to others, so it is refused). IPv6 follows RFC 4291 section 2.2,
  * with {@code ::} and a trailing dotted quad; zone indexes ({@code fe80::1%eth0}) are refused.
  */
-final class IpLiteral {
+public final class IpLiteral {
 
     private IpLiteral() {
     }
 
     /** The 4 or 16 bytes of an IPv4 or IPv6 literal, or empty if the text is neither. */
-    static Optional<byte[]> parse(String text) {
+    public static Optional<byte[]> parse(String text) {
         return text.indexOf(':') >= 0 ? parseIpv6(text) : parseIpv4(text);
     }
 
@@ -125,7 +125,7 @@ final class IpLiteral {
      * The canonical text of 4 or 16 bytes: the dotted quad, or RFC 5952 for IPv6 (lower case, no
      * leading zeros, the longest run of two or more zero groups, the first of equal runs, as {@code ::}).
      */
-    static String format(byte[] address) {
+    public static String format(byte[] address) {
         if (address.length == 4) {
             return (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "." + (address[3] & 0xff);
         }

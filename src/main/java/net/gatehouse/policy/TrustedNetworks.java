@@ -2,6 +2,7 @@ package net.gatehouse.policy;
 
 import java.net.InetAddress;
 import java.util.List;
+import net.gatehouse.config.Cidr;
 
 /**
  * The networks whose clients are the organisation's own servers: they may relay outbound, and

@@ -12,6 +12,8 @@ import java.util.List;
 import net.gatehouse.queue.Envelope;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.Spool;
+import net.gatehouse.testing.TestDns;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,16 +28,24 @@ class CommandLineTest {
     Path directory;
 
     private Path config;
+    private TestDns dns;
 
     private record Run(int exitCode, String out, String err) {
     }
 
     @BeforeEach
     void writeConfig() throws Exception {
+        dns = TestDns.start();
+        dns.mailDomain("elsewhere.example", "mx.elsewhere.example", "192.0.2.25");
+        dns.nullMx("nomail.example");
+        dns.servfail("broken.example");
         config = directory.resolve("gatehouse.yaml");
         Files.writeString(config, """
                 hostname: gw.test
                 data_dir: data
+                dns:
+                  servers: ["%s"]
+                  timeout: 1s
                 policy:
                   trusted_networks: ["10.0.0.0/8"]
                   recipient_verification: none
@@ -43,7 +53,12 @@ class CommandLineTest {
                     - { name: example.com, backend: ["127.0.0.1:2526"] }
                     - { name: listed.example, backend: ["127.0.0.1:2526"], verification: valid_list,
                         valid_recipients: ["alice@listed.example"] }
-                """);
+                """.formatted("127.0.0.1:" + dns.address().getPort()));
+    }
+
+    @AfterEach
+    void stopDns() {
+        dns.close();
     }
 
     private static Run run(String... args) {
@@ -71,11 +86,19 @@ class CommandLineTest {
             bob@listed.example,         192.0.2.1, 5
             bob@listed.example,         10.1.1.1,  0
             not an address,             192.0.2.1, 5
+            someone@nomail.example,     10.1.1.1,  5
+            someone@broken.example,     10.1.1.1,  4
             """)
     void checkPrintsTheVerdictAndExitsWithItsClass(String address, String client, int expected) {
         Run run = run("check", "--config", config.toString(), "--client", client, address);
         assertThat(run.exitCode()).isEqualTo(expected);
         assertThat(run.out()).contains("verdict:").contains("why:");
+    }
+
+    @Test
+    void checkShowsTheDnsAnswer() {
+        Run run = run("check", "--config", config.toString(), "--client", "10.1.1.1", "someone@nomail.example");
+        assertThat(run.out()).contains("DNS for nomail.example: null MX").contains("556 5.1.10");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package net.gatehouse.policy;
+package net.gatehouse.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,7 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class CidrTest {
+class CidrMatchingTest {
 
     @ParameterizedTest(name = "{1} in {0}: {2}")
     @CsvSource(textBlock = """
@@ -17,6 +17,7 @@ class CidrTest {
             192.168.1.0/24,    192.168.1.77,   true
             192.168.1.0/24,    192.168.2.1,    false
             192.168.1.128/25,  192.168.1.127,  false
+            192.168.1.128/25,  192.168.1.200,  true
             192.0.2.7,         192.0.2.7,      true
             192.0.2.7,         192.0.2.8,      false
             0.0.0.0/0,         203.0.113.9,    true
@@ -32,7 +33,7 @@ class CidrTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"10.0.0.0/33", "999.1.1.1/8", "example.com", "10.0.0.0/", "10.0.0/8", "::1/129", "10.0.0.0/-1", ""})
+    @ValueSource(strings = {"10.0.0.0/33", "999.1.1.1/8", "example.com", "10.0.0.0/", "10.0.0/8", "::1/129", "10.0.0.0/-1", "", "10.0.0.1/8"})
     void refusesWhatIsNotANetwork(String text) {
         assertThatThrownBy(() -> Cidr.parse(text)).isInstanceOf(IllegalArgumentException.class);
     }
