@@ -32,7 +32,7 @@ public record Cidr(byte[] network, int prefixLength) {
     }
 
     /** {@code ::ffff:192.0.2.1}, what a dual-stack socket reports for an IPv4 client, as IPv4. */
-    static byte[] unmapped(InetAddress address) {
+    public static byte[] unmapped(InetAddress address) {
         byte[] bytes = address.getAddress();
         if (address instanceof Inet6Address && Arrays.equals(bytes, 0, 12, IPV4_MAPPED_PREFIX, 0, 12)) {
             return Arrays.copyOfRange(bytes, 12, 16);
