@@ -13,6 +13,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.dns.MxResolver;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import net.gatehouse.policy.HarvestGuard;
+import net.gatehouse.policy.LocalHarvestCounters;
 import net.gatehouse.policy.Policy;
 import net.gatehouse.policy.RecipientPolicy;
 import net.gatehouse.queue.DeliveryAgent;
@@ -60,8 +64,10 @@ public final class Gateway implements AutoCloseable {
         MxResolver mx = new MxResolver(config.dns());
         this.delivery = new DeliveryAgent(spool, policy::get, mx, config.delivery(),
                 config.hostname(), TlsContexts.opportunisticClient(), clock);
-        this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, new RecipientPolicy(policy::get, mx), spool,
-                delivery::submit, clock);
+        MeterRegistry meters = new SimpleMeterRegistry();
+        HarvestGuard harvest = new HarvestGuard(() -> policy.get().harvest(), new LocalHarvestCounters(clock), meters);
+        this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, new RecipientPolicy(policy::get, mx), harvest,
+                spool, delivery::submit, clock);
     }
 
     public void start() throws IOException {

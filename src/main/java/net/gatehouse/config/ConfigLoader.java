@@ -234,11 +234,11 @@ public final class ConfigLoader {
     }
 
     /** Defaults: see docs/CONFIGURATION.md for why (against Postfix's verify(8) defaults). */
-    static final VerificationCacheConfig DEFAULT_CACHE = new VerificationCacheConfig(Duration.ofDays(7),
+    public static final VerificationCacheConfig DEFAULT_CACHE = new VerificationCacheConfig(Duration.ofDays(7),
             Duration.ofHours(1), Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofSeconds(30), 1_000_000);
-    static final HarvestConfig DEFAULT_HARVEST = new HarvestConfig(Duration.ofMinutes(10), 10, Duration.ofSeconds(2),
+    public static final HarvestConfig DEFAULT_HARVEST = new HarvestConfig(Duration.ofMinutes(10), 10, Duration.ofSeconds(2),
             30, Duration.ofMinutes(30));
-    static final CalloutConfig DEFAULT_CALLOUT = new CalloutConfig("", Duration.ofSeconds(15), Duration.ofSeconds(5),
+    public static final CalloutConfig DEFAULT_CALLOUT = new CalloutConfig("", Duration.ofSeconds(15), Duration.ofSeconds(5),
             10, 100, Duration.ofSeconds(30), Duration.ofHours(6));
 
     private static CalloutConfig callout(ConfigSection callout) throws ConfigException {

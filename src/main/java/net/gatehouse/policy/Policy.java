@@ -4,7 +4,10 @@ import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import net.gatehouse.config.ConfigLoader;
+import net.gatehouse.config.HarvestConfig;
 import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.config.VerificationCacheConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 
 /**
@@ -12,10 +15,12 @@ import net.gatehouse.config.PolicyConfig.Verification;
  * whole when the policy changes (sessions in progress keep the snapshot they started with).
  */
 public record Policy(TrustedNetworks trustedNetworks, boolean rejectUnknownRecipientDomains,
-                     Verification recipientVerification, Map<String, ProtectedDomain> domains) {
+                     Verification recipientVerification, Map<String, ProtectedDomain> domains,
+                     String subAddressDelimiter, VerificationCacheConfig cache, HarvestConfig harvest) {
 
     /** No protected domain, nobody trusted: every recipient is a relay attempt. */
-    public static final Policy EMPTY = new Policy(TrustedNetworks.NONE, true, Verification.NONE, Map.of());
+    public static final Policy EMPTY = new Policy(TrustedNetworks.NONE, true, Verification.NONE, Map.of(), "",
+            ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST);
 
     public Policy {
         domains = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(domains));
@@ -28,7 +33,7 @@ public record Policy(TrustedNetworks trustedNetworks, boolean rejectUnknownRecip
                     domain.verification(), ValidRecipients.of(domain.validRecipients())));
         }
         return new Policy(TrustedNetworks.parse(config.trustedNetworks()), config.rejectUnknownRecipientDomains(),
-                config.recipientVerification(), domains);
+                config.recipientVerification(), domains, config.subAddressDelimiter(), config.cache(), config.harvest());
     }
 
     /** The protected domain for an ASCII, lower-case domain name. */

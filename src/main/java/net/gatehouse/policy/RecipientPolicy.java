@@ -23,6 +23,9 @@ public final class RecipientPolicy {
     static final Reply MAILBOX_UNKNOWN = Reply.of(550, "5.1.1", "Recipient address rejected: no such user here");
     static final Reply NO_POSTMASTER_HERE = Reply.of(550, "5.1.1", "No postmaster here: this gateway protects no domain");
 
+    static final String NOT_IN_VALID_LIST = "not_in_valid_list";
+    static final String MAILBOX_UNKNOWN_REASON = "mailbox_unknown";
+
     private final Supplier<Policy> policy;
     private final Optional<RecipientDomainCheck> domainCheck;
 
@@ -93,7 +96,7 @@ public final class RecipientPolicy {
                     "verification is off for this domain");
             case VALID_LIST -> protectedDomain.validRecipients().contains(mailbox)
                     ? accept(Reply.RECIPIENT_OK, "valid_list", mailbox.address(), chain, "address is in the valid list")
-                    : verdict(MAILBOX_UNKNOWN, "not_in_valid_list", mailbox.address(), chain,
+                    : verdict(MAILBOX_UNKNOWN, NOT_IN_VALID_LIST, mailbox.address(), chain,
                             "address is not in the domain's valid list");
             // The callout engine arrives with the verification work (issue 3); until then the
             // address is accepted, never refused on a guess.

@@ -28,4 +28,9 @@ public record Verdict(Reply reply, String reason, String recipient, List<String>
     public boolean accepted() {
         return reply.isPositive();
     }
+
+    /** The recipient does not exist: what directory-harvest protection counts. */
+    public boolean unknownRecipient() {
+        return reason.equals(RecipientPolicy.NOT_IN_VALID_LIST) || reason.equals(RecipientPolicy.MAILBOX_UNKNOWN_REASON);
+    }
 }

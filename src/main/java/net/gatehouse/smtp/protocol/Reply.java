@@ -52,6 +52,10 @@ public record Reply(int code, String enhanced, List<String> lines) {
     public static final Reply TIMEOUT = of(421, "4.4.2", "Timeout exceeded, closing connection");
     public static final Reply TOO_MANY_ERRORS = of(421, "4.7.0", "Too many errors, closing connection");
     public static final Reply TOO_MANY_CONNECTIONS = of(421, "4.7.0", "Too many connections, try again later");
+    public static final Reply HARVEST_BLOCKED =
+            of(421, "4.7.0", "Too many unknown recipients, closing connection; try again later");
+    public static final Reply HARVEST_BLOCKED_AT_CONNECT =
+            of(421, "4.7.0", "Too many unknown recipients from your address, try again later");
     public static final Reply TOO_MANY_CONNECTIONS_FROM_YOU =
             of(421, "4.7.0", "Too many connections from your address, try again later");
     public static final Reply LOCAL_ERROR = of(451, "4.3.0", "Local error in processing, try again later");

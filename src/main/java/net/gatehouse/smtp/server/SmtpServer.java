@@ -20,6 +20,7 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.config.SmtpConfig;
+import net.gatehouse.policy.HarvestGuard;
 import net.gatehouse.policy.RecipientPolicy;
 import net.gatehouse.queue.Spool;
 import net.gatehouse.queue.SpooledMessage;
@@ -40,6 +41,7 @@ public final class SmtpServer implements AutoCloseable {
 
     private final SmtpConfig config;
     private final SessionContext context;
+    private final HarvestGuard harvest;
     private final List<ServerSocket> listeners = new ArrayList<>();
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
@@ -47,9 +49,11 @@ public final class SmtpServer implements AutoCloseable {
     private volatile boolean draining;
 
     public SmtpServer(String hostname, SmtpConfig config, Optional<SSLContext> tls, RecipientPolicy recipientPolicy,
-                      Spool spool, Consumer<SpooledMessage> onQueued, Clock clock) {
+                      HarvestGuard harvest, Spool spool, Consumer<SpooledMessage> onQueued, Clock clock) {
         this.config = config;
-        this.context = new SessionContext(hostname, config, tls, recipientPolicy, spool, onQueued, clock, () -> draining);
+        this.harvest = harvest;
+        this.context = new SessionContext(hostname, config, tls, recipientPolicy, harvest, spool, onQueued, clock,
+                () -> draining);
     }
 
     /** Binds every listen address (all or nothing) and starts accepting. */
@@ -133,6 +137,8 @@ public final class SmtpServer implements AutoCloseable {
                 refuse(socket, client, Reply.TOO_MANY_CONNECTIONS, "max_connections");
             } else if (clientCount > config.maxConnectionsPerIp()) {
                 refuse(socket, client, Reply.TOO_MANY_CONNECTIONS_FROM_YOU, "max_connections_per_ip");
+            } else if (harvest.isBlocked(client)) {
+                refuse(socket, client, Reply.HARVEST_BLOCKED_AT_CONNECT, "harvest_block");
             } else {
                 new SmtpSession(context, socket, client).run();
             }

@@ -16,6 +16,7 @@ import java.util.Set;
 import javax.net.ssl.SSLSocket;
 import net.gatehouse.config.SmtpConfig;
 import net.gatehouse.config.SmtpConfig.BareLineEndings;
+import net.gatehouse.policy.HarvestGuard;
 import net.gatehouse.policy.Policy;
 import net.gatehouse.policy.Verdict;
 import net.gatehouse.queue.Envelope;
@@ -240,9 +241,31 @@ final class SmtpSession {
         log.info("reject client={} helo={} from={} to={} reply=\"{}\" reason={} why=\"{}\"",
                 client.getHostAddress(), ReceivedHeader.printable(helo), mail.sender(), recipient,
                 verdict.reply(), verdict.reason(), verdict.chain().getLast());
+        if (verdict.unknownRecipient()) {
+            switch (context.harvest().unknownRecipient(client)) {
+                case HarvestGuard.Decision.Proceed proceed -> { }
+                case HarvestGuard.Decision.Tarpit tarpit -> tarpit(tarpit.delay());
+                case HarvestGuard.Decision.Block block -> {
+                    log.warn("harvest_block client={} helo={} until={}", client.getHostAddress(),
+                            ReceivedHeader.printable(helo), block.until());
+                    return Reply.HARVEST_BLOCKED;
+                }
+            }
+        }
         // Policy refusals are answers, not protocol errors: the error limit does not count them.
         reply(verdict.reply());
         return null;
+    }
+
+    /** Slows a harvesting client down: its virtual thread sleeps, costing us next to nothing. */
+    private void tarpit(java.time.Duration delay) throws IOException {
+        output.flush();
+        try {
+            Thread.sleep(delay);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted in tarpit", e);
+        }
     }
 
     private Reply data() throws IOException {
