@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.dns.MxResolver;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import net.gatehouse.metrics.GatewayMetrics;
+import net.gatehouse.metrics.HealthServer;
 import net.gatehouse.policy.HarvestGuard;
 import net.gatehouse.policy.LocalHarvestCounters;
 import net.gatehouse.policy.Policy;
@@ -41,6 +41,9 @@ public final class Gateway implements AutoCloseable {
     private final Spool spool;
     private final DeliveryAgent delivery;
     private final SmtpServer smtp;
+    private final GatewayMetrics metrics = new GatewayMetrics();
+    private volatile boolean ready;
+    private HealthServer health;
     private final FileChannel lockFile;
     private final FileLock lock;
 
@@ -63,16 +66,21 @@ public final class Gateway implements AutoCloseable {
         this.spool = new Spool(config.dataDir().resolve("spool"), config.smtp().minFreeSpace());
         MxResolver mx = new MxResolver(config.dns());
         this.delivery = new DeliveryAgent(spool, policy::get, mx, config.delivery(),
-                config.hostname(), TlsContexts.opportunisticClient(), clock);
-        MeterRegistry meters = new SimpleMeterRegistry();
-        HarvestGuard harvest = new HarvestGuard(() -> policy.get().harvest(), new LocalHarvestCounters(clock), meters);
+                config.hostname(), TlsContexts.opportunisticClient(), clock, metrics);
+        metrics.queue(delivery::size, delivery::oldestAgeSeconds);
+        HarvestGuard harvest = new HarvestGuard(() -> policy.get().harvest(), new LocalHarvestCounters(clock),
+                metrics.registry());
         this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, new RecipientPolicy(policy::get, mx), harvest,
-                spool, delivery::submit, clock);
+                spool, delivery::submit, clock, metrics);
     }
 
     public void start() throws IOException {
+        if (config.console().listen().isPresent()) {
+            health = HealthServer.start(config.console().listen().get().toSocketAddress(), metrics, () -> ready);
+        }
         delivery.start(spool.recover());
         smtp.start();
+        ready = true;
         Policy current = policy.get();
         log.info("gateway_started hostname={} protected_domains={} trusted_networks={} tls={}",
                 config.hostname(), current.domains().keySet(), current.trustedNetworks().networks().size(),
@@ -91,9 +99,14 @@ public final class Gateway implements AutoCloseable {
         return delivery;
     }
 
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
     /** Drains and stops: no new connections, sessions finish within the grace period, delivery stops. */
     @Override
     public void close() {
+        ready = false; // load balancers stop sending before the port closes
         log.info("gateway_stopping grace={}", config.smtp().shutdownGrace());
         smtp.drain(config.smtp().shutdownGrace());
         delivery.stop(config.smtp().shutdownGrace());
@@ -102,6 +115,9 @@ public final class Gateway implements AutoCloseable {
             lockFile.close();
         } catch (IOException ignored) {
             // the process is going away; the lock goes with it
+        }
+        if (health != null) {
+            health.close();
         }
         log.info("gateway_stopped");
     }

@@ -1,5 +1,6 @@
 package net.gatehouse.cli;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -36,12 +37,20 @@ final class RunCommand implements Callable<Integer> {
         }
         // SIGTERM and SIGINT run the shutdown hooks: drain there, then end with 0 rather than the
         // JVM's 143/130, because a drained stop is a clean stop (SPEC §1).
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread drain = new Thread(() -> {
             gateway.close();
             System.out.flush();
             Runtime.getRuntime().halt(0);
-        }, "gatehouse-shutdown"));
-        gateway.start();
+        }, "gatehouse-shutdown");
+        Runtime.getRuntime().addShutdownHook(drain);
+        try {
+            gateway.start();
+        } catch (IOException e) {
+            Runtime.getRuntime().removeShutdownHook(drain);
+            gateway.close();
+            System.err.println("gatehouse: " + e.getMessage());
+            return 1;
+        }
         new CountDownLatch(1).await();
         return 0;
     }

@@ -27,6 +27,7 @@ import net.gatehouse.config.DeliveryConfig;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.dns.MxResult;
+import net.gatehouse.metrics.GatewayMetrics;
 import net.gatehouse.policy.Policy;
 import net.gatehouse.smtp.client.MessageContent;
 import net.gatehouse.smtp.client.SmtpClient;
@@ -58,6 +59,7 @@ public final class DeliveryAgent implements AutoCloseable {
     private final SSLContext opportunisticTls;
     private final Clock clock;
     private final RetrySchedule retries;
+    private final GatewayMetrics metrics;
     private final ConnectionCache connections;
     private final Semaphore inFlight;
     private final Map<String, Semaphore> perDestination = new ConcurrentHashMap<>();
@@ -68,7 +70,8 @@ public final class DeliveryAgent implements AutoCloseable {
     private Thread scheduler;
 
     public DeliveryAgent(Spool spool, Supplier<Policy> policy, MxResolver mx, DeliveryConfig config, String hostname,
-                         SSLContext opportunisticTls, Clock clock) {
+                         SSLContext opportunisticTls, Clock clock, GatewayMetrics metrics) {
+        this.metrics = metrics;
         this.spool = spool;
         this.policy = policy;
         this.mx = mx;
@@ -110,6 +113,12 @@ public final class DeliveryAgent implements AutoCloseable {
     /** Messages waiting for a retry or being attempted. */
     public int size() {
         return known.size();
+    }
+
+    /** Age of the oldest message in the queue, in seconds; O(queue), called once per metrics scrape. */
+    public long oldestAgeSeconds() {
+        return known.stream().min(java.util.Comparator.naturalOrder())
+                .map(id -> Math.max(0, Duration.between(id.acceptedAt(), clock.instant()).toSeconds())).orElse(0L);
     }
 
     private void schedule(QueueId id, int attempts, Duration delay) {
@@ -222,6 +231,7 @@ public final class DeliveryAgent implements AutoCloseable {
             case DEFERRED -> "deferred";
             case FAILED -> "bounced";
         };
+        metrics.delivery(result);
         log.info("queue_id={} delivery to={} relay={} result={} reply=\"{}\" attempt={} delay_s={}",
                 message.id(), recipient, outcome.relay(), result, outcome.reply(), attempt,
                 Duration.between(message.envelope().received(), clock.instant()).toSeconds());
@@ -326,7 +336,15 @@ public final class DeliveryAgent implements AutoCloseable {
                 throw new RouteException(Outcome.failed(550, "5.1.2", "Bad address literal " + destination.domain()));
             }
         }
+        long started = System.nanoTime();
         MxResult answer = mx.resolve(destination.domain());
+        metrics.dnsLookup(Duration.ofNanos(System.nanoTime() - started), switch (answer) {
+            case MxResult.Found found -> "found";
+            case MxResult.NullMx nullMx -> "null_mx";
+            case MxResult.NoSuchDomain none -> "nxdomain";
+            case MxResult.Malformed malformed -> "malformed";
+            case MxResult.TemporaryFailure failure -> "tempfail";
+        });
         return switch (answer) {
             case MxResult.Found found -> {
                 for (var exchanger : found.exchangers()) {

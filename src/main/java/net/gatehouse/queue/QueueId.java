@@ -32,6 +32,15 @@ public record QueueId(String value) implements Comparable<QueueId> {
         return new QueueId(new String(text));
     }
 
+    /** When the message was accepted, to the millisecond: the time the ID was made from. */
+    public java.time.Instant acceptedAt() {
+        long bits = 0;
+        for (int i = 0; i < value.length(); i++) {
+            bits = (bits << 5) | java.util.Arrays.binarySearch(ALPHABET, value.charAt(i)); // ALPHABET is in ASCII order
+        }
+        return java.time.Instant.ofEpochMilli(bits >>> 20);
+    }
+
     public static boolean isValid(String text) {
         return SYNTAX.matcher(text).matches();
     }

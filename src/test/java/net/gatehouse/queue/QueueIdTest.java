@@ -20,6 +20,11 @@ class QueueIdTest {
     }
 
     @Test
+    void remembersWhenItWasMade() {
+        assertThat(QueueId.next(1_763_900_000_123L).acceptedAt()).isEqualTo(Instant.ofEpochMilli(1_763_900_000_123L));
+    }
+
+    @Test
     void validatesSyntax() {
         assertThat(QueueId.isValid(QueueId.next(System.currentTimeMillis()).value())).isTrue();
         assertThat(QueueId.isValid("../../etc/passwd")).isFalse();

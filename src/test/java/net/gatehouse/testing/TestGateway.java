@@ -28,6 +28,7 @@ public final class TestGateway implements AutoCloseable {
     private final List<String> trusted = new ArrayList<>();
     private final List<String> domains = new ArrayList<>();
     private String dns = "";
+    private String console = "";
     private Gateway gateway;
     private GatewayConfig config;
 
@@ -95,6 +96,12 @@ public final class TestGateway implements AutoCloseable {
         return smtp("tls: { cert: \"" + cert + "\", key: \"" + key + "\" }");
     }
 
+    /** Serves /metrics, /healthz and /readyz (and later the console) on this address. */
+    public TestGateway console(String listen) {
+        console = "console:\n  listen: \"" + listen + "\"\n";
+        return this;
+    }
+
     public TestGateway dns(TestDns server) {
         return dns(server, Duration.ofSeconds(2));
     }
@@ -114,7 +121,7 @@ public final class TestGateway implements AutoCloseable {
         smtp.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
         yaml.append("delivery:\n");
         delivery.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
-        yaml.append(dns);
+        yaml.append(dns).append(console);
         yaml.append("policy:\n  trusted_networks: [").append(String.join(", ", trusted)).append("]\n");
         policy.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
         yaml.append("  domains:\n");

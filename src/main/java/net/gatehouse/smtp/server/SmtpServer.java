@@ -20,6 +20,7 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.config.SmtpConfig;
+import net.gatehouse.metrics.GatewayMetrics;
 import net.gatehouse.policy.HarvestGuard;
 import net.gatehouse.policy.RecipientPolicy;
 import net.gatehouse.queue.Spool;
@@ -42,6 +43,7 @@ public final class SmtpServer implements AutoCloseable {
     private final SmtpConfig config;
     private final SessionContext context;
     private final HarvestGuard harvest;
+    private final GatewayMetrics metrics;
     private final List<ServerSocket> listeners = new ArrayList<>();
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
@@ -49,11 +51,13 @@ public final class SmtpServer implements AutoCloseable {
     private volatile boolean draining;
 
     public SmtpServer(String hostname, SmtpConfig config, Optional<SSLContext> tls, RecipientPolicy recipientPolicy,
-                      HarvestGuard harvest, Spool spool, Consumer<SpooledMessage> onQueued, Clock clock) {
+                      HarvestGuard harvest, Spool spool, Consumer<SpooledMessage> onQueued, Clock clock,
+                      GatewayMetrics metrics) {
         this.config = config;
         this.harvest = harvest;
+        this.metrics = metrics;
         this.context = new SessionContext(hostname, config, tls, recipientPolicy, harvest, spool, onQueued, clock,
-                () -> draining);
+                () -> draining, metrics);
     }
 
     /** Binds every listen address (all or nothing) and starts accepting. */
@@ -97,6 +101,7 @@ public final class SmtpServer implements AutoCloseable {
 
     private void serve(Socket socket) {
         connections.add(socket);
+        metrics.connectionOpened();
         try (socket) {
             Optional<InetAddress> client = clientAddress(socket);
             if (client.isPresent()) {
@@ -106,6 +111,7 @@ public final class SmtpServer implements AutoCloseable {
             log.debug("connection_failed peer={} error=\"{}\"", socket.getInetAddress().getHostAddress(), e.getMessage());
         } finally {
             connections.remove(socket);
+            metrics.connectionClosed();
         }
     }
 
@@ -150,6 +156,7 @@ public final class SmtpServer implements AutoCloseable {
 
     private void refuse(Socket socket, InetAddress client, Reply reply, String limit) throws IOException {
         log.info("connection_refused client={} limit={}", client.getHostAddress(), limit);
+        metrics.connectionRefused(limit);
         OutputStream out = socket.getOutputStream();
         out.write(reply.wire().getBytes(StandardCharsets.US_ASCII));
         out.flush();

@@ -228,10 +228,16 @@ final class SmtpSession {
             return Reply.NON_ASCII_NEEDS_SMTPUTF8;
         }
         if (recipientsAttempted >= config.maxRecipients()) {
+            context.metrics().recipient("tempfail", "max_recipients");
             return Reply.TOO_MANY_RECIPIENTS; // RFC 5321 4.5.3.1.8: the client sends the rest later
         }
         recipientsAttempted++;
         Verdict verdict = context.recipientPolicy().decide(policy, client, recipient);
+        context.metrics().recipient(switch (verdict.kind()) {
+            case ACCEPT -> "accept";
+            case TEMPORARY -> "tempfail";
+            case PERMANENT -> "reject";
+        }, verdict.reason());
         if (verdict.accepted()) {
             recipientsAccepted++;
             recipients.add("<" + verdict.recipient() + ">");
@@ -286,6 +292,7 @@ final class SmtpSession {
                     ZonedDateTime.now(context.clock())).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             log.error("queue_id={} spool_write_failed error=\"{}\"", id, e.getMessage());
+            context.metrics().messageRefused("spool_write");
             return Reply.INSUFFICIENT_STORAGE;
         }
         reply(Reply.START_MAIL_INPUT);
@@ -310,14 +317,17 @@ final class SmtpSession {
         if (reader.sizeExceeded()) {
             log.info("queue_id={} refused client={} from={} reason=size size={} limit={}",
                     id, envelope.client(), envelope.sender(), reader.size(), config.maxMessageSize());
+            context.metrics().messageRefused("size");
             return Reply.MESSAGE_TOO_BIG;
         }
         if (reader.sawBareLineEnding() && config.bareLineEndings() == BareLineEndings.REJECT) {
             log.info("queue_id={} refused client={} from={} reason=bare_line_ending", id, envelope.client(), envelope.sender());
+            context.metrics().messageRefused("bare_line_ending");
             return Reply.BARE_LINE_ENDING;
         }
         if (sink.failure() != null) {
             log.error("queue_id={} spool_write_failed error=\"{}\"", id, sink.failure().getMessage());
+            context.metrics().messageRefused("spool_write");
             return Reply.INSUFFICIENT_STORAGE;
         }
         SpooledMessage message;
@@ -325,9 +335,11 @@ final class SmtpSession {
             message = writer.commit();
         } catch (IOException e) {
             log.error("queue_id={} spool_commit_failed error=\"{}\"", id, e.getMessage());
+            context.metrics().messageRefused("spool_write");
             return Reply.INSUFFICIENT_STORAGE;
         }
         messages++;
+        context.metrics().messageAccepted(message.contentLength());
         log.info("queue_id={} queued client={} helo={} from={} to={} size={} tls={} bare_line_endings={}",
                 id, envelope.client(), envelope.helo(), envelope.sender(), String.join(",", envelope.recipients()),
                 message.contentLength(), tls ? "yes" : "no", reader.sawBareLineEnding() ? "normalised" : "no");
