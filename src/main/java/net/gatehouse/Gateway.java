@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
+import net.gatehouse.callout.CalloutVerifier;
+import net.gatehouse.callout.LocalVerdictCache;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.metrics.GatewayMetrics;
@@ -41,6 +43,7 @@ public final class Gateway implements AutoCloseable {
     private final Spool spool;
     private final DeliveryAgent delivery;
     private final SmtpServer smtp;
+    private final CalloutVerifier callout;
     private final GatewayMetrics metrics = new GatewayMetrics();
     private volatile boolean ready;
     private HealthServer health;
@@ -70,8 +73,10 @@ public final class Gateway implements AutoCloseable {
         metrics.queue(delivery::size, delivery::oldestAgeSeconds);
         HarvestGuard harvest = new HarvestGuard(() -> policy.get().harvest(), new LocalHarvestCounters(clock),
                 metrics.registry());
-        this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, new RecipientPolicy(policy::get, mx), harvest,
-                spool, delivery::submit, clock, metrics);
+        this.callout = new CalloutVerifier(config.callout(), config.hostname(), () -> policy.get().cache(),
+                new LocalVerdictCache(() -> policy.get().cache(), clock), metrics.registry(), clock);
+        this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, new RecipientPolicy(policy::get, mx, callout),
+                harvest, spool, delivery::submit, clock, metrics);
     }
 
     public void start() throws IOException {
@@ -99,6 +104,11 @@ public final class Gateway implements AutoCloseable {
         return delivery;
     }
 
+    /** Protected domains whose back-end accepts any address (verification against it proves nothing). */
+    public java.util.Set<String> catchAllDomains() {
+        return callout.catchAllDomains();
+    }
+
     public GatewayMetrics metrics() {
         return metrics;
     }
@@ -110,6 +120,7 @@ public final class Gateway implements AutoCloseable {
         log.info("gateway_stopping grace={}", config.smtp().shutdownGrace());
         smtp.drain(config.smtp().shutdownGrace());
         delivery.stop(config.smtp().shutdownGrace());
+        callout.close();
         try {
             lock.release();
             lockFile.close();

@@ -3,6 +3,10 @@ package net.gatehouse.cli;
 import java.net.InetAddress;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import net.gatehouse.callout.CalloutVerifier;
+import net.gatehouse.callout.LocalVerdictCache;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.IpLiteral;
 import net.gatehouse.dns.MxResolver;
@@ -56,7 +60,19 @@ final class CheckCommand implements Callable<Integer> {
         var command = CommandParser.parse("RCPT TO:" + path);
         Reply reply;
         if (command instanceof Rcpt rcpt) {
-            Verdict verdict = new RecipientPolicy(() -> policy, new MxResolver(loaded.dns())).decide(clientAddress, rcpt.recipient());
+            Verdict verdict;
+            try (CalloutVerifier callout = new CalloutVerifier(loaded.callout(), loaded.hostname(), policy::cache,
+                    new LocalVerdictCache(policy::cache, Clock.systemUTC()), new SimpleMeterRegistry(), Clock.systemUTC())) {
+                RecipientPolicy recipients = new RecipientPolicy(() -> policy, new MxResolver(loaded.dns()), callout);
+                verdict = recipients.decide(clientAddress, rcpt.recipient());
+                // The first use of a domain starts its catch-all check: wait for it, and if the
+                // back-end accepts anything, show what the gateway will say from then on.
+                callout.awaitBackground(loaded.callout().timeout());
+                String domain = rcpt.recipient().mailbox().orElseThrow().asciiDomain();
+                if (callout.isCatchAll(domain)) {
+                    verdict = recipients.decide(clientAddress, rcpt.recipient());
+                }
+            }
             System.out.println("why:");
             verdict.chain().forEach(step -> System.out.println("  - " + step));
             reply = verdict.reply();

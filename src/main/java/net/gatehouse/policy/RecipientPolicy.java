@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import net.gatehouse.callout.CalloutResult;
+import net.gatehouse.callout.CalloutVerifier;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.smtp.protocol.MailPath;
@@ -21,6 +23,8 @@ public final class RecipientPolicy {
     static final Reply POSTMASTER_OK = Reply.RECIPIENT_OK;
     static final Reply RELAYED_OUTBOUND = Reply.of(250, "2.1.5", "Recipient ok, relayed for a trusted client");
     static final Reply MAILBOX_UNKNOWN = Reply.of(550, "5.1.1", "Recipient address rejected: no such user here");
+    static final Reply VERIFICATION_TEMPFAIL =
+            Reply.of(451, "4.4.3", "Recipient address could not be verified now, try again later");
     static final Reply NO_POSTMASTER_HERE = Reply.of(550, "5.1.1", "No postmaster here: this gateway protects no domain");
 
     static final String NOT_IN_VALID_LIST = "not_in_valid_list";
@@ -28,16 +32,19 @@ public final class RecipientPolicy {
 
     private final Supplier<Policy> policy;
     private final Optional<RecipientDomainCheck> domainCheck;
+    private final Optional<CalloutVerifier> callout;
 
-    /** A policy without DNS: relay control, postmaster and valid lists only (for tests and tools). */
+    /** A policy without DNS or callouts: relay control, postmaster and valid lists only (for tests). */
     public RecipientPolicy(Supplier<Policy> policy) {
         this.policy = policy;
         this.domainCheck = Optional.empty();
+        this.callout = Optional.empty();
     }
 
-    public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver) {
+    public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout) {
         this.policy = policy;
         this.domainCheck = Optional.of(new RecipientDomainCheck(resolver));
+        this.callout = Optional.of(callout);
     }
 
     public Policy currentPolicy() {
@@ -98,10 +105,24 @@ public final class RecipientPolicy {
                     ? accept(Reply.RECIPIENT_OK, "valid_list", mailbox.address(), chain, "address is in the valid list")
                     : verdict(MAILBOX_UNKNOWN, NOT_IN_VALID_LIST, mailbox.address(), chain,
                             "address is not in the domain's valid list");
-            // The callout engine arrives with the verification work (issue 3); until then the
-            // address is accepted, never refused on a guess.
-            case CALLOUT -> accept(Reply.RECIPIENT_OK, "callout_unavailable", mailbox.address(), chain,
-                    "callout verification is not available in this build: accepted unverified");
+            case CALLOUT -> callout.isEmpty()
+                    ? accept(Reply.RECIPIENT_OK, "unverified", mailbox.address(), chain, "no callout engine here: accepted unverified")
+                    : callout(callout.get().verify(protectedDomain, mailbox), mailbox, chain);
+        };
+    }
+
+    /** The back-end's answer as the client's reply; its raw reply and host names stay in the chain. */
+    private static Verdict callout(CalloutResult result, MailboxAddress mailbox, List<String> chain) {
+        chain.add("callout: " + result.how());
+        return switch (result) {
+            case CalloutResult.Accepted accepted -> accept(Reply.RECIPIENT_OK, "callout_accepted", mailbox.address(),
+                    chain, "the back-end accepts the address");
+            case CalloutResult.Rejected rejected -> verdict(MAILBOX_UNKNOWN, MAILBOX_UNKNOWN_REASON, mailbox.address(),
+                    chain, "the back-end refuses the address: " + rejected.backendReply());
+            case CalloutResult.TemporaryFailure failure -> verdict(VERIFICATION_TEMPFAIL, "callout_tempfail",
+                    mailbox.address(), chain, "no answer to rely on: " + failure.reason());
+            case CalloutResult.Unverifiable unverifiable -> accept(Reply.RECIPIENT_OK, "catch_all", mailbox.address(),
+                    chain, "accepted unverified: " + unverifiable.reason());
         };
     }
 

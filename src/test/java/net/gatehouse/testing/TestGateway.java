@@ -25,6 +25,7 @@ public final class TestGateway implements AutoCloseable {
     private final Map<String, String> delivery = settings("min_backoff: 1s", "max_backoff: 2s",
             "connect_timeout: 2s", "command_timeout: 5s", "remote_port: 25");
     private final Map<String, String> policy = new LinkedHashMap<>();
+    private final Map<String, String> callout = settings("connect_timeout: 1s");
     private final List<String> trusted = new ArrayList<>();
     private final List<String> domains = new ArrayList<>();
     private String dns = "";
@@ -66,6 +67,12 @@ public final class TestGateway implements AutoCloseable {
     /** A setting under {@code delivery:}, e.g. {@code max_lifetime: 1s}; replaces the test default. */
     public TestGateway delivery(String line) {
         put(delivery, line);
+        return this;
+    }
+
+    /** A setting under {@code callout:}, e.g. {@code timeout: 2s}. */
+    public TestGateway callout(String line) {
+        put(callout, line);
         return this;
     }
 
@@ -121,6 +128,8 @@ public final class TestGateway implements AutoCloseable {
         smtp.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
         yaml.append("delivery:\n");
         delivery.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
+        yaml.append("callout:\n");
+        callout.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
         yaml.append(dns).append(console);
         yaml.append("policy:\n  trusted_networks: [").append(String.join(", ", trusted)).append("]\n");
         policy.values().forEach(line -> yaml.append("  ").append(line).append('\n'));

@@ -369,9 +369,14 @@ public final class SmtpClient implements AutoCloseable {
 
     /**
      * Asks whether the server would take mail from {@code sender} to {@code recipient}: MAIL,
-     * RCPT, RSET (in one write with PIPELINING), never DATA. Returns the RCPT reply, or the MAIL
-     * reply if MAIL was refused, or {@link #SMTPUTF8_UNAVAILABLE} without asking. If RSET is
-     * refused, the answer still holds and the client is no longer usable.
+     * RCPT, RSET (in one write with PIPELINING), never DATA. Returns the RCPT reply, or
+     * {@link #SMTPUTF8_UNAVAILABLE} without asking. If RSET is refused, the answer still holds and
+     * the client is no longer usable.
+     *
+     * @throws SmtpClientException at stage MAIL when the server refuses the sender: that says
+     *                             nothing about the recipient, and must never be taken for a
+     *                             refusal of it (a back-end that refuses the null sender would
+     *                             otherwise seem to reject every address)
      */
     public Reply probe(String sender, String recipient) throws IOException {
         requireUsable();
@@ -397,7 +402,7 @@ public final class SmtpClient implements AutoCloseable {
         } else {
             mailReply = command(mail, Stage.MAIL);
             if (!isCompletion(mailReply)) {
-                return mailReply;
+                throw SmtpClientException.refused(Stage.MAIL, remote, mailReply);
             }
             rcptReply = command(rcpt, Stage.RCPT);
             rsetReply = command("RSET", Stage.RSET);
@@ -405,7 +410,10 @@ public final class SmtpClient implements AutoCloseable {
         if (!isCompletion(rsetReply)) {
             broken = true;
         }
-        return isCompletion(mailReply) ? rcptReply : mailReply;
+        if (!isCompletion(mailReply)) {
+            throw SmtpClientException.refused(Stage.MAIL, remote, mailReply);
+        }
+        return rcptReply;
     }
 
     /** Says QUIT if the session is sound, waiting briefly for the reply, then closes. Never throws. */

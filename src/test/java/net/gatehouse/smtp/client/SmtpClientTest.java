@@ -260,10 +260,14 @@ class SmtpClientTest {
     }
 
     @Test
-    void probeReturnsTheSenderRefusal() throws IOException {
+    void probeFailsWhenTheSenderIsRefusedRatherThanBlameTheRecipient() throws IOException {
         backend.refuseNullSender();
         try (SmtpClient client = connect(backend)) {
-            assertThat(client.probe("", BOB)).isEqualTo(TestBackend.NULL_SENDER_REFUSED);
+            assertThatThrownBy(() -> client.probe("", BOB))
+                    .isInstanceOfSatisfying(SmtpClientException.class, e -> {
+                        assertThat(e.stage()).isEqualTo(SmtpClient.Stage.MAIL);
+                        assertThat(e.reply()).contains(TestBackend.NULL_SENDER_REFUSED);
+                    });
         }
     }
 

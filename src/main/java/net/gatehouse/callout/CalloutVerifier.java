@@ -1,0 +1,363 @@
+package net.gatehouse.callout;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import net.gatehouse.callout.CalloutResult.Accepted;
+import net.gatehouse.callout.CalloutResult.Rejected;
+import net.gatehouse.callout.CalloutResult.TemporaryFailure;
+import net.gatehouse.callout.CalloutResult.Unverifiable;
+import net.gatehouse.config.CalloutConfig;
+import net.gatehouse.config.ListenAddress;
+import net.gatehouse.config.VerificationCacheConfig;
+import net.gatehouse.policy.ProtectedDomain;
+import net.gatehouse.smtp.protocol.MailboxAddress;
+import net.gatehouse.smtp.protocol.Reply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Recipient verification by callout (SPEC §3), after Postfix's verify(8): asks the domain's
+ * back-end whether it would take mail for an address ({@code MAIL FROM}, {@code RCPT TO},
+ * {@code RSET} on a pooled connection, never {@code DATA}) and remembers the answer.
+ *
+ * <ul>
+ * <li><b>Budget.</b> {@link #verify} returns within {@code callout.timeout}, whatever the back-ends
+ *     do. The probe runs on a virtual thread of its own, under the same deadline; a caller that
+ *     stops waiting leaves it to finish, and its answer is cached for the client's next attempt.
+ * <li><b>Cache.</b> Accepts live {@code positive_ttl}, rejections {@code negative_ttl}. Past its
+ *     refresh age an entry is still answered from, and probed again in the background, one probe
+ *     per address at a time. A temporary failure never replaces a cached answer (verify.c's rule);
+ *     a definite one does, so that a mailbox deleted on the back-end is refused from the next
+ *     refresh on (verify.c keeps a good answer against a rejection too, until it expires).
+ * <li><b>Hold-down.</b> Temporary failures are not cached, but the address is not probed again,
+ *     refreshes included, for {@code tempfail_hold}: callers get the same failure meanwhile.
+ * <li><b>Single flight.</b> Concurrent calls for one address share one probe, each waiting within
+ *     its own budget.
+ * <li><b>Back-ends</b> are tried in order; the next one when one cannot be reached, refuses the
+ *     session at the greeting or EHLO, drops the connection, or says {@code 421} (RFC 5321 3.8: it
+ *     is closing, which says nothing of the address). Any other answer to RCPT is final: 2xx,
+ *     5xx, and 4xx too (greylisting, a full mailbox: the next back-end would not know better).
+ * <li><b>Catch-all</b> back-ends are found by {@link CatchAllDetector}; the addresses of a flagged
+ *     domain are {@link Unverifiable}, without a probe.
+ * </ul>
+ *
+ * <p>A back-end that refuses the probe sender at MAIL FROM says nothing about the recipient: the
+ * probe fails (as a temporary failure naming the refusal) and the fix is to set
+ * {@code callout.probe_sender} to an address it accepts. Limits: hold-downs and catch-all flags are
+ * kept per node; in a cluster only verdicts are shared. A back-end's host name is resolved by the
+ * system resolver on the probe's thread, which the caller does not wait for past its budget.
+ */
+public final class CalloutVerifier implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CalloutVerifier.class);
+    /**
+     * Background refreshes running at once. A refresh only saves a later client a wait: past this
+     * many, a stale entry is answered from as it is and refreshed by a later hit.
+     */
+    private static final int MAX_REFRESHES = 100;
+
+    /** A temporary failure, and when it happened. */
+    private record HoldDown(TemporaryFailure failure, Instant since) {
+    }
+
+    /** A probe in flight, and whether this caller joined it rather than started it. */
+    private record Flight(CompletableFuture<CalloutResult> result, boolean joined) {
+    }
+
+    private final CalloutConfig config;
+    private final Supplier<VerificationCacheConfig> cacheSettings;
+    private final VerdictCache cache;
+    private final Clock clock;
+    private final BackendConnectionPool pool;
+    private final CatchAllDetector catchAll;
+    /**
+     * By lower-cased address, removed when the probe ends. Bounded by the RCPTs being verified
+     * (each session waits for its own) and {@link #MAX_REFRESHES}.
+     */
+    private final Map<String, CompletableFuture<CalloutResult>> probes = new ConcurrentHashMap<>();
+    private final Cache<String, HoldDown> holdDowns;
+    private final Semaphore refreshes = new Semaphore(MAX_REFRESHES);
+
+    private final Timer acceptedLatency;
+    private final Timer rejectedLatency;
+    private final Timer tempfailLatency;
+    private final Counter hits;
+    private final Counter misses;
+    private final Counter staleHits;
+    private final Counter heldDown;
+
+    /**
+     * @param heloName      the name said in EHLO to back-ends: this node's host name
+     * @param cacheSettings the current cache lifetimes, read at each use so that policy edits apply at once
+     * @param clock         for the ages of cached verdicts, hold-downs and idle connections
+     */
+    public CalloutVerifier(CalloutConfig config, String heloName, Supplier<VerificationCacheConfig> cacheSettings,
+                           VerdictCache cache, MeterRegistry meters, Clock clock) {
+        this.config = config;
+        this.cacheSettings = cacheSettings;
+        this.cache = cache;
+        this.clock = clock;
+        this.pool = new BackendConnectionPool(config, heloName, clock);
+        this.catchAll = new CatchAllDetector(this::probeBackends, config.catchAllRecheck(), clock);
+        this.holdDowns = Caffeine.newBuilder()
+                .maximumSize(cacheSettings.get().maxEntries())
+                .expireAfter(Expiry.writing((String address, HoldDown hold) -> cacheSettings.get().tempfailHold()))
+                .build();
+
+        acceptedLatency = latencyTimer(meters, "accepted");
+        rejectedLatency = latencyTimer(meters, "rejected");
+        tempfailLatency = latencyTimer(meters, "tempfail");
+        hits = cacheCounter(meters, "hit");
+        misses = cacheCounter(meters, "miss");
+        staleHits = cacheCounter(meters, "refresh");
+        heldDown = cacheCounter(meters, "held_down");
+        Gauge.builder("gatehouse.callout.catchall.domains", catchAll, detector -> detector.flagged().size())
+                .description("Protected domains whose back-end accepts any address")
+                .register(meters);
+        Gauge.builder("gatehouse.callout.pool.connections", pool, BackendConnectionPool::openConnections)
+                .description("Open probe connections to back-ends")
+                .register(meters);
+    }
+
+    /**
+     * Verifies one recipient of a protected domain against its back-ends: from the cache, or by a
+     * probe. Blocks, for at most {@code callout.timeout}; never throws for anything a back-end does.
+     * The addresses of a domain flagged as catch-all are {@link Unverifiable}.
+     */
+    public CalloutResult verify(ProtectedDomain domain, MailboxAddress recipient) {
+        long deadline = System.nanoTime() + config.timeout().toNanos();
+        catchAll.checkIfDue(domain);
+        Optional<Unverifiable> unverifiable = catchAll.verdict(domain.name());
+        if (unverifiable.isPresent()) {
+            return unverifiable.get();
+        }
+
+        String key = key(recipient);
+        Instant now = clock.instant();
+        VerificationCacheConfig settings = cacheSettings.get();
+        Optional<VerdictCache.Entry> cached = cache.get(key);
+        if (cached.isPresent()) {
+            return fromCache(cached.get(), domain, recipient, key, now, settings);
+        }
+        Optional<HoldDown> hold = holdDown(key, now, settings);
+        if (hold.isPresent()) {
+            heldDown.increment();
+            return hold.get().failure().withHow(
+                    "held down after a temporary failure " + describe(Duration.between(hold.get().since(), now)) + " ago");
+        }
+        misses.increment();
+        Flight flight = probe(domain, recipient, key);
+        return await(flight, deadline);
+    }
+
+    /** Whether the last check found that the domain's back-end accepts any address. */
+    public boolean isCatchAll(String asciiDomain) {
+        return catchAll.isCatchAll(asciiDomain);
+    }
+
+    /** The domains flagged as catch-all, for the console, {@code gatehouse check} and metrics. */
+    public Set<String> catchAllDomains() {
+        return catchAll.flagged();
+    }
+
+    /** Closes the probe connections; probes still running fail as temporary failures. */
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    /** Whether a probe or a catch-all check is running: tests wait for the background to settle. */
+    boolean isBusy() {
+        return !probes.isEmpty() || catchAll.isChecking();
+    }
+
+    /**
+     * Waits, at most {@code timeout}, for the probes and catch-all checks already started: for
+     * one-shot tools such as {@code gatehouse check}, which must not exit before the answer.
+     *
+     * @return whether everything finished in time
+     */
+    public boolean awaitBackground(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (isBusy()) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
+    private CalloutResult fromCache(VerdictCache.Entry entry, ProtectedDomain domain, MailboxAddress recipient,
+                                    String key, Instant now, VerificationCacheConfig settings) {
+        Duration age = entry.age(now);
+        String how = "cache hit (age " + describe(age) + ")";
+        if (age.compareTo(entry.refreshAge(settings)) >= 0 && holdDown(key, now, settings).isEmpty()
+                && refreshes.tryAcquire()) {
+            probe(domain, recipient, key).result().whenComplete((result, failure) -> refreshes.release());
+            staleHits.increment();
+            return entry.verdict().withHow(how + ", refreshing it in the background");
+        }
+        hits.increment();
+        return entry.verdict().withHow(how);
+    }
+
+    private Optional<HoldDown> holdDown(String key, Instant now, VerificationCacheConfig settings) {
+        HoldDown hold = holdDowns.getIfPresent(key);
+        return hold != null && Duration.between(hold.since(), now).compareTo(settings.tempfailHold()) < 0
+                ? Optional.of(hold) : Optional.empty();
+    }
+
+    /** Starts a probe of the address, or joins the one in flight. */
+    private Flight probe(ProtectedDomain domain, MailboxAddress recipient, String key) {
+        CompletableFuture<CalloutResult> mine = new CompletableFuture<>();
+        CompletableFuture<CalloutResult> running = probes.putIfAbsent(key, mine);
+        if (running != null) {
+            return new Flight(running, true);
+        }
+        Thread.ofVirtual().name("callout " + key).start(() -> {
+            try {
+                CalloutResult result = probeAndRemember(domain, recipient.address(), key);
+                // Out of the map first: whoever finds no probe in flight finds the verdict or hold-down it left.
+                probes.remove(key, mine);
+                mine.complete(result);
+            } catch (RuntimeException e) {
+                probes.remove(key, mine);
+                log.error("callout_failed recipient={} domain={}", key, domain.name(), e);
+                mine.completeExceptionally(e);
+            }
+        });
+        return new Flight(mine, false);
+    }
+
+    private CalloutResult probeAndRemember(ProtectedDomain domain, String address, String key) {
+        long started = System.nanoTime();
+        CalloutResult result = probeBackends(domain, address);
+        Timer latency = switch (result) {
+            case Accepted accepted -> acceptedLatency;
+            case Rejected rejected -> rejectedLatency;
+            case TemporaryFailure failure -> tempfailLatency;
+            case Unverifiable unverifiable -> tempfailLatency;
+        };
+        latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        Instant now = clock.instant();
+        switch (result) {
+            case Accepted accepted -> cache.put(key, new VerdictCache.Entry(accepted, now));
+            case Rejected rejected -> cache.put(key, new VerdictCache.Entry(rejected, now));
+            case TemporaryFailure failure -> holdDowns.put(key, new HoldDown(failure, now));
+            case Unverifiable unverifiable -> { }   // not an answer about this address: nothing to keep
+        }
+        return result;
+    }
+
+    private CalloutResult await(Flight flight, long deadline) {
+        try {
+            CalloutResult result = flight.result().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return flight.joined() ? result.withHow("shared a probe in flight: " + result.how()) : result;
+        } catch (TimeoutException e) {
+            return new TemporaryFailure("over budget: no answer from the back-end within " + describe(config.timeout())
+                    + "; the probe goes on and its answer will be cached", flight.joined() ? "shared a probe in flight" : "probe");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new TemporaryFailure("interrupted while waiting for the back-end", "probe");
+        } catch (ExecutionException e) {
+            return new TemporaryFailure("probe failed: " + e.getCause(), "probe");   // a bug, logged where it happened
+        }
+    }
+
+    /** Asks the domain's back-ends in order until one answers about the address; its own deadline is the budget. */
+    private CalloutResult probeBackends(ProtectedDomain domain, String address) {
+        long started = System.nanoTime();
+        long deadline = started + config.timeout().toNanos();
+        List<ListenAddress> backends = domain.backends();
+        List<String> failures = new ArrayList<>(backends.size());
+        for (int i = 0; i < backends.size() && System.nanoTime() < deadline; i++) {
+            ListenAddress backend = backends.get(i);
+            try {
+                Reply reply = pool.probe(backend, config.probeSender(), address, deadline);
+                String how = "probe to backend %d of %d (%s), %d ms".formatted(i + 1, backends.size(), backend, millisSince(started));
+                if (reply.code() == 421) {
+                    failures.add(backend + " is closing the connection: " + reply);
+                    continue;
+                }
+                return switch (reply.code() / 100) {
+                    case 2 -> new Accepted(how);
+                    case 5 -> new Rejected(reply, how);
+                    default -> new TemporaryFailure(backend + " answered " + reply, how);
+                };
+            } catch (IOException | TimeoutException e) {
+                failures.add(e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failures.add("interrupted");
+                break;
+            }
+        }
+        String how = "tried %d of %d back-ends, %d ms".formatted(failures.size(), backends.size(), millisSince(started));
+        String why = failures.isEmpty() ? "the domain has no back-end" : String.join("; ", failures);
+        return new TemporaryFailure(System.nanoTime() >= deadline ? "over budget: " + why : "no back-end answered: " + why, how);
+    }
+
+    /**
+     * RFC 5321 2.4 leaves the local part's case to the receiving server, but servers in use ignore
+     * it: so do the cache and single flight. The domain in its ASCII form, as everywhere.
+     */
+    private static String key(MailboxAddress recipient) {
+        return new MailboxAddress(recipient.localPart(), recipient.asciiDomain(), recipient.quoted())
+                .address().toLowerCase(Locale.ROOT);
+    }
+
+    /** "850 ms", "12 s", "3 min", "5 h", "2 d": an age as an administrator reads it. */
+    private static String describe(Duration age) {
+        if (age.toMillis() < 1_000) {
+            return Math.max(0, age.toMillis()) + " ms";
+        } else if (age.toSeconds() < 60) {
+            return age.toSeconds() + " s";
+        } else if (age.toMinutes() < 60) {
+            return age.toMinutes() + " min";
+        }
+        return age.toHours() < 48 ? age.toHours() + " h" : age.toDays() + " d";
+    }
+
+    private static long millisSince(long started) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
+
+    private static Timer latencyTimer(MeterRegistry meters, String result) {
+        return Timer.builder("gatehouse.callout.latency")
+                .description("Time to get an answer from a domain's back-ends")
+                .tag("result", result)
+                .publishPercentileHistogram()
+                .register(meters);
+    }
+
+    private static Counter cacheCounter(MeterRegistry meters, String result) {
+        return Counter.builder("gatehouse.callout.cache")
+                .description("Verifications answered from the cache (hit; refresh: stale, refreshed in the background),"
+                        + " held down after a temporary failure, or probed (miss)")
+                .tag("result", result)
+                .register(meters);
+    }
+}

@@ -1,0 +1,371 @@
+package net.gatehouse.callout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Pattern;
+import net.gatehouse.callout.CalloutResult.Accepted;
+import net.gatehouse.callout.CalloutResult.Rejected;
+import net.gatehouse.callout.CalloutResult.TemporaryFailure;
+import net.gatehouse.callout.CalloutResult.Unverifiable;
+import net.gatehouse.config.CalloutConfig;
+import net.gatehouse.config.ListenAddress;
+import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.config.VerificationCacheConfig;
+import net.gatehouse.policy.ProtectedDomain;
+import net.gatehouse.policy.ValidRecipients;
+import net.gatehouse.smtp.protocol.MailboxAddress;
+import net.gatehouse.testing.TestBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class CalloutVerifierTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration BUDGET = Duration.ofSeconds(5);
+    private static final Duration CATCH_ALL_RECHECK = Duration.ofHours(6);
+    private static final CalloutConfig CONFIG = config("", BUDGET);
+    private static final VerificationCacheConfig CACHE = new VerificationCacheConfig(Duration.ofDays(7),
+            Duration.ofHours(1), Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofSeconds(30), 10_000);
+    private static final String DOMAIN = "example.test";
+    private static final MailboxAddress ALICE = MailboxAddress.of("alice", DOMAIN);
+    private static final MailboxAddress BOB = MailboxAddress.of("bob", DOMAIN);
+    private static final Pattern CATCH_ALL_PROBE =
+            Pattern.compile("RCPT TO:<gatehouse-catchall-check-[0-9a-f]{16}@example\\.test>");
+
+    private final FakeClock clock = new FakeClock();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final List<TestBackend> backends = new ArrayList<>();
+    private final TestBackend backend = backend().onlyAccept("alice@example.test");
+    private CalloutVerifier verifier;
+
+    @AfterEach
+    void stop() {
+        if (verifier != null) {
+            verifier.close();
+        }
+        backends.forEach(TestBackend::close);
+    }
+
+    // --- the back-end's answer
+
+    @Test
+    void acceptsAnExistingMailbox() {
+        CalloutResult result = verifier(CONFIG).verify(domain(backend), ALICE);
+
+        assertThat(result).isInstanceOf(Accepted.class);
+        assertThat(result.how()).startsWith("probe to backend 1 of 1 (" + backend.hostPort() + ")");
+    }
+
+    @Test
+    void rejectsAnUnknownMailboxWithTheBackendsReply() {
+        CalloutResult result = verifier(CONFIG).verify(domain(backend), BOB);
+
+        assertThat(result).isInstanceOfSatisfying(Rejected.class, rejected -> {
+            assertThat(rejected.backendReply().code()).isEqualTo(550);
+            assertThat(rejected.backendReply().enhanced()).isEqualTo("5.1.1");
+        });
+    }
+
+    @Test
+    void tempFailsWhenTheBackendAnswers4xx() {
+        backend.tempFailRecipient("alice@example.test");
+
+        CalloutResult result = verifier(CONFIG).verify(domain(backend), ALICE);
+
+        assertThat(result).isInstanceOfSatisfying(TemporaryFailure.class,
+                failure -> assertThat(failure.reason()).contains(backend.hostPort()).contains("450 4.2.0"));
+    }
+
+    @Test
+    void tempFailsTheFirstProbeOfAGreylistingBackendAndAcceptsAfterTheHold() {
+        backend.greylist();
+        verifier(CONFIG);
+
+        assertThat(verifier.verify(domain(backend), ALICE)).isInstanceOf(TemporaryFailure.class);
+        clock.advance(CACHE.tempfailHold());
+        assertThat(verifier.verify(domain(backend), ALICE)).isInstanceOf(Accepted.class);
+    }
+
+    @Test
+    void tempFailsWhenTheBackendIsDown() {
+        TestBackend down = backend();
+        down.stop();
+
+        CalloutResult result = verifier(CONFIG).verify(domain(down), ALICE);
+
+        assertThat(result).isInstanceOfSatisfying(TemporaryFailure.class,
+                failure -> assertThat(failure.reason()).contains("no back-end answered").contains(down.hostPort()));
+    }
+
+    @Test
+    void tempFailsWithinTheBudgetWhenTheBackendIsSlow() {
+        backend.delay(Duration.ofSeconds(30));
+        verifier(config("", Duration.ofMillis(500)));
+
+        long started = System.nanoTime();
+        CalloutResult result = verifier.verify(domain(backend), ALICE);
+
+        // The caller's budget and the probe's read deadline end together: either may speak first.
+        assertThat(result).isInstanceOfSatisfying(TemporaryFailure.class,
+                failure -> assertThat(failure.reason()).containsAnyOf("over budget", "timeout waiting for greeting"));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(WAIT);
+    }
+
+    @Test
+    void failsOverToTheNextBackendWhenOneIsDown() {
+        TestBackend down = backend();
+        down.stop();
+
+        CalloutResult result = verifier(CONFIG).verify(domain(down, backend), ALICE);
+
+        assertThat(result).isInstanceOf(Accepted.class);
+        assertThat(result.how()).startsWith("probe to backend 2 of 2");
+    }
+
+    @Test
+    void probesWithTheConfiguredSenderWhenTheBackendRefusesTheNullSender() {
+        backend.refuseNullSender();
+
+        CalloutResult result = verifier(config("probe@gatehouse.test", BUDGET)).verify(domain(backend), ALICE);
+
+        assertThat(result).isInstanceOf(Accepted.class);
+        assertThat(backend.commands()).contains("MAIL FROM:<probe@gatehouse.test>").doesNotContain("MAIL FROM:<>");
+    }
+
+    @Test
+    void aRefusedProbeSenderIsATemporaryFailureNeverARejection() {
+        backend.refuseNullSender();
+
+        CalloutResult result = verifier(CONFIG).verify(domain(backend), ALICE);
+
+        assertThat(result).isInstanceOf(TemporaryFailure.class);
+        assertThat(((TemporaryFailure) result).reason()).contains("MAIL FROM");
+    }
+
+    @Test
+    void tempFailsWhenTheConnectionDropsAtRcptAndWorksAgainAfterwards() {
+        backend.dropConnectionAt("RCPT");
+        verifier(CONFIG);
+
+        assertThat(verifier.verify(domain(backend), ALICE)).isInstanceOfSatisfying(TemporaryFailure.class,
+                failure -> assertThat(failure.reason()).contains("connection closed"));
+
+        backend.acceptAll().onlyAccept("alice@example.test");
+        clock.advance(CACHE.tempfailHold());
+        assertThat(verifier.verify(domain(backend), ALICE)).isInstanceOf(Accepted.class);
+    }
+
+    @Test
+    void neverSendsData() {
+        verifier(CONFIG);
+        verifier.verify(domain(backend), ALICE);
+        verifier.verify(domain(backend), BOB);
+        await().atMost(WAIT).until(() -> !verifier.isBusy());
+
+        assertThat(backend.commands()).isNotEmpty().noneMatch(command -> command.equalsIgnoreCase("DATA"));
+    }
+
+    // --- cache, hold-down, single flight
+
+    @Test
+    void answersFromTheCacheWithoutProbingAgain() {
+        verifier(CONFIG);
+        verifier.verify(domain(backend), ALICE);
+
+        CalloutResult again = verifier.verify(domain(backend), MailboxAddress.of("Alice", "Example.TEST"));
+
+        assertThat(again).isInstanceOf(Accepted.class);
+        assertThat(again.how()).isEqualTo("cache hit (age 0 ms)");
+        assertThat(rcptsFor("alice@example.test")).isEqualTo(1);
+        assertThat(cacheCount("hit")).isEqualTo(1);
+        assertThat(cacheCount("miss")).isEqualTo(1);
+    }
+
+    @Test
+    void holdsFurtherProbesOffAfterATemporaryFailure() {
+        backend.tempFailRecipient("alice@example.test");
+        verifier(CONFIG);
+        verifier.verify(domain(backend), ALICE);
+
+        clock.advance(Duration.ofSeconds(12));
+        CalloutResult held = verifier.verify(domain(backend), ALICE);
+
+        assertThat(held).isInstanceOfSatisfying(TemporaryFailure.class,
+                failure -> assertThat(failure.reason()).contains("450 4.2.0"));
+        assertThat(held.how()).isEqualTo("held down after a temporary failure 12 s ago");
+        assertThat(rcptsFor("alice@example.test")).isEqualTo(1);
+        assertThat(cacheCount("held_down")).isEqualTo(1);
+
+        clock.advance(CACHE.tempfailHold());
+        verifier.verify(domain(backend), ALICE);
+        assertThat(rcptsFor("alice@example.test")).isEqualTo(2);
+    }
+
+    @Test
+    void answersAStaleEntryAtOnceAndRefreshesItInTheBackground() {
+        verifier(CONFIG);
+        assertThat(verifier.verify(domain(backend), ALICE)).isInstanceOf(Accepted.class);
+        backend.onlyAccept("carol@example.test");   // alice's mailbox is deleted
+
+        clock.advance(CACHE.positiveRefresh().multipliedBy(2));
+        CalloutResult stale = verifier.verify(domain(backend), ALICE);
+
+        assertThat(stale).isInstanceOf(Accepted.class);
+        assertThat(stale.how()).isEqualTo("cache hit (age 2 h), refreshing it in the background");
+        await().atMost(WAIT).until(() -> !verifier.isBusy());
+        CalloutResult refreshed = verifier.verify(domain(backend), ALICE);
+        assertThat(refreshed).isInstanceOf(Rejected.class);
+        assertThat(refreshed.how()).isEqualTo("cache hit (age 0 ms)");
+        assertThat(rcptsFor("alice@example.test")).isEqualTo(2);
+    }
+
+    @Test
+    void aTemporaryFailureDuringARefreshKeepsTheGoodAnswer() {
+        verifier(CONFIG);
+        verifier.verify(domain(backend), ALICE);
+        backend.tempFailRecipient("alice@example.test");
+
+        clock.advance(CACHE.positiveRefresh().multipliedBy(2));
+        assertThat(verifier.verify(domain(backend), ALICE)).isInstanceOf(Accepted.class);
+        await().atMost(WAIT).until(() -> !verifier.isBusy());
+
+        CalloutResult kept = verifier.verify(domain(backend), ALICE);
+        assertThat(kept).isInstanceOf(Accepted.class);
+        assertThat(kept.how()).isEqualTo("cache hit (age 2 h)");   // held down: not refreshed again yet
+        assertThat(rcptsFor("alice@example.test")).isEqualTo(2);
+    }
+
+    @Test
+    void concurrentCallsForOneAddressShareOneProbe() throws Exception {
+        backend.delay(Duration.ofMillis(200));
+        verifier(CONFIG);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Callable<CalloutResult>> calls = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            calls.add(() -> {
+                start.await();
+                return verifier.verify(domain(backend), ALICE);
+            });
+        }
+
+        List<CalloutResult> results = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<CalloutResult>> futures = calls.stream().map(threads::submit).toList();
+            start.countDown();
+            for (Future<CalloutResult> future : futures) {
+                results.add(future.get());
+            }
+        }
+
+        assertThat(results).allMatch(Accepted.class::isInstance);
+        assertThat(results).filteredOn(result -> result.how().startsWith("shared a probe in flight")).isNotEmpty();
+        assertThat(rcptsFor("alice@example.test")).isEqualTo(1);
+    }
+
+    @Test
+    void reusesTheConnectionForSuccessiveProbes() {
+        verifier(CONFIG);
+        verifier.verify(domain(backend), ALICE);
+        await().atMost(WAIT).until(() -> !verifier.isBusy());
+        int connections = backend.connections();
+
+        for (String user : List.of("bob", "carol", "dave", "erin")) {
+            verifier.verify(domain(backend), MailboxAddress.of(user, DOMAIN));
+        }
+
+        assertThat(backend.connections()).isEqualTo(connections);
+        assertThat(backend.commands()).filteredOn(command -> command.startsWith("EHLO")).hasSize(connections);
+        assertThat(meters.get("gatehouse.callout.pool.connections").gauge().value()).isEqualTo(connections);
+    }
+
+    // --- catch-all back-ends
+
+    @Test
+    void flagsABackendThatAcceptsAnyAddressAndStopsVerifyingAgainstIt() {
+        backend.acceptAll();
+        verifier(CONFIG);
+
+        assertThat(verifier.verify(domain(backend), ALICE)).isInstanceOf(Accepted.class);   // not delayed by the check
+        await().atMost(WAIT).until(() -> verifier.isCatchAll(DOMAIN));
+
+        CalloutResult result = verifier.verify(domain(backend), BOB);
+        assertThat(result).isInstanceOfSatisfying(Unverifiable.class,
+                unverifiable -> assertThat(unverifiable.reason()).contains("accepts addresses that cannot exist"));
+        assertThat(verifier.catchAllDomains()).containsExactly(DOMAIN);
+        assertThat(meters.get("gatehouse.callout.catchall.domains").gauge().value()).isEqualTo(1);
+        assertThat(backend.commands()).filteredOn(command -> CATCH_ALL_PROBE.matcher(command).matches()).hasSize(1);
+        assertThat(rcptsFor("bob@example.test")).isZero();
+    }
+
+    @Test
+    void clearsTheCatchAllFlagWhenARecheckSeesARejection() {
+        backend.acceptAll();
+        verifier(CONFIG);
+        verifier.verify(domain(backend), ALICE);
+        await().atMost(WAIT).until(() -> verifier.isCatchAll(DOMAIN));
+
+        backend.onlyAccept("alice@example.test");
+        clock.advance(CATCH_ALL_RECHECK);
+        verifier.verify(domain(backend), ALICE);
+        await().atMost(WAIT).until(() -> !verifier.isCatchAll(DOMAIN));
+
+        assertThat(verifier.catchAllDomains()).isEmpty();
+        assertThat(verifier.verify(domain(backend), BOB)).isInstanceOf(Rejected.class);
+        assertThat(backend.commands()).filteredOn(command -> CATCH_ALL_PROBE.matcher(command).matches())
+                .hasSize(2).doesNotHaveDuplicates();
+    }
+
+    // --- metrics
+
+    @Test
+    void timesProbesByResult() {
+        verifier(CONFIG);
+        verifier.verify(domain(backend), ALICE);
+        verifier.verify(domain(backend), BOB);
+
+        assertThat(meters.get("gatehouse.callout.latency").tag("result", "accepted").timer().count()).isEqualTo(1);
+        assertThat(meters.get("gatehouse.callout.latency").tag("result", "rejected").timer().count()).isEqualTo(1);
+    }
+
+    // --- fixtures
+
+    private CalloutVerifier verifier(CalloutConfig config) {
+        verifier = new CalloutVerifier(config, "gatehouse.test", () -> CACHE, new LocalVerdictCache(() -> CACHE, clock),
+                meters, clock);
+        return verifier;
+    }
+
+    private static CalloutConfig config(String probeSender, Duration budget) {
+        return new CalloutConfig(probeSender, budget, Duration.ofSeconds(1), 2, 100, Duration.ofSeconds(30), CATCH_ALL_RECHECK);
+    }
+
+    private TestBackend backend() {
+        TestBackend started = TestBackend.start();
+        backends.add(started);
+        return started;
+    }
+
+    private static ProtectedDomain domain(TestBackend... servers) {
+        List<ListenAddress> addresses = Arrays.stream(servers).map(s -> new ListenAddress("127.0.0.1", s.port())).toList();
+        return new ProtectedDomain(DOMAIN, addresses, Verification.CALLOUT, ValidRecipients.EMPTY);
+    }
+
+    private long rcptsFor(String address) {
+        return backend.commands().stream().filter(command -> command.equalsIgnoreCase("RCPT TO:<" + address + ">")).count();
+    }
+
+    private double cacheCount(String result) {
+        return meters.get("gatehouse.callout.cache").tag("result", result).counter().count();
+    }
+}
