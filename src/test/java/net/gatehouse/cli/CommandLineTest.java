@@ -12,6 +12,7 @@ import java.util.List;
 import net.gatehouse.queue.Envelope;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.Spool;
+import net.gatehouse.testing.TestBackend;
 import net.gatehouse.testing.TestDns;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -93,6 +94,63 @@ class CommandLineTest {
         Run run = run("check", "--config", config.toString(), "--client", client, address);
         assertThat(run.exitCode()).isEqualTo(expected);
         assertThat(run.out()).contains("verdict:").contains("why:");
+    }
+
+    @Test
+    void checkShowsTheCalloutChainForAValidAndAnUnknownAddress() throws Exception {
+        try (TestBackend backend = TestBackend.start().onlyAccept("alice@verified.example")) {
+            Path file = calloutConfig(backend);
+            Run valid = run("check", "--config", file.toString(), "alice@verified.example");
+            assertThat(valid.exitCode()).isZero();
+            assertThat(valid.out()).contains("verification callout").contains("callout: probe to backend 1 of 1")
+                    .contains("the back-end accepts the address");
+            Run unknown = run("check", "--config", file.toString(), "nobody@verified.example");
+            assertThat(unknown.exitCode()).isEqualTo(5);
+            assertThat(unknown.out()).contains("the back-end refuses the address").contains("550 5.1.1");
+        }
+    }
+
+    @Test
+    void checkShowsACatchAllBackend() throws Exception {
+        try (TestBackend backend = TestBackend.start().acceptAll()) {
+            Run run = run("check", "--config", calloutConfig(backend).toString(), "anyone@verified.example");
+            assertThat(run.exitCode()).isZero();
+            assertThat(run.out()).contains("accepted unverified").contains("accepts addresses that cannot exist")
+                    .contains("domain flagged by the catch-all check");
+        }
+    }
+
+    @Test
+    void checkShowsThatTrustedClientsAreNotVerified() throws Exception {
+        try (TestBackend backend = TestBackend.start().onlyAccept("alice@verified.example")) {
+            Run run = run("check", "--config", calloutConfig(backend).toString(), "--client", "10.9.9.9",
+                    "nobody@verified.example");
+            assertThat(run.exitCode()).isZero();
+            assertThat(run.out()).contains("is in trusted_networks").contains("trusted clients are not verified");
+        }
+    }
+
+    @Test
+    void checkShowsADnsTimeoutAsATemporaryRefusal() {
+        dns.silent("slow.example");
+        Run run = run("check", "--config", config.toString(), "--client", "10.1.1.1", "someone@slow.example");
+        assertThat(run.exitCode()).isEqualTo(4);
+        assertThat(run.out()).contains("DNS for slow.example: temporary DNS failure").contains("451 4.4.3");
+    }
+
+    private Path calloutConfig(TestBackend backend) throws Exception {
+        Path file = directory.resolve("callout.yaml");
+        Files.writeString(file, """
+                hostname: gw.test
+                data_dir: data
+                callout: { timeout: 3s }
+                policy:
+                  trusted_networks: ["10.0.0.0/8"]
+                  recipient_verification: callout
+                  domains:
+                    - { name: verified.example, backend: ["%s"] }
+                """.formatted(backend.hostPort()));
+        return file;
     }
 
     @Test
