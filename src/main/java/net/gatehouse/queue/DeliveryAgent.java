@@ -23,6 +23,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import net.gatehouse.config.DeliveryConfig;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.dns.MxResolver;
@@ -278,8 +279,7 @@ public final class DeliveryAgent implements AutoCloseable {
             ConnectionCache.Lease lease;
             Optional<ConnectionCache.Lease> cached = connections.take(server);
             try {
-                lease = cached.isPresent() ? cached.get() : new ConnectionCache.Lease(SmtpClient.connect(server, hostname,
-                        config.connectTimeout(), config.commandTimeout(), opportunisticTls), 0, false);
+                lease = cached.isPresent() ? cached.get() : new ConnectionCache.Lease(connect(server, relay, message.id()), 0, false);
             } catch (IOException e) {
                 log.info("queue_id={} connect_failed relay={} error=\"{}\"", message.id(), relay, e.getMessage());
                 return Optional.empty();
@@ -308,6 +308,19 @@ public final class DeliveryAgent implements AutoCloseable {
             return Optional.of(outcomes);
         }
         return Optional.empty();
+    }
+
+    /**
+     * A new connection, with STARTTLS when the server offers it. When the TLS handshake fails, once
+     * more in plaintext: opportunistic TLS (RFC 7435) must not make mail undeliverable.
+     */
+    private SmtpClient connect(InetSocketAddress server, String relay, QueueId id) throws IOException {
+        try {
+            return SmtpClient.connect(server, hostname, config.connectTimeout(), config.commandTimeout(), opportunisticTls);
+        } catch (SSLException e) {
+            log.info("queue_id={} tls_failed relay={} error=\"{}\" retrying=plaintext", id, relay, e.getMessage());
+            return SmtpClient.connect(server, hostname, config.connectTimeout(), config.commandTimeout(), null);
+        }
     }
 
     private List<InetSocketAddress> servers(Destination destination) throws RouteException {

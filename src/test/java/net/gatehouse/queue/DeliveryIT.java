@@ -189,4 +189,17 @@ class DeliveryIT {
         send(gateway, "a@elsewhere.test", List.of("alice@example.test"), MESSAGE);
         assertThat(backend.takeTransaction(WAIT).tls()).isTrue();
     }
+
+    @Test
+    void fallsBackToPlaintextWhenTheBackendsTlsHandshakeFails() throws Exception {
+        // A server context without a certificate: STARTTLS is offered, every handshake fails.
+        javax.net.ssl.SSLContext broken = javax.net.ssl.SSLContext.getInstance("TLS");
+        broken.init(null, null, null);
+        backend.startTls(broken);
+        gateway = TestGateway.in(directory).protect("example.test", backend.hostPort()).start();
+        send(gateway, "a@elsewhere.test", List.of("alice@example.test"), MESSAGE);
+        TestBackend.Transaction delivered = backend.takeTransaction(WAIT);
+        assertThat(delivered.tls()).isFalse();
+        assertThat(delivered.recipients()).containsExactly("alice@example.test");
+    }
 }
