@@ -89,6 +89,16 @@ public final class SmtpLoad {
         return options;
     }
 
+    /** A misspelt option must not silently leave a default in place. */
+    private static void allowOnly(Map<String, String> options, String... names) {
+        for (String name : options.keySet()) {
+            if (!Arrays.asList(names).contains(name)) {
+                System.err.println("unknown option: --" + name);
+                usage(2);
+            }
+        }
+    }
+
     private static int intOption(Map<String, String> options, String name, int fallback) {
         String value = options.get(name);
         if (value == null) {
@@ -207,6 +217,7 @@ public final class SmtpLoad {
         private final Set<String> messageIds = ConcurrentHashMap.newKeySet();
 
         Sink(Map<String, String> options) {
+            allowOnly(options, "port", "stats-file", "max-seconds");
             this.port = intOption(options, "port", -1);
             this.statsFile = options.containsKey("stats-file") ? Path.of(options.get("stats-file")) : null;
             this.deadline = System.currentTimeMillis() + 1000L * intOption(options, "max-seconds", 900);
@@ -395,6 +406,7 @@ public final class SmtpLoad {
         private volatile boolean pipelining;
 
         Load(Map<String, String> options) {
+            allowOnly(options, "port", "sessions", "messages", "size", "per-session", "to", "from", "max-seconds");
             this.port = intOption(options, "port", -1);
             this.sessions = intOption(options, "sessions", -1);
             this.messages = intOption(options, "messages", -1);
@@ -462,19 +474,18 @@ public final class SmtpLoad {
                 // next message goes on a new one, as a sending MTA would do.
                 try (Connection connection = new Connection()) {
                     connections.increment();
-                    for (int sent = 0; message >= 0 && sent < perConnection; sent++) {
-                        boolean usable = connection.send(message, content(message, random));
+                    boolean usable = true;
+                    for (int sent = 0; message >= 0 && usable && sent < perConnection; sent++) {
+                        usable = connection.send(message, content(message, random));
                         message = takeMessage();
-                        if (!usable) {
-                            break;
-                        }
                     }
-                    connection.quit();
+                    if (usable) {
+                        connection.quitQuietly();
+                    }
                 } catch (IOException e) {
-                    if (message >= 0) {
-                        failure("io: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-                        message = takeMessage();   // this one is counted as failed, not retried
-                    }
+                    // The message in flight failed (it is not retried); the next one gets a new connection.
+                    failure("io: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+                    message = takeMessage();
                 }
             }
         }
@@ -496,26 +507,39 @@ public final class SmtpLoad {
             private final LineReader in;
             private final OutputStream out;
             private final boolean canPipeline;
+            private final boolean canSize;
 
             Connection() throws IOException {
-                socket.setTcpNoDelay(true);
-                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
-                socket.setSoTimeout(120_000);
-                in = new LineReader(socket.getInputStream());
-                out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
-                String greeting = reply();
-                if (!greeting.startsWith("220")) {
-                    throw new IOException("greeting " + greeting);
+                try {
+                    socket.setTcpNoDelay(true);
+                    socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
+                    socket.setSoTimeout(120_000);
+                    in = new LineReader(socket.getInputStream());
+                    out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+                    String greeting = reply();
+                    if (!greeting.startsWith("220")) {
+                        throw new IOException("greeting " + greeting);
+                    }
+                    writeLine(out, "EHLO load.sender.example");
+                    out.flush();
+                    List<String> ehlo = new ArrayList<>();
+                    String last = reply(ehlo);
+                    if (!last.startsWith("250")) {
+                        throw new IOException("EHLO " + last);
+                    }
+                    canPipeline = advertises(ehlo, "PIPELINING");
+                    canSize = advertises(ehlo, "SIZE");
+                    pipelining = canPipeline;
+                } catch (IOException | RuntimeException e) {
+                    socket.close();
+                    throw e;
                 }
-                writeLine(out, "EHLO load.sender.example");
-                out.flush();
-                List<String> ehlo = new ArrayList<>();
-                String last = reply(ehlo);
-                if (!last.startsWith("250")) {
-                    throw new IOException("EHLO " + last);
-                }
-                canPipeline = ehlo.stream().anyMatch(l -> l.length() > 4 && l.substring(4).strip().equalsIgnoreCase("PIPELINING"));
-                pipelining = canPipeline;
+            }
+
+            /** RFC 5321 4.1.1.1: the EHLO keywords follow "250-" or "250 ", parameters after a space. */
+            private static boolean advertises(List<String> ehlo, String keyword) {
+                return ehlo.stream().skip(1).anyMatch(line -> line.length() > 4
+                        && line.substring(4).strip().split(" ", 2)[0].equalsIgnoreCase(keyword));
             }
 
             /**
@@ -524,11 +548,12 @@ public final class SmtpLoad {
              */
             boolean send(int message, byte[] content) throws IOException {
                 long start = System.nanoTime();
+                String mail = "MAIL FROM:<" + from + ">" + (canSize ? " SIZE=" + content.length : "");   // RFC 1870
                 String mailReply;
                 String rcptReply;
                 String dataReply;
                 if (canPipeline) {
-                    writeLine(out, "MAIL FROM:<" + from + "> SIZE=" + content.length);
+                    writeLine(out, mail);
                     writeLine(out, "RCPT TO:<" + to + ">");
                     writeLine(out, "DATA");
                     out.flush();
@@ -536,14 +561,14 @@ public final class SmtpLoad {
                     rcptReply = reply();
                     dataReply = reply();
                 } else {
-                    mailReply = command("MAIL FROM:<" + from + "> SIZE=" + content.length);
+                    mailReply = command(mail);
                     rcptReply = mailReply.startsWith("250") ? command("RCPT TO:<" + to + ">") : mailReply;
                     dataReply = rcptReply.startsWith("250") ? command("DATA") : rcptReply;
                 }
                 if (!dataReply.startsWith("354")) {
                     failure(!mailReply.startsWith("250") ? "MAIL " + mailReply
                             : !rcptReply.startsWith("250") ? "RCPT " + rcptReply : "DATA " + dataReply);
-                    return closesSession(mailReply, rcptReply, dataReply) ? false : reset();
+                    return !closesSession(mailReply, rcptReply, dataReply) && reset();
                 }
                 if (!rcptReply.startsWith("250")) {
                     // RFC 2920 3.1: DATA accepted without a recipient; an empty message ends it.
@@ -569,10 +594,13 @@ public final class SmtpLoad {
                 return reply.startsWith("250");
             }
 
-            void quit() throws IOException {
-                writeLine(out, "QUIT");
-                out.flush();
-                reply();
+            /** Ends the session politely; the messages are all answered by now, so a failure here costs nothing. */
+            void quitQuietly() {
+                try {
+                    command("QUIT");
+                } catch (IOException e) {
+                    // closed anyway
+                }
             }
 
             private String command(String line) throws IOException {

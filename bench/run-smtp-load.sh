@@ -11,6 +11,7 @@
 #   PER_SESSION                  messages per connection before reconnecting (default: no limit)
 #   WARMUP                       messages sent first and not measured, to warm the JIT (default 0)
 #   DRAIN_TIMEOUT                seconds to wait for the sink to receive everything (default 120)
+#   WAIT_IDLE                    wait up to this many seconds for the machine to be idle first (default 0)
 #   GATEWAY_JAVA_OPTS            extra JVM options for the gateway
 #   JFR_OUT                      profile the gateway with JDK Flight Recorder into this file
 #   JFR_OPTIONS                  more -XX:StartFlightRecording options, e.g. jdk.CPUTimeSample#enabled=true
@@ -29,11 +30,14 @@ size=${SIZE:-2KiB}
 per_session=${PER_SESSION:-}
 drain_timeout=${DRAIN_TIMEOUT:-120}
 warmup=${WARMUP:-0}
+wait_idle=${WAIT_IDLE:-0}
 limit_s=900   # hard limit on every process started here
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bench.XXXXXX")
 sink_pid=""
 gateway_pid=""   # the `timeout` wrapper; signals sent to it reach the JVM
+gateway_jvm=""   # the JVM itself, in case the wrapper is gone
+load_pid=""
 
 # Sends SIGTERM, waits up to $2 seconds, then SIGKILL.
 stop() {
@@ -49,7 +53,12 @@ stop() {
 }
 
 cleanup() {
+  stop "$load_pid" 2
   stop "$gateway_pid" 15
+  # Only if that PID is still our gateway (its command line names our temp dir), never a reused one.
+  if [ -n "$gateway_jvm" ] && grep -qF "$tmp" "/proc/$gateway_jvm/cmdline" 2>/dev/null; then
+    stop "$gateway_jvm" 5
+  fi
   stop "$sink_pid" 5
   rm -rf "$tmp"
 }
@@ -65,12 +74,12 @@ fail() {
   exit 1
 }
 
-# CPU time (user + system) of a process in seconds; "" when it is gone.
+# CPU time of a process in seconds, "user system"; "" when it is gone.
 cpu_seconds() {
   local stat
   stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
   # Fields after the command name: state is 1st, utime 12th, stime 13th.
-  echo "${stat##*) }" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($12 + $13) / hz }'
+  echo "${stat##*) }" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f %.2f", $12 / hz, $13 / hz }'
 }
 
 # Whole machine: "busy_jiffies total_jiffies iowait_jiffies" from /proc/stat.
@@ -78,13 +87,39 @@ machine_jiffies() {
   awk '/^cpu / { total = 0; for (i = 2; i <= NF; i++) total += $i; print total - $5 - $6, total, $6 }' /proc/stat
 }
 
+# Percentage of the machine's CPU time that was busy during the next second.
+busy_percent() {
+  local b1 t1 w1 b2 t2 w2
+  read -r b1 t1 w1 < <(machine_jiffies)
+  sleep 1
+  read -r b2 t2 w2 < <(machine_jiffies)
+  echo $((100 * (b2 - b1) / (t2 - t1 > 0 ? t2 - t1 : 1)))
+}
+
 # The value of key=... in a line of key=value pairs.
 field() {
   sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n 1
 }
 
+# Anything else running on the machine competes for the same CPUs and disk: say so in the results.
+busy_before_run=$(busy_percent)
+for ((waited = 0; waited < wait_idle && busy_before_run >= 10; waited++)); do
+  busy_before_run=$(busy_percent)
+done
+
+# The gateway runs from a copy, so that a rebuild of target/ during the run cannot pull the jar
+# from under it.
+cp "$root/target/gatehouse.jar" "$tmp/gatehouse.jar" || fail "no $root/target/gatehouse.jar to run"
+jar_built=$(date -u -r "$root/target/gatehouse.jar" '+%Y-%m-%d %H:%M:%S UTC')
+
+# The load generator is compiled once, so that neither its start-up nor a compiler runs inside
+# the measured window.
+mkdir "$tmp/classes"
+"$JAVA_HOME/bin/javac" -d "$tmp/classes" "$root/bench/SmtpLoad.java"
+smtp_load=("$java" -cp "$tmp/classes" SmtpLoad)
+
 # --- the sink ------------------------------------------------------------------------------------
-"$java" "$root/bench/SmtpLoad.java" sink --port 0 --stats-file "$tmp/sink.stats" --max-seconds "$limit_s" \
+"${smtp_load[@]}" sink --port 0 --stats-file "$tmp/sink.stats" --max-seconds "$limit_s" \
   >"$tmp/sink.log" 2>&1 &
 sink_pid=$!
 for ((i = 0; i < 300; i++)); do
@@ -123,7 +158,8 @@ if [ -n "${JFR_OUT:-}" ]; then
   # dump-on-exit would not run.
   gateway_opts+=("-XX:StartFlightRecording=name=bench,settings=profile${JFR_OPTIONS:+,$JFR_OPTIONS}")
 fi
-timeout --kill-after=10 "$limit_s" "$java" "${gateway_opts[@]}" -jar "$root/target/gatehouse.jar" run \
+: >"$tmp/gateway.log"   # exists before the JVM opens it: the wait below reads it at once
+timeout --kill-after=10 "$limit_s" "$java" "${gateway_opts[@]}" -jar "$tmp/gatehouse.jar" run \
   --config "$tmp/gatehouse.yaml" >"$tmp/gateway.log" 2>&1 &
 gateway_pid=$!
 gateway_port=""
@@ -142,10 +178,21 @@ wait_for_sink() {
   local i count
   for ((i = 0; i < drain_timeout * 10; i++)); do
     count=$(field received "$(cat "$tmp/sink.stats")")
-    [ "$count" -ge "$1" ] && break
+    [ "${count:-0}" -ge "$1" ] && break
     sleep 0.1
   done
   sleep 0.3   # one more stats period, so that last_ms covers every message counted
+}
+
+# Runs the load for $1 messages, output to $2. In the background and waited for, so that an
+# interrupt is handled at once rather than when the load ends.
+run_load() {
+  "${smtp_load[@]}" "${load_args[@]}" --messages "$1" >"$2" 2>&1 &
+  load_pid=$!
+  local status=0
+  wait "$load_pid" || status=$?
+  load_pid=""
+  return "$status"
 }
 
 load_args=(load --port "$gateway_port" --sessions "$sessions" --size "$size" --max-seconds "$((limit_s - 60))")
@@ -156,8 +203,7 @@ load_args=(load --port "$gateway_port" --sessions "$sessions" --size "$size" --m
 baseline=0
 if [ "$warmup" -gt 0 ]; then
   echo "warm-up: $warmup messages"
-  "$java" "$root/bench/SmtpLoad.java" "${load_args[@]}" --messages "$warmup" >"$tmp/warmup.out" 2>&1 \
-    || fail "the warm-up failed: $(cat "$tmp/warmup.out")"
+  run_load "$warmup" "$tmp/warmup.out" || fail "the warm-up failed: $(cat "$tmp/warmup.out")"
   baseline=$(field accepted "$(grep '^accepted=' "$tmp/warmup.out")")
   wait_for_sink "$baseline"
   baseline=$(field received "$(cat "$tmp/sink.stats")")
@@ -170,7 +216,7 @@ sink_cpu_before=$(cpu_seconds "$sink_pid")
 read -r busy_before total_before iowait_before < <(machine_jiffies)
 
 load_status=0
-"$java" "$root/bench/SmtpLoad.java" "${load_args[@]}" --messages "$messages" >"$tmp/load.out" 2>&1 || load_status=$?
+run_load "$messages" "$tmp/load.out" || load_status=$?
 cat "$tmp/load.out"
 result=$(grep '^accepted=' "$tmp/load.out" || true)
 [ -n "$result" ] || fail "the load generator printed no result (exit $load_status)"
@@ -206,11 +252,31 @@ deferred=$(($(grep -c ' result=deferred ' "$tmp/gateway.log" || true) - deferred
 
 # Differences and rates, computed by awk (bash has no floating point).
 calc() { awk "BEGIN { $1 }"; }
-delta() { [ -n "$1" ] && [ -n "$2" ] && calc "printf \"%.2f\", $2 - $1" || echo "?"; }
+# Total CPU seconds between two "user system" readings; with "split", also "(user U, system S)".
+delta() {
+  local u1 s1 u2 s2
+  read -r u1 s1 <<<"$1"
+  read -r u2 s2 <<<"$2"
+  [ -n "$s1" ] && [ -n "$s2" ] || { echo "?"; return; }
+  if [ "${3:-}" = split ]; then
+    calc "printf \"%.2f (user %.2f, system %.2f)\", $u2 + $s2 - $u1 - $s1, $u2 - $u1, $s2 - $s1"
+  else
+    calc "printf \"%.2f\", $u2 + $s2 - $u1 - $s1"
+  fi
+}
 if [ "$received" -gt 0 ] && [ "$last_ms" -gt "$load_start_ms" ]; then
   end_to_end=$(calc "printf \"%.1f\", $received / (($last_ms - $load_start_ms) / 1000)")
 else
   end_to_end="n/a"
+fi
+gateway_cpu=$(delta "$gateway_cpu_before" "$gateway_cpu_after")
+sink_cpu=$(delta "$sink_cpu_before" "$sink_cpu_after")
+# Busy CPU time of the whole machine minus our three processes: other work competing with the run
+# (the JVM start-up of the load generator is in it too, a few tenths of a second).
+if [ "$gateway_cpu" != "?" ] && [ "$sink_cpu" != "?" ] && [ -n "$load_cpu" ]; then
+  other_cpu=$(calc "printf \"%.2f\", $((busy_after - busy_before)) / $(getconf CLK_TCK) - ($gateway_cpu + $load_cpu + $sink_cpu)")
+else
+  other_cpu="?"
 fi
 complete=$([ "$received" -ge "$accepted" ] && echo yes || echo "NO ($received of $accepted within ${drain_timeout} s)")
 jiffies=$((total_after - total_before))
@@ -226,11 +292,14 @@ echo "| accept latency p50 / p99 / max | $(field p50_ms "$result") / $(field p99
 echo "| load wall time / until last delivery | $(calc "printf \"%.2f s / %.2f s\", ($load_end_ms - $load_start_ms) / 1000, ($last_ms - $load_start_ms) / 1000") |"
 echo "| sink received all / duplicates | $complete / $duplicates |"
 echo "| gateway deliveries sent / deferred | $sent / $deferred |"
-echo "| CPU seconds: gateway / load / sink | $(delta "$gateway_cpu_before" "$gateway_cpu_after") / $load_cpu / $(delta "$sink_cpu_before" "$sink_cpu_after") |"
+echo "| CPU seconds: gateway / load / sink | $gateway_cpu / $load_cpu / $sink_cpu |"
+echo "| gateway CPU seconds, user and system | $(delta "$gateway_cpu_before" "$gateway_cpu_after" split) |"
 echo "| machine CPU busy / iowait | $(calc "printf \"%.0f %% / %.0f %%\", 100 * $((busy_after - busy_before)) / $jiffies, 100 * $((iowait_after - iowait_before)) / $jiffies") |"
+echo "| CPU seconds of other processes meanwhile | $other_cpu |"
+echo "| machine CPU busy in the second before the run | $busy_before_run % |"
 echo "| machine | $cpus CPUs, $model, $ram RAM, spool on $spool_fs |"
 echo "| JDK | $jdk |"
-echo "| gateway jar | built $(date -u -r "$root/target/gatehouse.jar" '+%Y-%m-%d %H:%M:%S UTC') |"
+echo "| gateway jar | built $jar_built |"
 echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
 
 [ "$received" -ge "$accepted" ] || { echo "run-smtp-load: the sink did not receive every accepted message within ${drain_timeout} s" >&2; exit 1; }

@@ -13,7 +13,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import net.gatehouse.callout.CalloutVerifier;
 import net.gatehouse.callout.LocalVerdictCache;
+import java.util.Map;
 import net.gatehouse.config.GatewayConfig;
+import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.directory.ValidListDirectory;
+import net.gatehouse.store.Database;
+import net.gatehouse.store.MessageLog;
+import net.gatehouse.store.ValidRecipientStore;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.metrics.GatewayMetrics;
 import net.gatehouse.metrics.HealthServer;
@@ -44,6 +50,9 @@ public final class Gateway implements AutoCloseable {
     private final DeliveryAgent delivery;
     private final SmtpServer smtp;
     private final CalloutVerifier callout;
+    private final Database database;
+    private final ValidListDirectory validLists;
+    private final MessageLog messageLog;
     private final GatewayMetrics metrics = new GatewayMetrics();
     private volatile boolean ready;
     private HealthServer health;
@@ -67,17 +76,23 @@ public final class Gateway implements AutoCloseable {
         Optional<SSLContext> tls = config.smtp().tls().isPresent()
                 ? Optional.of(TlsContexts.server(config.smtp().tls().get())) : Optional.empty();
         this.spool = new Spool(config.dataDir().resolve("spool"), config.smtp().minFreeSpace());
+        this.database = Database.open(config.store(), config.dataDir());
+        this.validLists = ValidListDirectory.start(new ValidRecipientStore(database), config.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()),
+                ValidListDirectory.DEFAULT_POLL_INTERVAL);
+        this.messageLog = MessageLog.start(database, MessageLog.Settings.defaults(config.messageLogRetention()), clock);
         MxResolver mx = new MxResolver(config.dns());
         this.delivery = new DeliveryAgent(spool, policy::get, mx, config.delivery(),
-                config.hostname(), TlsContexts.opportunisticClient(), clock, metrics);
+                config.hostname(), TlsContexts.opportunisticClient(), clock, metrics, messageLog);
         metrics.queue(delivery::size, delivery::oldestAgeSeconds);
         HarvestGuard harvest = new HarvestGuard(() -> policy.get().harvest(), new LocalHarvestCounters(clock),
                 metrics.registry());
         this.callout = new CalloutVerifier(config.callout(), config.hostname(), () -> policy.get().cache(),
                 new LocalVerdictCache(() -> policy.get().cache(), clock), metrics.registry(), clock);
-        this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, new RecipientPolicy(policy::get, mx, callout),
-                harvest, spool, delivery::submit, clock, metrics);
+        this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, new RecipientPolicy(policy::get, mx, callout,
+                domain -> validLists.list(domain.name())), harvest, spool, delivery::submit, clock, metrics, messageLog);
     }
+
+
 
     public void start() throws IOException {
         if (config.console().listen().isPresent()) {
@@ -109,6 +124,10 @@ public final class Gateway implements AutoCloseable {
         return callout.catchAllDomains();
     }
 
+    public MessageLog messageLog() {
+        return messageLog;
+    }
+
     public GatewayMetrics metrics() {
         return metrics;
     }
@@ -121,6 +140,9 @@ public final class Gateway implements AutoCloseable {
         smtp.drain(config.smtp().shutdownGrace());
         delivery.stop(config.smtp().shutdownGrace());
         callout.close();
+        messageLog.close();
+        validLists.close();
+        database.close();
         try {
             lock.release();
             lockFile.close();

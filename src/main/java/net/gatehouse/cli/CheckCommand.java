@@ -8,6 +8,10 @@ import java.time.Clock;
 import net.gatehouse.callout.CalloutVerifier;
 import net.gatehouse.callout.LocalVerdictCache;
 import net.gatehouse.config.GatewayConfig;
+import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.directory.ValidListDirectory;
+import net.gatehouse.store.Database;
+import net.gatehouse.store.ValidRecipientStore;
 import net.gatehouse.config.IpLiteral;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.policy.Policy;
@@ -61,9 +65,13 @@ final class CheckCommand implements Callable<Integer> {
         Reply reply;
         if (command instanceof Rcpt rcpt) {
             Verdict verdict;
-            try (CalloutVerifier callout = new CalloutVerifier(loaded.callout(), loaded.hostname(), policy::cache,
+            try (Database database = Database.open(loaded.store(), loaded.dataDir());
+                 ValidListDirectory lists = ValidListDirectory.start(new ValidRecipientStore(database),
+                         loaded.policy().map(PolicyConfig::validRecipientsByDomain).orElse(java.util.Map.of()), ValidListDirectory.DEFAULT_POLL_INTERVAL);
+                 CalloutVerifier callout = new CalloutVerifier(loaded.callout(), loaded.hostname(), policy::cache,
                     new LocalVerdictCache(policy::cache, Clock.systemUTC()), new SimpleMeterRegistry(), Clock.systemUTC())) {
-                RecipientPolicy recipients = new RecipientPolicy(() -> policy, new MxResolver(loaded.dns()), callout);
+                RecipientPolicy recipients = new RecipientPolicy(() -> policy, new MxResolver(loaded.dns()), callout,
+                        domain -> lists.list(domain.name()));
                 verdict = recipients.decide(clientAddress, rcpt.recipient());
                 // The first use of a domain starts its catch-all check: wait for it, and if the
                 // back-end accepts anything, show what the gateway will say from then on.

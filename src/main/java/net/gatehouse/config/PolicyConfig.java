@@ -27,6 +27,13 @@ public record PolicyConfig(
         domains = List.copyOf(domains);
     }
 
+    /** Each domain's {@code valid_recipients}, by domain name. */
+    public java.util.Map<String, List<String>> validRecipientsByDomain() {
+        java.util.Map<String, List<String>> lists = new java.util.LinkedHashMap<>();
+        domains.forEach(domain -> lists.put(domain.name(), domain.validRecipients()));
+        return lists;
+    }
+
     /** Recipient verification modes; {@link #INHERIT} only on a domain. */
     public enum Verification {
         INHERIT, NONE, CALLOUT, VALID_LIST;

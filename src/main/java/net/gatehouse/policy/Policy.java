@@ -8,6 +8,7 @@ import net.gatehouse.config.ConfigLoader;
 import net.gatehouse.config.HarvestConfig;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.VerificationCacheConfig;
+import net.gatehouse.directory.ValidRecipients;
 import net.gatehouse.config.PolicyConfig.Verification;
 
 /**

@@ -2,6 +2,7 @@ package net.gatehouse.policy;
 
 import java.util.List;
 import net.gatehouse.config.ListenAddress;
+import net.gatehouse.directory.ValidRecipients;
 import net.gatehouse.config.PolicyConfig.Verification;
 
 /**
@@ -10,6 +11,7 @@ import net.gatehouse.config.PolicyConfig.Verification;
  * @param name         ASCII (punycode), lower case
  * @param backends     tried in order
  * @param verification this domain's mode; {@link Verification#INHERIT} follows the global setting
+ * @param validRecipients the list from the config file; the running gateway merges the store's into it
  */
 public record ProtectedDomain(String name, List<ListenAddress> backends, Verification verification,
                               ValidRecipients validRecipients) {

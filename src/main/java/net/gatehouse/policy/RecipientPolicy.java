@@ -4,10 +4,12 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import net.gatehouse.callout.CalloutResult;
 import net.gatehouse.callout.CalloutVerifier;
 import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.directory.ValidRecipients;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.smtp.protocol.MailPath;
 import net.gatehouse.smtp.protocol.MailboxAddress;
@@ -33,18 +35,29 @@ public final class RecipientPolicy {
     private final Supplier<Policy> policy;
     private final Optional<RecipientDomainCheck> domainCheck;
     private final Optional<CalloutVerifier> callout;
+    private final Function<ProtectedDomain, ValidRecipients> validLists;
 
-    /** A policy without DNS or callouts: relay control, postmaster and valid lists only (for tests). */
+    /**
+     * A policy without DNS or callouts, with the config file's valid lists: relay control,
+     * postmaster and valid lists only (for tests).
+     */
     public RecipientPolicy(Supplier<Policy> policy) {
         this.policy = policy;
         this.domainCheck = Optional.empty();
         this.callout = Optional.empty();
+        this.validLists = ProtectedDomain::validRecipients;
     }
 
-    public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout) {
+    /**
+     * @param validLists a domain's valid list as in force now (the store's merged with the file's);
+     *                   never blocks
+     */
+    public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
+                           Function<ProtectedDomain, ValidRecipients> validLists) {
         this.policy = policy;
         this.domainCheck = Optional.of(new RecipientDomainCheck(resolver));
         this.callout = Optional.of(callout);
+        this.validLists = validLists;
     }
 
     public Policy currentPolicy() {
@@ -101,7 +114,7 @@ public final class RecipientPolicy {
         return switch (mode) {
             case NONE, INHERIT -> accept(Reply.RECIPIENT_OK, "unverified", mailbox.address(), chain,
                     "verification is off for this domain");
-            case VALID_LIST -> protectedDomain.validRecipients().contains(mailbox)
+            case VALID_LIST -> validLists.apply(protectedDomain).contains(mailbox, policy.subAddressDelimiter())
                     ? accept(Reply.RECIPIENT_OK, "valid_list", mailbox.address(), chain, "address is in the valid list")
                     : verdict(MAILBOX_UNKNOWN, NOT_IN_VALID_LIST, mailbox.address(), chain,
                             "address is not in the domain's valid list");

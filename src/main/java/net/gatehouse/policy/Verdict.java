@@ -25,6 +25,15 @@ public record Verdict(Reply reply, String reason, String recipient, List<String>
         return reply.isTransientFailure() ? Kind.TEMPORARY : Kind.PERMANENT;
     }
 
+    /** {@code accept}, {@code tempfail} or {@code reject}: the word in metrics and the message log. */
+    public String word() {
+        return switch (kind()) {
+            case ACCEPT -> "accept";
+            case TEMPORARY -> "tempfail";
+            case PERMANENT -> "reject";
+        };
+    }
+
     public boolean accepted() {
         return reply.isPositive();
     }

@@ -29,6 +29,8 @@ import net.gatehouse.config.ListenAddress;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.dns.MxResult;
 import net.gatehouse.metrics.GatewayMetrics;
+import net.gatehouse.store.LogEntry;
+import net.gatehouse.store.MessageLog;
 import net.gatehouse.policy.Policy;
 import net.gatehouse.smtp.client.MessageContent;
 import net.gatehouse.smtp.client.SmtpClient;
@@ -61,6 +63,7 @@ public final class DeliveryAgent implements AutoCloseable {
     private final Clock clock;
     private final RetrySchedule retries;
     private final GatewayMetrics metrics;
+    private final MessageLog messageLog;
     private final ConnectionCache connections;
     private final Semaphore inFlight;
     private final Map<String, Semaphore> perDestination = new ConcurrentHashMap<>();
@@ -71,7 +74,8 @@ public final class DeliveryAgent implements AutoCloseable {
     private Thread scheduler;
 
     public DeliveryAgent(Spool spool, Supplier<Policy> policy, MxResolver mx, DeliveryConfig config, String hostname,
-                         SSLContext opportunisticTls, Clock clock, GatewayMetrics metrics) {
+                         SSLContext opportunisticTls, Clock clock, GatewayMetrics metrics, MessageLog messageLog) {
+        this.messageLog = messageLog;
         this.metrics = metrics;
         this.spool = spool;
         this.policy = policy;
@@ -233,6 +237,9 @@ public final class DeliveryAgent implements AutoCloseable {
             case FAILED -> "bounced";
         };
         metrics.delivery(result);
+        Envelope envelope = message.envelope();
+        messageLog.record(new LogEntry(clock.instant(), LogEntry.Kind.DELIVERY, envelope.client(), envelope.helo(),
+                envelope.sender(), recipient, result, outcome.relay(), outcome.reply().toString(), message.id().value()));
         log.info("queue_id={} delivery to={} relay={} result={} reply=\"{}\" attempt={} delay_s={}",
                 message.id(), recipient, outcome.relay(), result, outcome.reply(), attempt,
                 Duration.between(message.envelope().received(), clock.instant()).toSeconds());

@@ -23,7 +23,7 @@ import net.gatehouse.config.ListenAddress;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.VerificationCacheConfig;
 import net.gatehouse.policy.ProtectedDomain;
-import net.gatehouse.policy.ValidRecipients;
+import net.gatehouse.directory.ValidRecipients;
 import net.gatehouse.smtp.protocol.MailboxAddress;
 import net.gatehouse.testing.TestBackend;
 import org.junit.jupiter.api.AfterEach;

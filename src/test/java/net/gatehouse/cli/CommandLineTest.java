@@ -197,7 +197,7 @@ class CommandLineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"run", "demo", "check", "queue", "version"})
+    @ValueSource(strings = {"run", "demo", "check", "queue", "recipients", "version"})
     void everyCommandHasHelp(String command) {
         Run run = run(command, "--help");
         assertThat(run.exitCode()).isZero();

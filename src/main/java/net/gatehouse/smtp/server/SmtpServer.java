@@ -21,6 +21,7 @@ import javax.net.ssl.SSLContext;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.config.SmtpConfig;
 import net.gatehouse.metrics.GatewayMetrics;
+import net.gatehouse.store.MessageLog;
 import net.gatehouse.policy.HarvestGuard;
 import net.gatehouse.policy.RecipientPolicy;
 import net.gatehouse.queue.Spool;
@@ -52,12 +53,12 @@ public final class SmtpServer implements AutoCloseable {
 
     public SmtpServer(String hostname, SmtpConfig config, Optional<SSLContext> tls, RecipientPolicy recipientPolicy,
                       HarvestGuard harvest, Spool spool, Consumer<SpooledMessage> onQueued, Clock clock,
-                      GatewayMetrics metrics) {
+                      GatewayMetrics metrics, MessageLog messageLog) {
         this.config = config;
         this.harvest = harvest;
         this.metrics = metrics;
         this.context = new SessionContext(hostname, config, tls, recipientPolicy, harvest, spool, onQueued, clock,
-                () -> draining, metrics);
+                () -> draining, metrics, messageLog);
     }
 
     /** Binds every listen address (all or nothing) and starts accepting. */

@@ -23,6 +23,7 @@ import net.gatehouse.queue.Envelope;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.Spool;
 import net.gatehouse.queue.SpooledMessage;
+import net.gatehouse.store.LogEntry;
 import net.gatehouse.smtp.protocol.Command;
 import net.gatehouse.smtp.protocol.CommandParser;
 import net.gatehouse.smtp.protocol.DataReader;
@@ -63,6 +64,8 @@ final class SmtpSession {
     // The transaction in progress (between MAIL and the end of DATA or RSET).
     private Command.Mail mail;
     private Policy policy;
+    /** Given at MAIL, so that the log of every RCPT of the transaction carries it. */
+    private QueueId queueId;
     private final Set<String> recipients = new LinkedHashSet<>();
     private int recipientsAttempted;
 
@@ -216,6 +219,7 @@ final class SmtpSession {
         }
         mail = command;
         policy = context.recipientPolicy().currentPolicy();
+        queueId = QueueId.next(context.clock().millis());
         return Reply.SENDER_OK;
     }
 
@@ -233,11 +237,11 @@ final class SmtpSession {
         }
         recipientsAttempted++;
         Verdict verdict = context.recipientPolicy().decide(policy, client, recipient);
-        context.metrics().recipient(switch (verdict.kind()) {
-            case ACCEPT -> "accept";
-            case TEMPORARY -> "tempfail";
-            case PERMANENT -> "reject";
-        }, verdict.reason());
+        context.metrics().recipient(verdict.word(), verdict.reason());
+        // Handed to the log's writer thread; never waited for (DESIGN: nothing on the RCPT path blocks).
+        context.messageLog().record(new LogEntry(context.clock().instant(), LogEntry.Kind.RCPT, client.getHostAddress(),
+                ReceivedHeader.printable(helo), mail.sender().toString(), recipient.toString(), verdict.word(),
+                verdict.reason(), verdict.reply().toString(), queueId.value()));
         if (verdict.accepted()) {
             recipientsAccepted++;
             recipients.add("<" + verdict.recipient() + ">");
@@ -281,7 +285,7 @@ final class SmtpSession {
         if (recipients.isEmpty()) {
             return Reply.NO_VALID_RECIPIENTS;
         }
-        QueueId id = QueueId.next(context.clock().millis());
+        QueueId id = queueId;
         Envelope envelope = new Envelope(id, context.clock().instant(), client.getHostAddress(),
                 ReceivedHeader.printable(helo), mail.sender().toString(), List.copyOf(recipients), mail.smtpUtf8());
         Spool.Writer writer;
@@ -371,6 +375,7 @@ final class SmtpSession {
     private void resetTransaction() {
         mail = null;
         policy = null;
+        queueId = null;
         recipients.clear();
         recipientsAttempted = 0;
     }
