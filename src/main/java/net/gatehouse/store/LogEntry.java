@@ -22,7 +22,7 @@ import java.util.Objects;
  * @param sender    the envelope sender, as in MAIL FROM ({@code <>} for the null sender)
  * @param recipient the recipient
  * @param verdict   what happened: {@code accept}, {@code reject}, {@code tempfail} at RCPT;
- *                  {@code delivered}, {@code deferred}, {@code bounced} for deliveries
+ *                  {@code sent}, {@code deferred}, {@code bounced} for deliveries
  * @param reason    the short reason key of the decision ({@code not_in_valid_list}, {@code relay_denied})
  * @param reply     the reply given (RCPT) or received (delivery), {@code 550 5.1.1 ...}
  * @param queueId   the queue ID of the message, when it has one
