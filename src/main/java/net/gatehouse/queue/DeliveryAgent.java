@@ -53,6 +53,8 @@ public final class DeliveryAgent implements AutoCloseable {
     private static final long IDLE_CONNECTION_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int MAX_TRANSACTIONS_PER_CONNECTION = 100;
     private static final int MAX_HEADER_BYTES_IN_DSN = 64 * 1024;
+    /** Idle connections and flush requests are looked at once a second, not per message. */
+    private static final long HOUSEKEEPING_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Spool spool;
     private final Supplier<Policy> policy;
@@ -71,6 +73,7 @@ public final class DeliveryAgent implements AutoCloseable {
     /** Messages scheduled or being attempted, so that no message is ever attempted twice at once. */
     private final Set<QueueId> known = ConcurrentHashMap.newKeySet();
     private volatile boolean running = true;
+    private long lastHousekeeping = System.nanoTime();
     private Thread scheduler;
 
     public DeliveryAgent(Spool spool, Supplier<Policy> policy, MxResolver mx, DeliveryConfig config, String hostname,
@@ -92,9 +95,7 @@ public final class DeliveryAgent implements AutoCloseable {
 
     /** Starts delivering, beginning with what the spool held at start-up. */
     public void start(List<SpooledMessage> recovered) {
-        for (SpooledMessage message : recovered) {
-            schedule(message.id(), 0, Duration.ZERO);
-        }
+        recovered.forEach(this::submit);
         if (!recovered.isEmpty()) {
             log.info("queue_recovered messages={}", recovered.size());
         }
@@ -103,14 +104,16 @@ public final class DeliveryAgent implements AutoCloseable {
 
     /** A message was just queued: attempt it now. */
     public void submit(SpooledMessage message) {
-        schedule(message.id(), 0, Duration.ZERO);
+        if (known.add(message.id())) {
+            queue.add(new Scheduled(message.id(), 0, System.nanoTime(), message));
+        }
     }
 
     /** Attempts every deferred message now (the {@code queue flush} command). */
     public void flush() {
         for (Scheduled item : new ArrayList<>(queue)) {
             if (queue.remove(item)) {
-                queue.add(new Scheduled(item.id(), item.attempts(), System.nanoTime()));
+                queue.add(new Scheduled(item.id(), item.attempts(), System.nanoTime(), item.fresh()));
             }
         }
     }
@@ -127,20 +130,20 @@ public final class DeliveryAgent implements AutoCloseable {
     }
 
     private void schedule(QueueId id, int attempts, Duration delay) {
-        if (attempts == 0 && !known.add(id)) {
-            return;
-        }
-        queue.add(new Scheduled(id, attempts, System.nanoTime() + delay.toNanos()));
+        queue.add(new Scheduled(id, attempts, System.nanoTime() + delay.toNanos(), null));
     }
 
     private void schedulerLoop() {
         while (running) {
             try {
                 Scheduled next = queue.poll(1, TimeUnit.SECONDS);
-                connections.closeIdle();
-                if (spool.takeFlushRequest()) {
-                    log.info("queue_flush requested=yes");
-                    flush();
+                if (System.nanoTime() - lastHousekeeping >= HOUSEKEEPING_NANOS) {
+                    lastHousekeeping = System.nanoTime();
+                    connections.closeIdle();
+                    if (spool.takeFlushRequest()) {
+                        log.info("queue_flush requested=yes");
+                        flush();
+                    }
                 }
                 if (next == null) {
                     continue;
@@ -148,7 +151,7 @@ public final class DeliveryAgent implements AutoCloseable {
                 inFlight.acquire();
                 Thread.ofVirtual().name("delivery-" + next.id()).start(() -> {
                     try {
-                        attempt(next.id(), next.attempts() + 1);
+                        attempt(next, next.attempts() + 1);
                     } finally {
                         inFlight.release();
                     }
@@ -159,10 +162,13 @@ public final class DeliveryAgent implements AutoCloseable {
         }
     }
 
-    private void attempt(QueueId id, int attempt) {
+    private void attempt(Scheduled scheduled, int attempt) {
+        QueueId id = scheduled.id();
         Optional<SpooledMessage> read;
         try {
-            read = spool.read(id);
+            // A message just committed is delivered from what the session handed over; later
+            // attempts read the spool again, for the journal and for deletions by the administrator.
+            read = scheduled.fresh() != null ? Optional.of(scheduled.fresh()) : spool.read(id);
         } catch (IOException e) {
             log.error("queue_id={} unreadable error=\"{}\"", id, e.getMessage());
             known.remove(id);
@@ -214,13 +220,15 @@ public final class DeliveryAgent implements AutoCloseable {
             if (!failures.isEmpty()) {
                 bounce(message, failures);
             }
-            spool.recordFinished(id, finished);
             if (finished.size() == outcomes.size()) {
+                // No journal for a message that is done: removing it is the record (a crash before
+                // the removal is durable delivers it again, the window the Spool documents).
                 spool.remove(id);
                 known.remove(id);
                 log.info("queue_id={} removed", id);
                 return;
             }
+            spool.recordFinished(id, finished);
         } catch (IOException e) {
             // The journal could not be written: keep the message and try again later; at worst a
             // recipient gets it twice, never not at all.
@@ -460,7 +468,8 @@ public final class DeliveryAgent implements AutoCloseable {
         }
     }
 
-    private record Scheduled(QueueId id, int attempts, long dueNanos) implements Delayed {
+    /** @param fresh the message as just committed, for its first attempt; null for retries */
+    private record Scheduled(QueueId id, int attempts, long dueNanos, SpooledMessage fresh) implements Delayed {
         @Override
         public long getDelay(TimeUnit unit) {
             return unit.convert(dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);

@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -61,6 +62,7 @@ public final class Spool {
     private final Path active;
     private final Path corrupt;
     private final long minFreeSpace;
+    private final FileStore fileStore;
 
     /**
      * @param directory    the spool directory, created if missing
@@ -72,12 +74,14 @@ public final class Spool {
         this.active = Files.createDirectories(directory.resolve("active"));
         this.corrupt = Files.createDirectories(directory.resolve("corrupt"));
         this.minFreeSpace = minFreeSpace;
+        // Looked up once: on Linux each lookup reads and parses the mount table.
+        this.fileStore = Files.getFileStore(active);
     }
 
     /** Whether the spool's file system has the configured free space (checked before accepting mail). */
     public boolean hasRoom() {
         try {
-            return Files.getFileStore(active).getUsableSpace() >= minFreeSpace;
+            return minFreeSpace <= 0 || fileStore.getUsableSpace() >= minFreeSpace;
         } catch (IOException e) {
             return false;
         }

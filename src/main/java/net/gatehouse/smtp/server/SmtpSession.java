@@ -174,7 +174,8 @@ final class SmtpSession {
             case Command.NotImplemented notImplemented -> Reply.COMMAND_NOT_IMPLEMENTED;
             case Command.Invalid invalid -> invalid.reply();
         };
-        if (reply == null || reply.isPositive() || reply.closesConnection()) {
+        // "No valid recipients" follows policy refusals of every RCPT: not a protocol error either.
+        if (reply == null || reply.isPositive() || reply.closesConnection() || reply == Reply.NO_VALID_RECIPIENTS) {
             return reply;
         }
         return countError(reply);
