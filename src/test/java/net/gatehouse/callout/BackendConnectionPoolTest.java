@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
+import net.gatehouse.testing.TestClock;
 import net.gatehouse.config.CalloutConfig;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.smtp.protocol.Reply;
@@ -25,7 +26,7 @@ class BackendConnectionPoolTest {
     private static final Duration BUDGET = Duration.ofSeconds(5);
     private static final String ALICE = "alice@example.test";
 
-    private final FakeClock clock = new FakeClock();
+    private final TestClock clock = new TestClock();
     private final TestBackend backend = TestBackend.start();
     private final ListenAddress address = new ListenAddress("127.0.0.1", backend.port());
     private BackendConnectionPool pool = pool(2, 100);

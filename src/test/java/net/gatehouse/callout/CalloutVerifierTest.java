@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Pattern;
+import net.gatehouse.testing.TestClock;
 import net.gatehouse.callout.CalloutResult.Accepted;
 import net.gatehouse.callout.CalloutResult.Rejected;
 import net.gatehouse.callout.CalloutResult.TemporaryFailure;
@@ -43,7 +44,7 @@ class CalloutVerifierTest {
     private static final Pattern CATCH_ALL_PROBE =
             Pattern.compile("RCPT TO:<gatehouse-catchall-check-[0-9a-f]{16}@example\\.test>");
 
-    private final FakeClock clock = new FakeClock();
+    private final TestClock clock = new TestClock();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final List<TestBackend> backends = new ArrayList<>();
     private final TestBackend backend = backend().onlyAccept("alice@example.test");

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
+import net.gatehouse.testing.TestClock;
 import net.gatehouse.callout.CalloutResult.Accepted;
 import net.gatehouse.callout.CalloutResult.Rejected;
 import net.gatehouse.callout.CalloutResult.TemporaryFailure;
@@ -19,7 +20,7 @@ class LocalVerdictCacheTest {
 
     private static final Reply UNKNOWN = Reply.of(550, "5.1.1", "Mailbox unknown");
 
-    private final FakeClock clock = new FakeClock();
+    private final TestClock clock = new TestClock();
     private final AtomicReference<VerificationCacheConfig> settings = new AtomicReference<>(new VerificationCacheConfig(
             Duration.ofDays(7), Duration.ofHours(1), Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofSeconds(30), 1000));
     private final LocalVerdictCache cache = new LocalVerdictCache(settings::get, clock);
