@@ -9,11 +9,12 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
+import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import net.gatehouse.callout.CalloutVerifier;
 import net.gatehouse.callout.LocalVerdictCache;
 import java.util.Map;
+import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.directory.ValidListDirectory;
@@ -22,10 +23,18 @@ import net.gatehouse.store.MessageLog;
 import net.gatehouse.store.ValidRecipientStore;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.metrics.GatewayMetrics;
-import net.gatehouse.metrics.HealthServer;
 import net.gatehouse.policy.HarvestGuard;
 import net.gatehouse.policy.LocalHarvestCounters;
+import net.gatehouse.policy.LivePolicy;
 import net.gatehouse.policy.Policy;
+import net.gatehouse.store.PolicyStore;
+import net.gatehouse.store.StoreException;
+import net.gatehouse.store.AuditLog;
+import net.gatehouse.store.ConsoleUsers;
+import net.gatehouse.web.Console;
+import net.gatehouse.web.ConsoleServer;
+import net.gatehouse.web.Passwords;
+import net.gatehouse.web.Role;
 import net.gatehouse.policy.RecipientPolicy;
 import net.gatehouse.queue.DeliveryAgent;
 import net.gatehouse.queue.Spool;
@@ -43,9 +52,14 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+    /** How often the store's policy revision is read, for changes made on other nodes or by the CLI. */
+    private static final String FIRST_ADMIN = "admin";
+    private static final Duration POLICY_POLL_INTERVAL = Duration.ofSeconds(1);
 
     private final GatewayConfig config;
-    private final AtomicReference<Policy> policy;
+    private final LivePolicy policy;
+    private final RecipientPolicy recipients;
+    private final ValidRecipientStore validRecipientStore;
     private final Spool spool;
     private final DeliveryAgent delivery;
     private final SmtpServer smtp;
@@ -55,12 +69,14 @@ public final class Gateway implements AutoCloseable {
     private final MessageLog messageLog;
     private final GatewayMetrics metrics = new GatewayMetrics();
     private volatile boolean ready;
-    private HealthServer health;
+    private final Clock clock;
+    private ConsoleServer console;
     private final FileChannel lockFile;
     private final FileLock lock;
 
     public Gateway(GatewayConfig config, Clock clock) throws IOException, TlsConfigException {
         this.config = config;
+        this.clock = clock;
         Files.createDirectories(config.dataDir());
         this.lockFile = FileChannel.open(config.dataDir().resolve("gatehouse.lock"),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -69,42 +85,73 @@ public final class Gateway implements AutoCloseable {
             lockFile.close();
             throw new IOException("another Gatehouse is running with data_dir " + config.dataDir());
         }
-        this.policy = new AtomicReference<>(config.policy().map(Policy::from).orElse(Policy.EMPTY));
-        if (config.policy().isEmpty()) {
-            log.warn("policy_missing: no protected domains and no trusted networks; every recipient is refused as relaying");
-        }
         Optional<SSLContext> tls = config.smtp().tls().isPresent()
                 ? Optional.of(TlsContexts.server(config.smtp().tls().get())) : Optional.empty();
         this.spool = new Spool(config.dataDir().resolve("spool"), config.smtp().minFreeSpace());
         this.database = Database.open(config.store(), config.dataDir());
-        this.validLists = ValidListDirectory.start(new ValidRecipientStore(database), config.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()),
+        try {
+            this.policy = LivePolicy.start(config.policy(), new PolicyStore(database), clock, POLICY_POLL_INTERVAL);
+        } catch (ConfigException e) {
+            database.close();
+            throw new StoreException("the policy in " + database + " is not valid (" + e.getMessage()
+                    + "); fix it with gatehouse policy export/import", e);
+        }
+        Policy initial = policy.current();
+        if (initial.domains().isEmpty() && initial.trustedNetworks().networks().isEmpty()) {
+            log.warn("policy_missing: no protected domains and no trusted networks; every recipient is refused "
+                    + "as relaying until some are added (configuration file, console or API)");
+        }
+        this.validRecipientStore = new ValidRecipientStore(database);
+        this.validLists = ValidListDirectory.start(validRecipientStore,
+                config.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()),
                 ValidListDirectory.DEFAULT_POLL_INTERVAL);
         this.messageLog = MessageLog.start(database, MessageLog.Settings.defaults(config.messageLogRetention()), clock);
         MxResolver mx = new MxResolver(config.dns());
-        this.delivery = new DeliveryAgent(spool, policy::get, mx, config.delivery(),
+        this.delivery = new DeliveryAgent(spool, policy.supplier(), mx, config.delivery(),
                 config.hostname(), TlsContexts.opportunisticClient(), clock, metrics, messageLog);
         metrics.queue(delivery::size, delivery::oldestAgeSeconds);
-        HarvestGuard harvest = new HarvestGuard(() -> policy.get().harvest(), new LocalHarvestCounters(clock),
+        HarvestGuard harvest = new HarvestGuard(() -> policy.current().harvest(), new LocalHarvestCounters(clock),
                 metrics.registry());
-        this.callout = new CalloutVerifier(config.callout(), config.hostname(), () -> policy.get().cache(),
-                new LocalVerdictCache(() -> policy.get().cache(), clock), metrics.registry(), clock);
-        this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, new RecipientPolicy(policy::get, mx, callout,
-                domain -> validLists.list(domain.name())), harvest, spool, delivery::submit, clock, metrics, messageLog);
+        this.callout = new CalloutVerifier(config.callout(), config.hostname(), () -> policy.current().cache(),
+                new LocalVerdictCache(() -> policy.current().cache(), clock), metrics.registry(), clock);
+        this.recipients = new RecipientPolicy(policy.supplier(), mx, callout, domain -> validLists.list(domain.name()));
+        this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, recipients, harvest, spool, delivery::submit,
+                clock, metrics, messageLog);
     }
-
-
 
     public void start() throws IOException {
         if (config.console().listen().isPresent()) {
-            health = HealthServer.start(config.console().listen().get().toSocketAddress(), metrics, () -> ready);
+            ConsoleUsers users = new ConsoleUsers(database);
+            createFirstAdministrator(users);
+            Console web = new Console(this, users, new AuditLog(database), clock);
+            console = ConsoleServer.start(config.console().listen().get().toSocketAddress(), web.routes(),
+                    web.authenticator(), metrics, () -> ready);
         }
         delivery.start(spool.recover());
         smtp.start();
         ready = true;
-        Policy current = policy.get();
+        Policy current = policy.current();
         log.info("gateway_started hostname={} protected_domains={} trusted_networks={} tls={}",
                 config.hostname(), current.domains().keySet(), current.trustedNetworks().networks().size(),
                 config.smtp().tls().isPresent() ? "yes" : "no");
+    }
+
+    /**
+     * On the first start with a console, when the store has no user yet: an administrator "admin"
+     * with a random password, printed once in the log (change it in the console, or create users
+     * beforehand with {@code gatehouse user add}).
+     */
+    private void createFirstAdministrator(ConsoleUsers users) {
+        String password = Passwords.generate();
+        if (users.addFirst(FIRST_ADMIN, Role.ADMIN.word(), Passwords.hash(password), clock.instant(), "system")) {
+            log.warn("console_first_run user={} password={} note=\"printed only this once: sign in at the console "
+                    + "and change it (Users), or replace it with gatehouse user add\"", FIRST_ADMIN, password);
+        }
+    }
+
+    /** The port the console listens on, if it has one. */
+    public Optional<Integer> consolePort() {
+        return Optional.ofNullable(console).map(ConsoleServer::port);
     }
 
     public List<InetSocketAddress> smtpAddresses() {
@@ -132,6 +179,36 @@ public final class Gateway implements AutoCloseable {
         return metrics;
     }
 
+    /** The policy in force and its editing (console, API). */
+    public LivePolicy policy() {
+        return policy;
+    }
+
+    /** The RCPT decision, for the console's address tester. */
+    public RecipientPolicy recipients() {
+        return recipients;
+    }
+
+    public CalloutVerifier callout() {
+        return callout;
+    }
+
+    public ValidRecipientStore validRecipientStore() {
+        return validRecipientStore;
+    }
+
+    public ValidListDirectory validLists() {
+        return validLists;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
     /** Drains and stops: no new connections, sessions finish within the grace period, delivery stops. */
     @Override
     public void close() {
@@ -139,7 +216,11 @@ public final class Gateway implements AutoCloseable {
         log.info("gateway_stopping grace={}", config.smtp().shutdownGrace());
         smtp.drain(config.smtp().shutdownGrace());
         delivery.stop(config.smtp().shutdownGrace());
+        if (console != null) {
+            console.close(); // after the drain (readyz says 503 meanwhile), before the store closes
+        }
         callout.close();
+        policy.close();
         messageLog.close();
         validLists.close();
         database.close();
@@ -149,9 +230,7 @@ public final class Gateway implements AutoCloseable {
         } catch (IOException ignored) {
             // the process is going away; the lock goes with it
         }
-        if (health != null) {
-            health.close();
-        }
+
         log.info("gateway_stopped");
     }
 }

@@ -12,11 +12,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import net.gatehouse.config.PolicyConfig.DomainConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.SmtpConfig.BareLineEndings;
@@ -77,6 +79,20 @@ public final class ConfigLoader {
      */
     public static GatewayConfig parse(String yaml, Path baseDir) throws ConfigException {
         return new ConfigValue("", compose(yaml)).section(root -> gateway(root, baseDir));
+    }
+
+    /**
+     * Validates a policy document: the body of a {@code policy} section, as the console stores it and
+     * {@code gatehouse policy import} reads it. Errors name keys as in the file ({@code
+     * policy.domains[0].backend}).
+     *
+     * @throws ConfigException if the text is not YAML or has a bad or unknown key
+     */
+    public static PolicyConfig parsePolicy(String yaml) throws ConfigException {
+        if (yaml.isBlank()) {
+            return PolicyConfig.DEFAULTS;
+        }
+        return new ConfigValue("policy", compose(yaml)).section(ConfigLoader::policy);
     }
 
     /**
@@ -227,10 +243,17 @@ public final class ConfigLoader {
         Map<String, String> domainPaths = new HashMap<>(); // name → path of the domain that has it
         List<DomainConfig> domains = policy.get("domains",
                 v -> v.list(d -> d.section(domain -> domain(domain, domainPaths))), List.of());
+        String subAddressDelimiter = policy.get("sub_address_delimiter", ConfigLoader::subAddressDelimiter, "");
+        VerificationCacheConfig cache = policy.section("cache", ConfigLoader::verificationCache);
+        HarvestConfig harvest = policy.section("harvest", ConfigLoader::harvest);
+        Set<String> declared = new HashSet<>();
+        for (String key : PolicyConfig.KEYS) {
+            if (policy.value(key).isPresent()) {
+                declared.add(key);
+            }
+        }
         return new PolicyConfig(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains,
-                policy.get("sub_address_delimiter", ConfigLoader::subAddressDelimiter, ""),
-                policy.section("cache", ConfigLoader::verificationCache),
-                policy.section("harvest", ConfigLoader::harvest));
+                subAddressDelimiter, cache, harvest, declared);
     }
 
     /** Defaults: see docs/CONFIGURATION.md for why (against Postfix's verify(8) defaults). */

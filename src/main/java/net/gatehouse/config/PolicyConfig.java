@@ -12,6 +12,9 @@ import java.util.List;
  *                                      lists (Postfix {@code recipient_delimiter}); empty: off
  * @param cache                         lifetimes of callout results
  * @param harvest                       directory-harvest thresholds
+ * @param declared                      the keys of {@link #KEYS} that the document states; the others
+ *                                      hold their defaults. The console may change a setting only when
+ *                                      the configuration file does not declare it (docs/CONSOLE.md)
  */
 public record PolicyConfig(
         List<String> trustedNetworks,
@@ -20,11 +23,49 @@ public record PolicyConfig(
         List<DomainConfig> domains,
         String subAddressDelimiter,
         VerificationCacheConfig cache,
-        HarvestConfig harvest) {
+        HarvestConfig harvest,
+        java.util.Set<String> declared) {
+
+    /** The keys of a {@code policy} section. */
+    public static final String TRUSTED_NETWORKS = "trusted_networks";
+    public static final String REJECT_UNKNOWN_RECIPIENT_DOMAINS = "reject_unknown_recipient_domains";
+    public static final String RECIPIENT_VERIFICATION = "recipient_verification";
+    public static final String DOMAINS = "domains";
+    public static final String SUB_ADDRESS_DELIMITER = "sub_address_delimiter";
+    public static final String CACHE = "cache";
+    public static final String HARVEST = "harvest";
+    public static final java.util.Set<String> KEYS = java.util.Set.of(TRUSTED_NETWORKS,
+            REJECT_UNKNOWN_RECIPIENT_DOMAINS, RECIPIENT_VERIFICATION, DOMAINS, SUB_ADDRESS_DELIMITER, CACHE, HARVEST);
+
+    /** No networks, no domains, every setting at its default, nothing declared. */
+    public static final PolicyConfig DEFAULTS = new PolicyConfig(List.of(), true, Verification.NONE, List.of(), "",
+            ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST, java.util.Set.of());
 
     public PolicyConfig {
         trustedNetworks = List.copyOf(trustedNetworks);
         domains = List.copyOf(domains);
+        declared = java.util.Set.copyOf(declared);
+        if (!KEYS.containsAll(declared)) {
+            throw new IllegalArgumentException("unknown policy keys in " + declared);
+        }
+    }
+
+    /** A policy that declares every key (as a complete document does). */
+    public PolicyConfig(List<String> trustedNetworks, boolean rejectUnknownRecipientDomains,
+                        Verification recipientVerification, List<DomainConfig> domains, String subAddressDelimiter,
+                        VerificationCacheConfig cache, HarvestConfig harvest) {
+        this(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains, subAddressDelimiter,
+                cache, harvest, KEYS);
+    }
+
+    /** Whether the document states {@code key}, one of {@link #KEYS}. */
+    public boolean declares(String key) {
+        return declared.contains(key);
+    }
+
+    /** The domain of that name, if this policy has it. */
+    public java.util.Optional<DomainConfig> domain(String name) {
+        return domains.stream().filter(d -> d.name().equals(name)).findFirst();
     }
 
     /** Each domain's {@code valid_recipients}, by domain name. */

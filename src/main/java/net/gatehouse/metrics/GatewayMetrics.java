@@ -102,6 +102,21 @@ public final class GatewayMetrics {
     }
 
     /** The registry, for components that register meters of their own. */
+    /** SMTP connections accepted since start. */
+    public long connectionsTotal() {
+        return (long) connections.count();
+    }
+
+    /** SMTP sessions open now. */
+    public int connectionsActive() {
+        return activeConnections.get();
+    }
+
+    /** Messages acknowledged with 250 since start. */
+    public long messagesAcceptedTotal() {
+        return (long) messagesAccepted.count();
+    }
+
     public MeterRegistry registry() {
         return registry;
     }

@@ -1,4 +1,4 @@
-package net.gatehouse.metrics;
+package net.gatehouse.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIOException;
@@ -11,27 +11,40 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicBoolean;
+import net.gatehouse.metrics.GatewayMetrics;
+import net.gatehouse.store.ConsoleUsers;
+import net.gatehouse.store.Database;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-class HealthServerTest {
+/** {@code /metrics}, {@code /healthz} and {@code /readyz} on the console's listener, without signing in. */
+class MonitoringEndpointsTest {
 
     private final GatewayMetrics metrics = new GatewayMetrics();
     private final AtomicBoolean ready = new AtomicBoolean();
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private HealthServer server;
+    @TempDir
+    Path dataDir;
+    private Database database;
+    private ConsoleServer server;
 
     @BeforeEach
-    void start() throws IOException {
-        server = HealthServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), metrics, ready::get);
+    void start() {
+        database = Database.open(Database.EMBEDDED, dataDir);
+        server = ConsoleServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), new RouteTable(),
+                new Authenticator(new ConsoleUsers(database), Clock.systemUTC()), metrics, ready::get);
     }
 
     @AfterEach
     void stop() {
         server.close();
         client.close();
+        database.close();
     }
 
     @Test
@@ -85,7 +98,7 @@ class HealthServerTest {
 
     @Test
     void answersUnknownPathsWith404() throws Exception {
-        for (String path : new String[] {"/", "/metrics/", "/admin", "/healthz/x"}) {
+        for (String path : new String[] {"/nothing", "/metrics/x", "/admin", "/healthz/x"}) {
             HttpResponse<String> response = send("GET", path);
             assertThat(response.statusCode()).as(path).isEqualTo(404);
             assertThat(response.headers().firstValue("Cache-Control")).as(path).hasValue("no-store");

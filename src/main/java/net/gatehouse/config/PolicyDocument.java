@@ -1,0 +1,109 @@
+package net.gatehouse.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import net.gatehouse.config.PolicyConfig.DomainConfig;
+import net.gatehouse.config.PolicyConfig.Verification;
+import org.snakeyaml.engine.v2.api.Dump;
+import org.snakeyaml.engine.v2.api.DumpSettings;
+import org.snakeyaml.engine.v2.common.FlowStyle;
+
+/**
+ * A {@link PolicyConfig} written back as the body of a {@code policy} section: the form in which
+ * the console keeps its part of the policy in the store and {@code gatehouse policy export} prints
+ * it. Only the keys the policy declares are written, so the document read back by
+ * {@link ConfigLoader#parsePolicy} is the same policy, declaring the same keys.
+ */
+public final class PolicyDocument {
+
+    private PolicyDocument() {
+    }
+
+    /** The YAML text of {@code policy}; {@code "{}\n"} when it declares nothing. */
+    public static String write(PolicyConfig policy) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        if (policy.declares(PolicyConfig.TRUSTED_NETWORKS)) {
+            root.put(PolicyConfig.TRUSTED_NETWORKS, policy.trustedNetworks());
+        }
+        if (policy.declares(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS)) {
+            root.put(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS, policy.rejectUnknownRecipientDomains());
+        }
+        if (policy.declares(PolicyConfig.RECIPIENT_VERIFICATION)) {
+            root.put(PolicyConfig.RECIPIENT_VERIFICATION, policy.recipientVerification().configName());
+        }
+        if (policy.declares(PolicyConfig.SUB_ADDRESS_DELIMITER)) {
+            root.put(PolicyConfig.SUB_ADDRESS_DELIMITER, policy.subAddressDelimiter());
+        }
+        if (policy.declares(PolicyConfig.CACHE)) {
+            root.put(PolicyConfig.CACHE, cache(policy.cache()));
+        }
+        if (policy.declares(PolicyConfig.HARVEST)) {
+            root.put(PolicyConfig.HARVEST, harvest(policy.harvest()));
+        }
+        if (policy.declares(PolicyConfig.DOMAINS)) {
+            List<Object> domains = new ArrayList<>();
+            policy.domains().forEach(domain -> domains.add(domain(domain)));
+            root.put(PolicyConfig.DOMAINS, domains);
+        }
+        if (root.isEmpty()) {
+            return "{}\n";
+        }
+        return dump(root);
+    }
+
+    /**
+     * Reads a protected domain from the words of a form or an API call, with the validation and the
+     * messages of the configuration file (keys named {@code policy.domains[0].backend[1]}).
+     *
+     * @param verification inherit, none, callout or valid_list
+     */
+    public static DomainConfig domain(String name, List<String> backends, String verification) throws ConfigException {
+        Map<String, Object> domain = new LinkedHashMap<>();
+        domain.put("name", name);
+        domain.put("backend", backends);
+        domain.put("verification", verification);
+        return ConfigLoader.parsePolicy(dump(Map.of(PolicyConfig.DOMAINS, List.of(domain)))).domains().getFirst();
+    }
+
+    private static String dump(Map<String, Object> root) {
+        DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setIndent(2)
+                .setIndicatorIndent(2).setIndentWithIndicator(true).build();
+        return new Dump(settings).dumpToString(root);
+    }
+
+    private static Map<String, Object> domain(DomainConfig domain) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("name", domain.name());
+        map.put("backend", domain.backend().stream().map(ListenAddress::toString).toList());
+        if (domain.verification() != Verification.INHERIT) {
+            map.put("verification", domain.verification().configName());
+        }
+        if (!domain.validRecipients().isEmpty()) {
+            map.put("valid_recipients", domain.validRecipients());
+        }
+        return map;
+    }
+
+    private static Map<String, Object> cache(VerificationCacheConfig cache) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("positive_ttl", Durations.format(cache.positiveTtl()));
+        map.put("positive_refresh", Durations.format(cache.positiveRefresh()));
+        map.put("negative_ttl", Durations.format(cache.negativeTtl()));
+        map.put("negative_refresh", Durations.format(cache.negativeRefresh()));
+        map.put("tempfail_hold", Durations.format(cache.tempfailHold()));
+        map.put("max_entries", cache.maxEntries());
+        return map;
+    }
+
+    private static Map<String, Object> harvest(HarvestConfig harvest) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("window", Durations.format(harvest.window()));
+        map.put("tarpit_after", harvest.tarpitAfter());
+        map.put("tarpit_delay", Durations.format(harvest.tarpitDelay()));
+        map.put("block_after", harvest.blockAfter());
+        map.put("block_for", Durations.format(harvest.blockFor()));
+        return map;
+    }
+}

@@ -1,0 +1,294 @@
+package net.gatehouse.policy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import net.gatehouse.config.Cidr;
+import net.gatehouse.config.ConfigException;
+import net.gatehouse.config.ConfigLoader;
+import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.config.PolicyConfig.DomainConfig;
+import net.gatehouse.config.PolicyDocument;
+import net.gatehouse.store.PolicyStore;
+import net.gatehouse.store.StoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The policy in force, made of two parts (SPEC §4, docs/CONSOLE.md):
+ *
+ * <ul>
+ *   <li>the configuration file's {@code policy} section, which <em>pins</em> what it declares: a
+ *       setting the file states, a domain it lists, a network it trusts, is in force as written and
+ *       read-only in the console, the API and the CLI (change the file and restart);
+ *   <li>the store's policy document, edited from the console, the API and the CLI: every setting
+ *       the file leaves out, more protected domains, more trusted networks.
+ * </ul>
+ *
+ * <p>{@link #current()} is the merged immutable {@link Policy} snapshot that the RCPT path reads.
+ * An edit on this node swaps the snapshot before it returns, so the very next RCPT follows it;
+ * other nodes (and the CLI's changes) are noticed by polling the store's revision of the policy, a
+ * tiny row, every poll interval. When the store fails, the last policy stays in force (SPEC §6).
+ */
+public final class LivePolicy implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LivePolicy.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+    /** A change that the file's pins, or the policy's own rules, do not allow. */
+    public static final class RefusedChangeException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public RefusedChangeException(String message) {
+            super(message);
+        }
+    }
+
+    /** One edit of the store's document: the document before in, the document after out. */
+    @FunctionalInterface
+    public interface Edit {
+        PolicyConfig apply(PolicyConfig stored) throws RefusedChangeException, ConfigException;
+    }
+
+    private final Optional<PolicyConfig> file;
+    private final PolicyStore store;
+    private final Clock clock;
+    private final Duration pollInterval;
+    private final AtomicReference<State> state = new AtomicReference<>();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final Thread poller;
+    private boolean failing; // poller thread only
+
+    /** The stored document as last read, its revision, and the merged policy built from it. */
+    private record State(PolicyConfig stored, long revision, PolicyConfig effective, Policy policy) {
+    }
+
+    private LivePolicy(Optional<PolicyConfig> file, PolicyStore store, Clock clock, Duration pollInterval) {
+        this.file = file;
+        this.store = store;
+        this.clock = clock;
+        this.pollInterval = pollInterval;
+        this.poller = Thread.ofPlatform().name("policy-poller").daemon().unstarted(this::pollUntilClosed);
+    }
+
+    /**
+     * Reads the store's document, merges it with the file's section, and starts polling for changes.
+     *
+     * @throws StoreException if the store cannot be read
+     * @throws ConfigException if the stored document is not valid (written by a newer version, or by hand)
+     */
+    public static LivePolicy start(Optional<PolicyConfig> file, PolicyStore store, Clock clock, Duration pollInterval)
+            throws ConfigException {
+        LivePolicy live = new LivePolicy(file, store, clock, pollInterval);
+        live.load();
+        live.poller.start();
+        return live;
+    }
+
+    /** The snapshot in force. Never blocks. */
+    public Policy current() {
+        return state.get().policy();
+    }
+
+    /** {@link #current()} as a supplier, for the parts that read the policy at each use. */
+    public Supplier<Policy> supplier() {
+        return this::current;
+    }
+
+    /** The merged policy as configuration: what is in force, in the terms of the file. */
+    public PolicyConfig effective() {
+        return state.get().effective();
+    }
+
+    /** The store's document as last read: what the console edits. */
+    public PolicyConfig stored() {
+        return state.get().stored();
+    }
+
+    /** The file's {@code policy} section, if it has one. */
+    public Optional<PolicyConfig> file() {
+        return file;
+    }
+
+    /** Whether the file declares this setting ({@link PolicyConfig#KEYS}), so that it cannot be edited. */
+    public boolean pinned(String key) {
+        return file.map(f -> f.declares(key)).orElse(false);
+    }
+
+    /** Whether the file lists this domain. */
+    public boolean pinnedDomain(String name) {
+        return file.flatMap(f -> f.domain(name)).isPresent();
+    }
+
+    /** Whether the file trusts this network (in normal form, as {@link Cidr#normalize} gives it). */
+    public boolean pinnedNetwork(String cidr) {
+        return file.map(f -> f.trustedNetworks().contains(cidr)).orElse(false);
+    }
+
+    /**
+     * Applies an edit to the store's document, validated as a file would be, written with its audit
+     * entry, and in force on this node when this returns.
+     *
+     * @param action, target for the audit log: {@code settings.change}, {@code domain.add example.com}
+     * @throws RefusedChangeException if the edit touches what the file pins, or breaks a rule
+     * @throws ConfigException if the resulting document is not valid; the message names the key
+     * @throws PolicyStore.ConcurrentChangeException if another change landed in between twice over
+     * @throws StoreException if the store fails; nothing changed
+     */
+    public synchronized void edit(String actor, String action, String target, Edit edit)
+            throws RefusedChangeException, ConfigException {
+        PolicyStore.Stored stored = store.read();
+        PolicyConfig before = ConfigLoader.parsePolicy(stored.document());
+        PolicyConfig after = edit.apply(before);
+        checkPins(before, after);
+        String document = PolicyDocument.write(after);
+        PolicyConfig written = ConfigLoader.parsePolicy(document); // the document must read back as written
+        long revision = store.write(document, stored.revision(), clock.instant(), actor, action, target,
+                describe(before, action, target), describe(written, action, target));
+        install(written, revision);
+        log.info("policy_changed actor={} action={} target={} revision={}", actor, action, target, revision);
+    }
+
+    /** Replaces the store's document (a {@code policy import}); what the file pins must not be in it. */
+    public void replace(String actor, String document) throws RefusedChangeException, ConfigException {
+        PolicyConfig imported = ConfigLoader.parsePolicy(document);
+        edit(actor, "policy.import", "policy", stored -> imported);
+    }
+
+    private void checkPins(PolicyConfig before, PolicyConfig after) throws RefusedChangeException {
+        if (file.isEmpty()) {
+            return;
+        }
+        PolicyConfig pins = file.get();
+        for (String key : PolicyConfig.KEYS) {
+            boolean setting = !key.equals(PolicyConfig.DOMAINS) && !key.equals(PolicyConfig.TRUSTED_NETWORKS);
+            if (setting && pins.declares(key) && after.declares(key)
+                    && (!before.declares(key) || changed(key, before, after))) {
+                throw new RefusedChangeException("policy." + key
+                        + " is set in the configuration file; change it there and restart");
+            }
+        }
+        for (DomainConfig domain : after.domains()) {
+            if (pins.domain(domain.name()).isPresent()) {
+                throw new RefusedChangeException("the domain " + domain.name()
+                        + " is declared in the configuration file; change it there and restart");
+            }
+        }
+    }
+
+    private static boolean changed(String key, PolicyConfig a, PolicyConfig b) {
+        return switch (key) {
+            case PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS -> a.rejectUnknownRecipientDomains() != b.rejectUnknownRecipientDomains();
+            case PolicyConfig.RECIPIENT_VERIFICATION -> a.recipientVerification() != b.recipientVerification();
+            case PolicyConfig.SUB_ADDRESS_DELIMITER -> !a.subAddressDelimiter().equals(b.subAddressDelimiter());
+            case PolicyConfig.CACHE -> !a.cache().equals(b.cache());
+            case PolicyConfig.HARVEST -> !a.harvest().equals(b.harvest());
+            default -> true;
+        };
+    }
+
+    /** The part of a document an audit entry shows: the domain or setting concerned, else the whole. */
+    private static String describe(PolicyConfig policy, String action, String target) {
+        if (action.startsWith("domain.")) {
+            return policy.domain(target).map(d -> PolicyDocument.write(new PolicyConfig(List.of(), true,
+                    PolicyConfig.Verification.NONE, List.of(d), "", policy.cache(), policy.harvest(),
+                    Set.of(PolicyConfig.DOMAINS)))).orElse("");
+        }
+        if (action.startsWith("network.")) {
+            return policy.trustedNetworks().contains(target) ? target : "";
+        }
+        return PolicyDocument.write(policy);
+    }
+
+    /** Reads the store now, rather than at the next poll; for the CLI's own changes and for tests. */
+    public synchronized void refresh() throws ConfigException {
+        long revision = store.revision();
+        if (revision != state.get().revision()) {
+            load();
+        }
+    }
+
+    private synchronized void load() throws ConfigException {
+        PolicyStore.Stored stored = store.read();
+        install(ConfigLoader.parsePolicy(stored.document()), stored.revision());
+    }
+
+    private void install(PolicyConfig stored, long revision) {
+        PolicyConfig effective = merge(file, stored);
+        state.set(new State(stored, revision, effective, Policy.from(effective)));
+    }
+
+    /**
+     * The file's section over the store's document: each setting from the file if it declares it,
+     * else from the store (whose document holds the default for what it leaves out); the file's
+     * domains and then the store's others; the file's networks and the store's.
+     */
+    static PolicyConfig merge(Optional<PolicyConfig> file, PolicyConfig stored) {
+        if (file.isEmpty()) {
+            return stored;
+        }
+        PolicyConfig pins = file.get();
+        Set<String> networks = new LinkedHashSet<>(pins.trustedNetworks());
+        networks.addAll(stored.trustedNetworks());
+        List<DomainConfig> domains = new ArrayList<>(pins.domains());
+        for (DomainConfig domain : stored.domains()) {
+            if (pins.domain(domain.name()).isEmpty()) {
+                domains.add(domain);
+            }
+        }
+        Set<String> declared = new HashSet<>(pins.declared());
+        declared.addAll(stored.declared());
+        return new PolicyConfig(
+                List.copyOf(networks),
+                pins.declares(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS)
+                        ? pins.rejectUnknownRecipientDomains() : stored.rejectUnknownRecipientDomains(),
+                pins.declares(PolicyConfig.RECIPIENT_VERIFICATION)
+                        ? pins.recipientVerification() : stored.recipientVerification(),
+                domains,
+                pins.declares(PolicyConfig.SUB_ADDRESS_DELIMITER) ? pins.subAddressDelimiter() : stored.subAddressDelimiter(),
+                pins.declares(PolicyConfig.CACHE) ? pins.cache() : stored.cache(),
+                pins.declares(PolicyConfig.HARVEST) ? pins.harvest() : stored.harvest(),
+                declared);
+    }
+
+    private void pollUntilClosed() {
+        try {
+            while (!closed.await(pollInterval.toNanos(), TimeUnit.NANOSECONDS)) {
+                try {
+                    refresh();
+                    if (failing) {
+                        log.info("policy_refresh_recovered");
+                        failing = false;
+                    }
+                } catch (StoreException | ConfigException e) {
+                    if (!failing) {
+                        log.warn("policy_refresh_failed keeping=\"the policy last loaded\" retry_every={} error=\"{}\"",
+                                pollInterval, e.getMessage());
+                        failing = true;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed.countDown();
+        try {
+            poller.join(CLOSE_TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,311 @@
+package net.gatehouse.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The console's users, their sessions and their API tokens, in the store so that every node of a
+ * cluster knows them. Secrets are never stored: passwords as slow salted hashes made by the caller,
+ * session and token values as SHA-256 hashes (they are long random strings, so a fast hash suffices).
+ * Changes to users and tokens are written with their audit entries; sessions are not audited
+ * (logins are logged instead).
+ */
+public final class ConsoleUsers {
+
+    /** A user; {@code role} is {@code admin} or {@code viewer}. */
+    public record User(String name, String role, String passwordHash, Instant createdAt) {
+    }
+
+    public record Session(String idHash, String userName, String csrf, Instant createdAt, Instant expiresAt) {
+    }
+
+    public record Token(String id, String userName, String label, Instant createdAt, Instant lastUsedAt) {
+    }
+
+    /** How stale {@code last_used_at} may get before an API call writes it again. */
+    private static final Duration TOUCH_INTERVAL = Duration.ofMinutes(1);
+
+    private final Database database;
+
+    public ConsoleUsers(Database database) {
+        this.database = database;
+    }
+
+    // ---- users
+
+    public List<User> users() {
+        return database.read("reading the console users", connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT name, role, password_hash, created_at FROM console_user ORDER BY name");
+                 ResultSet rows = select.executeQuery()) {
+                List<User> users = new ArrayList<>();
+                while (rows.next()) {
+                    users.add(user(rows));
+                }
+                return List.copyOf(users);
+            }
+        });
+    }
+
+    public Optional<User> user(String name) {
+        return database.read("reading a console user", connection -> user(connection, name));
+    }
+
+    /** Adds a user; false if the name is taken. */
+    public boolean add(String name, String role, String passwordHash, Instant at, String actor) {
+        return database.write("adding a console user", connection -> {
+            if (user(connection, name).isPresent()) {
+                return false;
+            }
+            insertUser(connection, name, role, passwordHash, at, actor);
+            return true;
+        });
+    }
+
+    /** Adds the first user if there is no user at all; false if there is one already. */
+    public boolean addFirst(String name, String role, String passwordHash, Instant at, String actor) {
+        return database.write("adding the first console user", connection -> {
+            try (PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM console_user");
+                 ResultSet rows = count.executeQuery()) {
+                rows.next();
+                if (rows.getLong(1) > 0) {
+                    return false;
+                }
+            }
+            insertUser(connection, name, role, passwordHash, at, actor);
+            return true;
+        });
+    }
+
+    /** Sets a user's password and ends their sessions; false if there is no such user. */
+    public boolean setPassword(String name, String passwordHash, Instant at, String actor) {
+        return database.write("changing a password", connection -> {
+            int changed;
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE console_user SET password_hash = ? WHERE name = ?")) {
+                update.setString(1, passwordHash);
+                update.setString(2, name);
+                changed = update.executeUpdate();
+            }
+            if (changed == 0) {
+                return false;
+            }
+            deleteSessionsOf(connection, name);
+            AuditLog.record(connection, at, actor, "user.password", name, "", "(password changed)");
+            return true;
+        });
+    }
+
+    /** Changes a user's role; false if there is no such user. */
+    public boolean setRole(String name, String role, Instant at, String actor) {
+        return database.write("changing a role", connection -> {
+            Optional<User> before = user(connection, name);
+            if (before.isEmpty()) {
+                return false;
+            }
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE console_user SET role = ? WHERE name = ?")) {
+                update.setString(1, role);
+                update.setString(2, name);
+                update.executeUpdate();
+            }
+            AuditLog.record(connection, at, actor, "user.role", name, "role: " + before.get().role(), "role: " + role);
+            return true;
+        });
+    }
+
+    /** Removes a user with their sessions and tokens; false if there is no such user. */
+    public boolean remove(String name, Instant at, String actor) {
+        return database.write("removing a console user", connection -> {
+            Optional<User> before = user(connection, name);
+            if (before.isEmpty()) {
+                return false;
+            }
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM console_user WHERE name = ?")) {
+                delete.setString(1, name);
+                delete.executeUpdate();
+            }
+            deleteSessionsOf(connection, name);
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM api_token WHERE user_name = ?")) {
+                delete.setString(1, name);
+                delete.executeUpdate();
+            }
+            AuditLog.record(connection, at, actor, "user.remove", name, "role: " + before.get().role(), "");
+            return true;
+        });
+    }
+
+    // ---- sessions
+
+    public void createSession(Session session) {
+        database.write("starting a console session", connection -> {
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO console_session "
+                    + "(id_hash, user_name, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")) {
+                insert.setString(1, session.idHash());
+                insert.setString(2, session.userName());
+                insert.setString(3, session.csrf());
+                insert.setLong(4, session.createdAt().toEpochMilli());
+                insert.setLong(5, session.expiresAt().toEpochMilli());
+                insert.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** The session with that hash if it has not expired at {@code now}. */
+    public Optional<Session> session(String idHash, Instant now) {
+        return database.read("reading a console session", connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT id_hash, user_name, csrf, "
+                    + "created_at, expires_at FROM console_session WHERE id_hash = ? AND expires_at > ?")) {
+                select.setString(1, idHash);
+                select.setLong(2, now.toEpochMilli());
+                try (ResultSet rows = select.executeQuery()) {
+                    if (!rows.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new Session(rows.getString(1), rows.getString(2), rows.getString(3),
+                            Instant.ofEpochMilli(rows.getLong(4)), Instant.ofEpochMilli(rows.getLong(5))));
+                }
+            }
+        });
+    }
+
+    public void deleteSession(String idHash) {
+        database.write("ending a console session", connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM console_session WHERE id_hash = ?")) {
+                delete.setString(1, idHash);
+                delete.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** Deletes sessions that expired before {@code now}; returns how many. */
+    public int purgeExpiredSessions(Instant now) {
+        return database.write("purging expired console sessions", connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM console_session WHERE expires_at <= ?")) {
+                delete.setLong(1, now.toEpochMilli());
+                return delete.executeUpdate();
+            }
+        });
+    }
+
+    // ---- API tokens
+
+    public void createToken(Token token, String tokenHash, String actor) {
+        database.write("creating an API token", connection -> {
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO api_token "
+                    + "(id, user_name, label, token_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+                insert.setString(1, token.id());
+                insert.setString(2, token.userName());
+                insert.setString(3, token.label());
+                insert.setString(4, tokenHash);
+                insert.setLong(5, token.createdAt().toEpochMilli());
+                insert.setLong(6, token.lastUsedAt().toEpochMilli());
+                insert.executeUpdate();
+            }
+            AuditLog.record(connection, token.createdAt(), actor, "token.create", token.id(), "",
+                    "user: " + token.userName() + ", label: " + token.label());
+            return null;
+        });
+    }
+
+    public List<Token> tokens() {
+        return database.read("reading the API tokens", connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT id, user_name, label, created_at, "
+                    + "last_used_at FROM api_token ORDER BY created_at, id");
+                 ResultSet rows = select.executeQuery()) {
+                List<Token> tokens = new ArrayList<>();
+                while (rows.next()) {
+                    tokens.add(token(rows));
+                }
+                return List.copyOf(tokens);
+            }
+        });
+    }
+
+    /** The token with that hash, noting its use (at most once a {@link #TOUCH_INTERVAL}). */
+    public Optional<Token> useToken(String tokenHash, Instant now) {
+        Optional<Token> token = database.read("reading an API token", connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT id, user_name, label, created_at, "
+                    + "last_used_at FROM api_token WHERE token_hash = ?")) {
+                select.setString(1, tokenHash);
+                try (ResultSet rows = select.executeQuery()) {
+                    return rows.next() ? Optional.of(token(rows)) : Optional.<Token>empty();
+                }
+            }
+        });
+        if (token.isPresent() && token.get().lastUsedAt().plus(TOUCH_INTERVAL).isBefore(now)) {
+            database.write("noting the use of an API token", connection -> {
+                try (PreparedStatement update = connection.prepareStatement(
+                        "UPDATE api_token SET last_used_at = ? WHERE id = ?")) {
+                    update.setLong(1, now.toEpochMilli());
+                    update.setString(2, token.get().id());
+                    return update.executeUpdate();
+                }
+            });
+        }
+        return token;
+    }
+
+    /** Revokes a token; false if there is no such token. */
+    public boolean revokeToken(String id, Instant at, String actor) {
+        return database.write("revoking an API token", connection -> {
+            int deleted;
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM api_token WHERE id = ?")) {
+                delete.setString(1, id);
+                deleted = delete.executeUpdate();
+            }
+            if (deleted > 0) {
+                AuditLog.record(connection, at, actor, "token.revoke", id, "", "");
+            }
+            return deleted > 0;
+        });
+    }
+
+    private static Optional<User> user(Connection connection, String name) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT name, role, password_hash, created_at FROM console_user WHERE name = ?")) {
+            select.setString(1, name);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(user(rows)) : Optional.empty();
+            }
+        }
+    }
+
+    private static void insertUser(Connection connection, String name, String role, String passwordHash, Instant at,
+                                   String actor) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO console_user (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)")) {
+            insert.setString(1, name);
+            insert.setString(2, role);
+            insert.setString(3, passwordHash);
+            insert.setLong(4, at.toEpochMilli());
+            insert.executeUpdate();
+        }
+        AuditLog.record(connection, at, actor, "user.add", name, "", "role: " + role);
+    }
+
+    private static User user(ResultSet rows) throws SQLException {
+        return new User(rows.getString(1), rows.getString(2), rows.getString(3), Instant.ofEpochMilli(rows.getLong(4)));
+    }
+
+    private static Token token(ResultSet rows) throws SQLException {
+        return new Token(rows.getString(1), rows.getString(2), rows.getString(3),
+                Instant.ofEpochMilli(rows.getLong(4)), Instant.ofEpochMilli(rows.getLong(5)));
+    }
+
+    private static void deleteSessionsOf(Connection connection, String name) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM console_session WHERE user_name = ?")) {
+            delete.setString(1, name);
+            delete.executeUpdate();
+        }
+    }
+}

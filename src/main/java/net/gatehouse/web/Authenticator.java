@@ -1,0 +1,148 @@
+package net.gatehouse.web;
+
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import net.gatehouse.store.ConsoleUsers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who is asking: console users by their session cookie, API clients by their bearer token. Also
+ * the login (rate-limited by {@link LoginThrottle}) and the CSRF check.
+ *
+ * <p>The session cookie is {@code HttpOnly} (scripts cannot read it), {@code SameSite=Strict}
+ * (other sites cannot make the browser send it) and {@code Secure} when the console is reached over
+ * HTTPS. Its value is 256 random bits; the store keeps only its hash. Sessions last
+ * {@link #SESSION_LIFETIME} from login, and end at logout, at a password change and when the user
+ * is removed.
+ */
+public final class Authenticator {
+
+    static final String SESSION_COOKIE = "gatehouse_session";
+    static final String CSRF_HEADER = "X-CSRF-Token";
+    static final String CSRF_FIELD = "_csrf";
+    static final Duration SESSION_LIFETIME = Duration.ofHours(12);
+
+    private static final Logger log = LoggerFactory.getLogger(Authenticator.class);
+
+    private final ConsoleUsers users;
+    private final Clock clock;
+    private final LoginThrottle throttle;
+
+    /** The outcome of a login attempt. */
+    public sealed interface Login {
+        record Success(Principal principal) implements Login {
+        }
+
+        record Refused() implements Login {
+        }
+
+        record Throttled(Duration retryAfter) implements Login {
+        }
+    }
+
+    public Authenticator(ConsoleUsers users, Clock clock) {
+        this.users = users;
+        this.clock = clock;
+        this.throttle = new LoginThrottle(clock);
+    }
+
+    /** The principal of the request: from a bearer token on the API, from the session cookie elsewhere. */
+    public Optional<Principal> authenticate(Context ctx) {
+        String authorization = ctx.header("Authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return token(authorization.substring(7).strip());
+        }
+        String cookie = ctx.cookie(SESSION_COOKIE);
+        if (cookie == null || cookie.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        return users.session(Secrets.sha256(cookie), now).flatMap(session -> users.user(session.userName())
+                .flatMap(user -> Role.parse(user.role()))
+                .map(role -> new Principal(session.userName(), role, session.csrf(), false)));
+    }
+
+    private Optional<Principal> token(String token) {
+        if (token.isEmpty()) {
+            return Optional.empty();
+        }
+        return users.useToken(Secrets.sha256(token), clock.instant())
+                .flatMap(t -> users.user(t.userName()).flatMap(user -> Role.parse(user.role()))
+                        .map(role -> new Principal(t.userName(), role, "", true)));
+    }
+
+    /**
+     * Whether a request that changes something carries the session's CSRF token, in the
+     * {@value #CSRF_HEADER} header (htmx) or the {@value #CSRF_FIELD} form field. Requests with a
+     * bearer token need none; safe methods need none.
+     */
+    public static boolean csrfValid(Context ctx, Principal principal) {
+        HandlerType method = ctx.method();
+        if (principal.viaToken() || method == HandlerType.GET || method == HandlerType.HEAD
+                || method == HandlerType.OPTIONS) {
+            return true;
+        }
+        String presented = ctx.header(CSRF_HEADER);
+        if (presented == null) {
+            presented = ctx.formParam(CSRF_FIELD);
+        }
+        return Secrets.same(presented, principal.csrf());
+    }
+
+    /** Checks the password and, if right and not throttled, starts a session and sets its cookie. */
+    public Login login(Context ctx, String user, String password) {
+        String client = ctx.ip();
+        Duration wait = throttle.wait(client, user);
+        if (!wait.isZero()) {
+            log.warn("console_login_throttled user=\"{}\" client={} retry_after={}s", printable(user), client,
+                    wait.toSeconds() + 1);
+            return new Login.Throttled(wait);
+        }
+        Optional<ConsoleUsers.User> found = users.user(user);
+        boolean right = found.isPresent() ? Passwords.verify(password, found.get().passwordHash())
+                : Passwords.verify(password, DUMMY_HASH); // the same work whether the user exists or not
+        Optional<Role> role = found.flatMap(u -> Role.parse(u.role()));
+        if (!right || role.isEmpty()) {
+            throttle.failed(client, user);
+            log.warn("console_login_failed user=\"{}\" client={}", printable(user), client);
+            return new Login.Refused();
+        }
+        throttle.succeeded(user);
+        String id = Secrets.random("");
+        String csrf = Secrets.random("");
+        Instant now = clock.instant();
+        users.purgeExpiredSessions(now);
+        users.createSession(new ConsoleUsers.Session(Secrets.sha256(id), user, csrf, now, now.plus(SESSION_LIFETIME)));
+        setCookie(ctx, id, SESSION_LIFETIME.toSeconds());
+        log.info("console_login user=\"{}\" client={}", printable(user), client);
+        return new Login.Success(new Principal(user, role.get(), csrf, false));
+    }
+
+    public void logout(Context ctx) {
+        String cookie = ctx.cookie(SESSION_COOKIE);
+        if (cookie != null && !cookie.isEmpty()) {
+            users.deleteSession(Secrets.sha256(cookie));
+        }
+        setCookie(ctx, "", 0);
+    }
+
+    private static void setCookie(Context ctx, String value, long maxAgeSeconds) {
+        String secure = "https".equalsIgnoreCase(ctx.scheme()) ? "; Secure" : "";
+        ctx.res().addHeader("Set-Cookie", SESSION_COOKIE + "=" + value + "; Path=/; Max-Age=" + maxAgeSeconds
+                + "; HttpOnly; SameSite=Strict" + secure);
+    }
+
+    /** User names typed at the login form are attacker text: keep log lines one line of ASCII. */
+    static String printable(String text) {
+        StringBuilder out = new StringBuilder();
+        text.codePoints().limit(64).forEach(c -> out.append(c >= 0x20 && c < 0x7f && c != '"' ? (char) c : '?'));
+        return out.toString();
+    }
+
+    private static final String DUMMY_HASH = Passwords.hash(Secrets.random(""));
+}
