@@ -45,10 +45,12 @@ public final class ConsoleServer implements AutoCloseable {
 
     private final Javalin app;
     private final List<Route> routes;
+    private final int port;
 
     private ConsoleServer(Javalin app, List<Route> routes) {
         this.app = app;
         this.routes = routes;
+        this.port = app.port();
     }
 
     /**
@@ -101,8 +103,9 @@ public final class ConsoleServer implements AutoCloseable {
         return new ConsoleServer(app, routes);
     }
 
+    /** The port bound at start (it stays the answer after {@link #close()}). */
     public int port() {
-        return app.port();
+        return port;
     }
 
     public List<Route> routes() {

@@ -104,7 +104,8 @@ class ConfigLoaderTest {
                                 List.of(new ListenAddress("mail1.internal", 25), new ListenAddress("mail2.internal", 25)),
                                 Verification.INHERIT,
                                 List.of("alice@example.com", "@example.com"))),
-                        "", ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST))));
+                        "", ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST,
+                        java.util.Set.of("trusted_networks", "reject_unknown_recipient_domains", "recipient_verification", "domains")))));
     }
 
     @Test
@@ -172,7 +173,8 @@ class ConfigLoaderTest {
                         Verification.VALID_LIST,
                         List.of(new DomainConfig("example.org", List.of(new ListenAddress("mail.internal", 25)),
                                 Verification.NONE, List.of())),
-                        "", ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST))));
+                        "", ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST,
+                        java.util.Set.of("trusted_networks", "reject_unknown_recipient_domains", "recipient_verification", "domains")))));
     }
 
     @Test
@@ -216,7 +218,7 @@ class ConfigLoaderTest {
         assertThat(config.policy()).contains(new PolicyConfig(List.of(), true, Verification.NONE, List.of(
                 new DomainConfig("example.com", List.of(new ListenAddress("mail.internal", 2525)),
                         Verification.INHERIT, List.of())),
-                        "", ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST));
+                        "", ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST, java.util.Set.of("domains")));
     }
 
     @Test

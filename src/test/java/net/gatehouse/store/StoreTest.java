@@ -67,12 +67,16 @@ class StoreTest extends StoreContract {
         database = Database.open(Database.EMBEDDED, dataDir);
         String history = database.read("reading the schema history", connection -> {
             try (Statement statement = connection.createStatement();
-                 ResultSet rows = statement.executeQuery("SELECT version, success FROM flyway_schema_history WHERE version IS NOT NULL")) {
-                rows.next();
-                return rows.getString(1) + " " + rows.getBoolean(2) + " " + rows.next();
+                 ResultSet rows = statement.executeQuery("SELECT version, success FROM flyway_schema_history "
+                         + "WHERE version IS NOT NULL ORDER BY installed_rank")) {
+                StringBuilder applied = new StringBuilder();
+                while (rows.next()) {
+                    applied.append(rows.getString(1)).append(' ').append(rows.getBoolean(2)).append(';');
+                }
+                return applied.toString();
             }
         });
-        assertThat(history).isEqualTo("1 true false");
+        assertThat(history).isEqualTo("1 true;2 true;");
         assertThat(store().count("example.com")).isEqualTo(1);
     }
 
