@@ -1,0 +1,139 @@
+package net.gatehouse.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import net.gatehouse.config.ConfigException;
+import net.gatehouse.config.ConfigLoader;
+import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.config.PolicyDocument;
+import net.gatehouse.store.AuditLog;
+import net.gatehouse.store.Database;
+import net.gatehouse.store.PolicyStore;
+import net.gatehouse.testing.TestClock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LivePolicyTest {
+
+    private static final String FILE = """
+            trusted_networks: [192.0.2.0/24]
+            reject_unknown_recipient_domains: no
+            domains:
+              - name: example.com
+                backend: [mail.internal:25]
+            """;
+
+    @TempDir
+    Path dataDir;
+    private final TestClock clock = new TestClock();
+    private Database database;
+    private LivePolicy live;
+
+    @BeforeEach
+    void open() throws ConfigException {
+        database = Database.open(Database.EMBEDDED, dataDir);
+        live = LivePolicy.start(Optional.of(ConfigLoader.parsePolicy(FILE)), new PolicyStore(database), clock,
+                Duration.ofHours(1));
+    }
+
+    @AfterEach
+    void close() {
+        live.close();
+        database.close();
+    }
+
+    @Test
+    void withAnEmptyStoreThePolicyIsTheFilesWithDefaultsForTheRest() {
+        Policy policy = live.current();
+
+        assertThat(policy.domains()).containsOnlyKeys("example.com");
+        assertThat(policy.rejectUnknownRecipientDomains()).isFalse();
+        assertThat(policy.recipientVerification()).isEqualTo(Verification.NONE);
+        assertThat(live.pinned(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS)).isTrue();
+        assertThat(live.pinned(PolicyConfig.RECIPIENT_VERIFICATION)).isFalse();
+        assertThat(live.pinnedDomain("example.com")).isTrue();
+        assertThat(live.pinnedNetwork("192.0.2.0/24")).isTrue();
+    }
+
+    @Test
+    void anEditIsInForceWhenItReturnsAndIsAudited() throws Exception {
+        Policy before = live.current();
+
+        live.edit("alice", "settings.change", "settings",
+                stored -> PolicyEdits.recipientVerification(stored, Verification.VALID_LIST));
+
+        assertThat(before.recipientVerification()).isEqualTo(Verification.NONE); // snapshots never change
+        assertThat(live.current().recipientVerification()).isEqualTo(Verification.VALID_LIST);
+        assertThat(new AuditLog(database).recent(10)).first().satisfies(entry -> {
+            assertThat(entry.actor()).isEqualTo("alice");
+            assertThat(entry.action()).isEqualTo("settings.change");
+            assertThat(entry.oldValue()).isEqualTo("{}\n");
+            assertThat(entry.newValue()).isEqualTo("recipient_verification: valid_list\n");
+        });
+    }
+
+    @Test
+    void addsDomainsAndNetworksBesideTheFilesOnes() throws Exception {
+        live.edit("alice", "domain.add", "example.org", stored -> PolicyEdits.putDomain(stored,
+                PolicyDocument.domain("example.org", List.of("10.0.0.7:2525"), "callout")));
+        live.edit("alice", "network.add", "10.0.0.0/8", stored -> PolicyEdits.addNetwork(stored, "10.0.0.0/8"));
+
+        Policy policy = live.current();
+        assertThat(policy.domains()).containsOnlyKeys("example.com", "example.org");
+        assertThat(policy.verificationFor(policy.domains().get("example.org"))).isEqualTo(Verification.CALLOUT);
+        assertThat(live.effective().trustedNetworks()).containsExactly("192.0.2.0/24", "10.0.0.0/8");
+        assertThat(live.pinnedDomain("example.org")).isFalse();
+    }
+
+    @Test
+    void refusesToChangeWhatTheFilePins() {
+        assertThatExceptionOfType(LivePolicy.RefusedChangeException.class)
+                .isThrownBy(() -> live.edit("alice", "settings.change", "settings",
+                        stored -> PolicyEdits.rejectUnknownRecipientDomains(stored, true)))
+                .withMessageContaining("policy.reject_unknown_recipient_domains is set in the configuration file");
+        assertThatExceptionOfType(LivePolicy.RefusedChangeException.class)
+                .isThrownBy(() -> live.edit("alice", "domain.add", "example.com", stored -> PolicyEdits.putDomain(stored,
+                        PolicyDocument.domain("example.com", List.of("elsewhere:25"), "none"))))
+                .withMessageContaining("example.com is declared in the configuration file");
+        assertThat(new AuditLog(database).recent(10)).isEmpty();
+    }
+
+    @Test
+    void anotherWritersChangeIsSeenAtRefresh() throws Exception {
+        try (LivePolicy other = LivePolicy.start(Optional.empty(), new PolicyStore(database), clock, Duration.ofHours(1))) {
+            other.edit("bob", "settings.change", "settings",
+                    stored -> PolicyEdits.recipientVerification(stored, Verification.CALLOUT));
+        }
+        assertThat(live.current().recipientVerification()).isEqualTo(Verification.NONE);
+
+        live.refresh();
+
+        assertThat(live.current().recipientVerification()).isEqualTo(Verification.CALLOUT);
+    }
+
+    @Test
+    void aStaleEditIsRefusedRatherThanOverwritingAnother() {
+        PolicyStore store = new PolicyStore(database);
+        store.write("recipient_verification: callout\n", 0, clock.instant(), "bob", "settings.change", "settings", "", "");
+
+        assertThatExceptionOfType(PolicyStore.ConcurrentChangeException.class)
+                .isThrownBy(() -> store.write("recipient_verification: none\n", 0, clock.instant(), "carol",
+                        "settings.change", "settings", "", ""));
+    }
+
+    @Test
+    void anInvalidImportNamesTheKeyAndChangesNothing() {
+        assertThatExceptionOfType(ConfigException.class)
+                .isThrownBy(() -> live.replace("cli", "recipient_verification: sometimes\n"))
+                .withMessageContaining("policy.recipient_verification");
+        assertThat(live.stored()).isEqualTo(PolicyConfig.DEFAULTS);
+    }
+}
