@@ -154,6 +154,11 @@ public final class Gateway implements AutoCloseable {
         return Optional.ofNullable(console).map(ConsoleServer::port);
     }
 
+    /** The console's routes (empty without a console), for the tests that enumerate them. */
+    public List<net.gatehouse.web.Route> consoleRoutes() {
+        return console == null ? List.of() : console.routes();
+    }
+
     public List<InetSocketAddress> smtpAddresses() {
         return smtp.boundAddresses();
     }

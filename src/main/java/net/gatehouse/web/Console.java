@@ -33,6 +33,7 @@ public final class Console {
         SessionPages.register(table, this);
         DashboardPage.register(table, this);
         SettingsPage.register(table, this);
+        OpenApi.register(table); // last, though it reads the table at each request
         return table;
     }
 

@@ -32,7 +32,9 @@ public record MailboxAddress(String localPart, String domain, boolean quoted) {
 
     /** Converts a domain to the form used for comparisons; unconvertible input is only lower-cased. */
     public static String asciiDomain(String domain) {
-        if (domain.startsWith("[")) {
+        if (domain.startsWith("[") || isAscii(domain)) {
+            // IDN.toASCII leaves an ASCII name as it is (or refuses it, and then it is only
+            // lower-cased below): skip its label-by-label work on the RCPT path.
             return domain.toLowerCase(Locale.ROOT);
         }
         try {
