@@ -1,0 +1,87 @@
+package net.gatehouse.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import net.gatehouse.testing.Browser;
+import net.gatehouse.testing.ConsoleClient;
+import net.gatehouse.testing.SmtpTestClient;
+import net.gatehouse.testing.TestBackend;
+import net.gatehouse.testing.TestGateway;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The console in a real browser (headless Chromium): an administrator signs in, changes the seed's
+ * settings, and the very next RCPT over SMTP follows them, without a restart (issue 4's
+ * acceptance). Saves screenshots of the dashboard and the settings for review.
+ */
+class ConsoleBrowserIT {
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void settingsChangedInTheBrowserApplyToTheNextRecipient() throws Exception {
+        try (TestBackend backend = TestBackend.start().acceptAll();
+             TestGateway gateway = TestGateway.in(directory).protect("example.test", backend.hostPort())
+                     .console("127.0.0.1:0").start();
+             Browser browser = Browser.start()) {
+            String password = ConsoleClient.createUser(gateway.gateway(), "ada", "admin");
+            String console = "http://127.0.0.1:" + gateway.gateway().consolePort().orElseThrow();
+            WebDriver driver = browser.driver();
+            WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+
+            // a recipient nobody listed is accepted while verification is "None", the seed's default
+            assertThat(rcpt(gateway, "nobody@example.test")).startsWith("250");
+
+            driver.get(console + "/settings");
+            wait.until(ExpectedConditions.urlContains("/login"));
+            driver.findElement(By.name("user")).sendKeys("ada");
+            driver.findElement(By.name("password")).sendKeys(password);
+            driver.findElement(By.cssSelector("form button[type=submit]")).click();
+            wait.until(ExpectedConditions.urlToBe(console + "/settings"));
+
+            assertThat(driver.findElement(By.id("reject-unknown-domains")).getText())
+                    .contains("Reject messages for unknown recipient domains").contains("Yes").contains("No");
+            assertThat(driver.findElement(By.id("reject-unverified")).getText())
+                    .contains("Reject messages for unverified recipients").contains("None")
+                    .contains("Reject for unverified recipients").contains("Reject for recipients not in valid list");
+            assertThat(driver.findElement(By.cssSelector("input[name=reject_unknown_recipient_domains][value=yes]"))
+                    .isSelected()).as("the seed's default: Yes").isTrue();
+            assertThat(driver.findElement(By.cssSelector("input[name=recipient_verification][value=none]"))
+                    .isSelected()).as("the seed's default: None").isTrue();
+
+            driver.findElement(By.cssSelector("input[name=recipient_verification][value=valid_list]")).click();
+            driver.findElement(By.cssSelector("input[name=reject_unknown_recipient_domains][value=no]")).click();
+            driver.findElement(By.id("save-settings")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "Saved"));
+            browser.screenshot("console-settings");
+
+            // the very next RCPT follows the new setting: not in the (empty) valid list → refused
+            assertThat(rcpt(gateway, "nobody@example.test")).startsWith("550 5.1.1");
+            assertThat(gateway.gateway().policy().current().rejectUnknownRecipientDomains()).isFalse();
+
+            gateway.gateway().messageLog().flush(Duration.ofSeconds(5)); // the log is written in batches
+            driver.get(console + "/");
+            wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart .uplot, #chart")));
+            Thread.sleep(500); // the chart draws after its data arrives
+            Path screenshot = browser.screenshot("console-dashboard");
+            assertThat(Files.size(screenshot)).isGreaterThan(10_000);
+            assertThat(driver.findElement(By.cssSelector(".tiles")).getText()).contains("recipients refused");
+        }
+    }
+
+    private static String rcpt(TestGateway gateway, String recipient) throws Exception {
+        try (SmtpTestClient client = gateway.client()) {
+            client.command("MAIL FROM:<sender@elsewhere.test>");
+            return client.command("RCPT TO:<" + recipient + ">").toString();
+        }
+    }
+}
