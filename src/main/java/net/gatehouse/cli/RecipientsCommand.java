@@ -106,7 +106,8 @@ final class RecipientsCommand {
         }
     }
 
-    private static String describe(IOException e) {
+    /** An I/O failure in the words of the command line: the file, then what is wrong with it. */
+    static String describe(IOException e) {
         if (e instanceof NoSuchFileException) {
             return e.getMessage() + ": no such file";
         }

@@ -86,7 +86,8 @@ public final class PolicyDocument {
         return map;
     }
 
-    private static Map<String, Object> cache(VerificationCacheConfig cache) {
+    /** The {@code cache} section's keys and values as the file writes them (also the API's form). */
+    public static Map<String, Object> cache(VerificationCacheConfig cache) {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("positive_ttl", Durations.format(cache.positiveTtl()));
         map.put("positive_refresh", Durations.format(cache.positiveRefresh()));
@@ -97,7 +98,8 @@ public final class PolicyDocument {
         return map;
     }
 
-    private static Map<String, Object> harvest(HarvestConfig harvest) {
+    /** The {@code harvest} section's keys and values as the file writes them (also the API's form). */
+    public static Map<String, Object> harvest(HarvestConfig harvest) {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("window", Durations.format(harvest.window()));
         map.put("tarpit_after", harvest.tarpitAfter());

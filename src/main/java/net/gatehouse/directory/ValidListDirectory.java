@@ -46,10 +46,10 @@ public final class ValidListDirectory implements AutoCloseable {
     private final Thread poller;
     private volatile Map<String, ValidRecipients> lists = Map.of();
 
-    // the poller's own state: read and written by the poller thread only, after start
+    // what was loaded: read and written under this object's lock, by the poller or by refreshNow
     private long revision;
     private Map<String, Long> listRevisions = Map.of();
-    private boolean failing;
+    private boolean failing; // the poller thread only
 
     private ValidListDirectory(ValidRecipientStore store, Map<String, List<String>> configEntries, Duration pollInterval) {
         this.store = store;
@@ -85,6 +85,17 @@ public final class ValidListDirectory implements AutoCloseable {
         return lists.getOrDefault(asciiDomain, ValidRecipients.EMPTY);
     }
 
+    /**
+     * Reloads the lists that changed now, rather than at the next poll: the console calls it after
+     * its own change, so that the very next RCPT on this node sees it. Other nodes still notice the
+     * change at their next poll.
+     *
+     * @throws StoreException if the store fails; the lists last loaded stay in force
+     */
+    public void refreshNow() {
+        refresh();
+    }
+
     /** Stops polling; the lists loaded stay readable. */
     @Override
     public void close() {
@@ -96,7 +107,7 @@ public final class ValidListDirectory implements AutoCloseable {
         }
     }
 
-    private void loadAll() {
+    private synchronized void loadAll() {
         // revisions before entries: a change that lands in between is loaded now and seen as a
         // change again at the next poll, which costs a reload but never misses one
         revision = store.revision();
@@ -132,7 +143,7 @@ public final class ValidListDirectory implements AutoCloseable {
         }
     }
 
-    private void refresh() {
+    private synchronized void refresh() {
         long current = store.revision();
         if (current == revision) {
             return;

@@ -55,6 +55,25 @@ public final class DeliveryAgent implements AutoCloseable {
     private static final int MAX_HEADER_BYTES_IN_DSN = 64 * 1024;
     /** Idle connections and flush requests are looked at once a second, not per message. */
     private static final long HOUSEKEEPING_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** What the DSN says of the recipients of a message an administrator returned to its sender. */
+    static final Reply RETURNED_BY_ADMINISTRATOR = Reply.of(550, "5.0.0",
+            "Message returned to the sender by the mail administrator");
+
+    /**
+     * The result of an administrator's action on a queued message ({@link #retryNow}, {@link #delete},
+     * {@link #bounce}).
+     */
+    public enum Result {
+        DONE,
+        /** No such message in this node's queue (never was, or already delivered or removed). */
+        NOT_QUEUED,
+        /** An attempt is under way; the action is refused rather than racing it. Ask again shortly. */
+        BEING_DELIVERED
+    }
+
+    /** What the console shows of past attempts: how many, and the last temporary error. */
+    private record Progress(int attempts, String lastError) {
+    }
 
     private final Spool spool;
     private final Supplier<Policy> policy;
@@ -72,6 +91,7 @@ public final class DeliveryAgent implements AutoCloseable {
     private final DelayQueue<Scheduled> queue = new DelayQueue<>();
     /** Messages scheduled or being attempted, so that no message is ever attempted twice at once. */
     private final Set<QueueId> known = ConcurrentHashMap.newKeySet();
+    private final Map<QueueId, Progress> progress = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     private long lastHousekeeping = System.nanoTime();
     private Thread scheduler;
@@ -129,6 +149,153 @@ public final class DeliveryAgent implements AutoCloseable {
                 .map(id -> Math.max(0, Duration.between(id.acceptedAt(), clock.instant()).toSeconds())).orElse(0L);
     }
 
+    /**
+     * The messages in the queue, oldest first, each read from the spool: O(queue), for the console.
+     * A message that disappears while the snapshot is taken (delivered) is left out.
+     */
+    public List<QueuedMessage> snapshot() throws IOException {
+        Map<QueueId, Scheduled> waiting = new java.util.HashMap<>();
+        for (Scheduled item : queue) {
+            waiting.put(item.id(), item);
+        }
+        List<QueueId> ids = new ArrayList<>(known);
+        ids.sort(null);
+        List<QueuedMessage> messages = new ArrayList<>(ids.size());
+        for (QueueId id : ids) {
+            queued(id, waiting.get(id)).ifPresent(messages::add);
+        }
+        return List.copyOf(messages);
+    }
+
+    /** One message of the queue, as in {@link #snapshot()}. */
+    public Optional<QueuedMessage> find(QueueId id) throws IOException {
+        if (!known.contains(id)) {
+            return Optional.empty();
+        }
+        Scheduled waiting = null;
+        for (Scheduled item : queue) {
+            if (item.id().equals(id)) {
+                waiting = item;
+            }
+        }
+        return queued(id, waiting);
+    }
+
+    private Optional<QueuedMessage> queued(QueueId id, Scheduled waiting) throws IOException {
+        Optional<SpooledMessage> read = waiting != null && waiting.fresh() != null ? Optional.of(waiting.fresh())
+                : spool.read(id);
+        if (read.isEmpty()) {
+            return Optional.empty();
+        }
+        SpooledMessage message = read.get();
+        Progress done = progress.getOrDefault(id, new Progress(0, ""));
+        Instant now = clock.instant();
+        Instant next = waiting == null ? now
+                : now.plusNanos(Math.max(0, waiting.getDelay(TimeUnit.NANOSECONDS)));
+        return Optional.of(new QueuedMessage(message.envelope(), message.pendingRecipients(), message.contentLength(),
+                done.attempts(), waiting == null, next, done.lastError()));
+    }
+
+    /** Attempts the message now instead of at its scheduled time. */
+    public Result retryNow(QueueId id) {
+        return claimed(id, item -> {
+            queue.add(new Scheduled(id, item.attempts(), System.nanoTime(), item.fresh()));
+            log.info("queue_id={} retry_now", id);
+            return Result.DONE;
+        });
+    }
+
+    /** Removes the message from the queue without a DSN ({@code gatehouse queue delete}, the console). */
+    public Result delete(QueueId id) throws IOException {
+        return claimed(id, item -> {
+            spool.remove(id);
+            forget(id);
+            log.info("queue_id={} deleted", id);
+            return Result.DONE;
+        });
+    }
+
+    /**
+     * Gives up on the message's pending recipients as for a permanent failure: a DSN to the sender
+     * (never to the null sender), a "bounced" line per recipient in the message log, then the
+     * message leaves the queue.
+     */
+    public Result bounce(QueueId id) throws IOException {
+        return claimed(id, item -> {
+            Optional<SpooledMessage> read = item.fresh() != null ? Optional.of(item.fresh()) : spool.read(id);
+            if (read.isEmpty()) {
+                forget(id);
+                return Result.NOT_QUEUED;
+            }
+            SpooledMessage message = read.get();
+            int attempts = progress.getOrDefault(id, new Progress(0, "")).attempts();
+            Outcome returned = new Outcome(Outcome.Kind.FAILED, RETURNED_BY_ADMINISTRATOR, "none");
+            List<DeliveryStatusNotification.Failure> failures = new ArrayList<>();
+            for (String recipient : message.pendingRecipients()) {
+                logOutcome(message, recipient, returned, attempts);
+                failures.add(new DeliveryStatusNotification.Failure(recipient, RETURNED_BY_ADMINISTRATOR, "none", true));
+            }
+            if (!failures.isEmpty()) {
+                bounce(message, failures);
+            }
+            spool.remove(id);
+            forget(id);
+            log.info("queue_id={} bounced_by_administrator", id);
+            return Result.DONE;
+        });
+    }
+
+    /** An administrator's action on a message taken out of the schedule. */
+    @FunctionalInterface
+    private interface ClaimedAction<E extends Exception> {
+        Result apply(Scheduled item) throws E;
+    }
+
+    /**
+     * Runs {@code action} on the message while no attempt can start, or says why it cannot; if the
+     * action fails, the message goes back to the scheduler as it was.
+     */
+    private <E extends Exception> Result claimed(QueueId id, ClaimedAction<E> action) throws E {
+        Optional<Scheduled> claimed = claim(id);
+        if (claimed.isEmpty()) {
+            return known.contains(id) ? Result.BEING_DELIVERED : Result.NOT_QUEUED;
+        }
+        try {
+            return action.apply(claimed.get());
+        } catch (Exception e) {
+            queue.add(claimed.get()); // still queued: give it back to the scheduler
+            throw e;
+        }
+    }
+
+    /**
+     * Takes the message's entry out of the schedule, so that no attempt can start until it is put
+     * back: empty when it is not scheduled (being attempted, or not in the queue). A concurrent
+     * {@link #flush()} replaces entries, hence the few tries.
+     */
+    private Optional<Scheduled> claim(QueueId id) {
+        for (int tries = 0; tries < 3; tries++) {
+            boolean seen = false;
+            for (Scheduled item : queue) {
+                if (item.id().equals(id)) {
+                    seen = true;
+                    if (queue.remove(item)) {
+                        return Optional.of(item);
+                    }
+                }
+            }
+            if (!seen) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void forget(QueueId id) {
+        progress.remove(id);
+        known.remove(id);
+    }
+
     private void schedule(QueueId id, int attempts, Duration delay) {
         queue.add(new Scheduled(id, attempts, System.nanoTime() + delay.toNanos(), null));
     }
@@ -171,11 +338,11 @@ public final class DeliveryAgent implements AutoCloseable {
             read = scheduled.fresh() != null ? Optional.of(scheduled.fresh()) : spool.read(id);
         } catch (IOException e) {
             log.error("queue_id={} unreadable error=\"{}\"", id, e.getMessage());
-            known.remove(id);
+            forget(id);
             return;
         }
         if (read.isEmpty()) {
-            known.remove(id); // deleted by an administrator
+            forget(id); // deleted by an administrator
             return;
         }
         SpooledMessage message = read.get();
@@ -198,6 +365,7 @@ public final class DeliveryAgent implements AutoCloseable {
         boolean expired = retries.expired(message.envelope().received(), now);
         List<String> finished = new ArrayList<>();
         List<DeliveryStatusNotification.Failure> failures = new ArrayList<>();
+        String lastError = "";
         for (Map.Entry<Destination, List<String>> route : routes.entrySet()) {
             for (String recipient : route.getValue()) {
                 Outcome outcome = outcomes.get(recipient);
@@ -209,6 +377,8 @@ public final class DeliveryAgent implements AutoCloseable {
                 logOutcome(message, recipient, outcome, attempt);
                 if (outcome.finished()) {
                     finished.add(recipient);
+                } else {
+                    lastError = outcome.reply().toString();
                 }
                 if (outcome.kind() == Outcome.Kind.FAILED) {
                     failures.add(new DeliveryStatusNotification.Failure(recipient, outcome.reply(), outcome.relay(),
@@ -224,7 +394,7 @@ public final class DeliveryAgent implements AutoCloseable {
                 // No journal for a message that is done: removing it is the record (a crash before
                 // the removal is durable delivers it again, the window the Spool documents).
                 spool.remove(id);
-                known.remove(id);
+                forget(id);
                 log.info("queue_id={} removed", id);
                 return;
             }
@@ -235,6 +405,7 @@ public final class DeliveryAgent implements AutoCloseable {
             log.error("queue_id={} journal_failed error=\"{}\"", id, e.getMessage());
         }
         Duration delay = retries.delayAfter(attempt);
+        progress.put(id, new Progress(attempt, lastError));
         schedule(id, attempt, delay);
     }
 

@@ -33,6 +33,18 @@ public final class Console {
         SessionPages.register(table, this);
         DashboardPage.register(table, this);
         SettingsPage.register(table, this);
+        SettingsApi.register(table, this);
+        DomainsPage.register(table, this);
+        DomainsApi.register(table, this);
+        RecipientsPage.register(table, this);
+        RecipientsApi.register(table, this);
+        NetworksPage.register(table, this);
+        NetworksApi.register(table, this);
+        TesterPage.register(table, this);
+        LogPage.register(table, this);
+        QueuePage.register(table, this);
+        UsersPage.register(table, this);
+        AuditPage.register(table, this);
         OpenApi.register(table); // last, though it reads the table at each request
         return table;
     }

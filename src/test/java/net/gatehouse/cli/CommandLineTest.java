@@ -2,8 +2,6 @@ package net.gatehouse.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +28,6 @@ class CommandLineTest {
 
     private Path config;
     private TestDns dns;
-
-    private record Run(int exitCode, String out, String err) {
-    }
 
     @BeforeEach
     void writeConfig() throws Exception {
@@ -62,20 +57,8 @@ class CommandLineTest {
         dns.close();
     }
 
-    private static Run run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-            int code = Main.commandLine().execute(args);
-            return new Run(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    private static CommandRun run(String... args) {
+        return CommandRun.of("", args);
     }
 
     @ParameterizedTest(name = "check {0} from {1} exits {2}")
@@ -91,7 +74,7 @@ class CommandLineTest {
             someone@broken.example,     10.1.1.1,  4
             """)
     void checkPrintsTheVerdictAndExitsWithItsClass(String address, String client, int expected) {
-        Run run = run("check", "--config", config.toString(), "--client", client, address);
+        CommandRun run = run("check", "--config", config.toString(), "--client", client, address);
         assertThat(run.exitCode()).isEqualTo(expected);
         assertThat(run.out()).contains("verdict:").contains("why:");
     }
@@ -100,11 +83,11 @@ class CommandLineTest {
     void checkShowsTheCalloutChainForAValidAndAnUnknownAddress() throws Exception {
         try (TestBackend backend = TestBackend.start().onlyAccept("alice@verified.example")) {
             Path file = calloutConfig(backend);
-            Run valid = run("check", "--config", file.toString(), "alice@verified.example");
+            CommandRun valid = run("check", "--config", file.toString(), "alice@verified.example");
             assertThat(valid.exitCode()).isZero();
             assertThat(valid.out()).contains("verification callout").contains("callout: probe to backend 1 of 1")
                     .contains("the back-end accepts the address");
-            Run unknown = run("check", "--config", file.toString(), "nobody@verified.example");
+            CommandRun unknown = run("check", "--config", file.toString(), "nobody@verified.example");
             assertThat(unknown.exitCode()).isEqualTo(5);
             assertThat(unknown.out()).contains("the back-end refuses the address").contains("550 5.1.1");
         }
@@ -113,7 +96,7 @@ class CommandLineTest {
     @Test
     void checkShowsACatchAllBackend() throws Exception {
         try (TestBackend backend = TestBackend.start().acceptAll()) {
-            Run run = run("check", "--config", calloutConfig(backend).toString(), "anyone@verified.example");
+            CommandRun run = run("check", "--config", calloutConfig(backend).toString(), "anyone@verified.example");
             assertThat(run.exitCode()).isZero();
             assertThat(run.out()).contains("accepted unverified").contains("accepts addresses that cannot exist")
                     .contains("domain flagged by the catch-all check");
@@ -123,7 +106,7 @@ class CommandLineTest {
     @Test
     void checkShowsThatTrustedClientsAreNotVerified() throws Exception {
         try (TestBackend backend = TestBackend.start().onlyAccept("alice@verified.example")) {
-            Run run = run("check", "--config", calloutConfig(backend).toString(), "--client", "10.9.9.9",
+            CommandRun run = run("check", "--config", calloutConfig(backend).toString(), "--client", "10.9.9.9",
                     "nobody@verified.example");
             assertThat(run.exitCode()).isZero();
             assertThat(run.out()).contains("is in trusted_networks").contains("trusted clients are not verified");
@@ -133,7 +116,7 @@ class CommandLineTest {
     @Test
     void checkShowsADnsTimeoutAsATemporaryRefusal() {
         dns.silent("slow.example");
-        Run run = run("check", "--config", config.toString(), "--client", "10.1.1.1", "someone@slow.example");
+        CommandRun run = run("check", "--config", config.toString(), "--client", "10.1.1.1", "someone@slow.example");
         assertThat(run.exitCode()).isEqualTo(4);
         assertThat(run.out()).contains("DNS for slow.example: temporary DNS failure").contains("451 4.4.3");
     }
@@ -155,13 +138,13 @@ class CommandLineTest {
 
     @Test
     void checkShowsTheDnsAnswer() {
-        Run run = run("check", "--config", config.toString(), "--client", "10.1.1.1", "someone@nomail.example");
+        CommandRun run = run("check", "--config", config.toString(), "--client", "10.1.1.1", "someone@nomail.example");
         assertThat(run.out()).contains("DNS for nomail.example: null MX").contains("556 5.1.10");
     }
 
     @Test
     void checkExplainsARelayRefusal() {
-        Run run = run("check", "--config", config.toString(), "someone@elsewhere.example");
+        CommandRun run = run("check", "--config", config.toString(), "someone@elsewhere.example");
         assertThat(run.out()).contains("192.0.2.1 is not trusted").contains("not protected")
                 .contains("permanent refusal (554 5.7.1");
     }
@@ -169,7 +152,7 @@ class CommandLineTest {
     @Test
     void aBadConfigurationExitsTwoNamingTheKey() throws Exception {
         Files.writeString(config, "smtp:\n  max_recipients: lots\n");
-        Run run = run("check", "--config", config.toString(), "alice@example.com");
+        CommandRun run = run("check", "--config", config.toString(), "alice@example.com");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("smtp.max_recipients");
     }
@@ -183,23 +166,24 @@ class CommandLineTest {
             writer.content().write("Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
             writer.commit();
         }
-        Run list = run("queue", "list", "--config", config.toString());
+        CommandRun list = run("queue", "list", "--config", config.toString());
         assertThat(list.exitCode()).isZero();
         assertThat(list.out()).contains(id.value()).contains("<sender@example.org> -> <alice@example.com>").contains("1 message");
 
         assertThat(run("queue", "flush", "--config", config.toString()).exitCode()).isZero();
         assertThat(spool.takeFlushRequest()).isTrue();
 
-        Run delete = run("queue", "delete", "--config", config.toString(), id.value());
+        CommandRun delete = run("queue", "delete", "--config", config.toString(), id.value());
         assertThat(delete.exitCode()).isZero();
         assertThat(spool.ids()).isEmpty();
         assertThat(run("queue", "delete", "--config", config.toString(), id.value()).exitCode()).isEqualTo(1);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"run", "demo", "check", "queue", "recipients", "version"})
+    @ValueSource(strings = {"run", "demo", "check", "queue", "recipients", "policy", "domains", "networks", "user", "token",
+            "version"})
     void everyCommandHasHelp(String command) {
-        Run run = run(command, "--help");
+        CommandRun run = run(command, "--help");
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("Usage: gatehouse " + command);
     }

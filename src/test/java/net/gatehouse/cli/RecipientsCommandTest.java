@@ -2,9 +2,7 @@ package net.gatehouse.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,9 +23,6 @@ class RecipientsCommandTest {
 
     private Path config;
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
     @BeforeEach
     void writeConfig() throws Exception {
         config = directory.resolve("gatehouse.yaml");
@@ -42,32 +37,18 @@ class RecipientsCommandTest {
                 """);
     }
 
-    private Run run(String... args) {
+    private CommandRun run(String... args) {
         return runWithInput("", args);
     }
 
-    private Run runWithInput(String input, String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        InputStream in = System.in;
-        ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-            System.setIn(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
-            String[] full = new String[args.length + 2];
-            full[0] = "recipients";
-            full[1] = args[0];
-            full[2] = "--config=" + config;
-            System.arraycopy(args, 1, full, 3, args.length - 1);
-            int code = Main.commandLine().execute(full);
-            return new Run(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-            System.setIn(in);
-        }
+    /** Runs {@code gatehouse recipients SUBCOMMAND --config FILE ARGS...}. */
+    private CommandRun runWithInput(String input, String... args) {
+        String[] full = new String[args.length + 2];
+        full[0] = "recipients";
+        full[1] = args[0];
+        full[2] = "--config=" + config;
+        System.arraycopy(args, 1, full, 3, args.length - 1);
+        return CommandRun.of(input, full);
     }
 
     @Test
@@ -79,18 +60,18 @@ class RecipientsCommandTest {
                 Bob,Bob@Example.com,Sales
                 Alice,alice@example.com,R&D
                 """);
-        Run imported = run("import", "example.com", file.toString());
+        CommandRun imported = run("import", "example.com", file.toString());
         assertThat(imported.exitCode()).isZero();
         assertThat(imported.out()).isEqualTo("example.com: 2 entries read from " + file + ", 2 new; the list has 2 entries\n");
         assertThat(imported.err()).isEmpty();
 
-        Run exported = run("export", "example.com");
+        CommandRun exported = run("export", "example.com");
         assertThat(exported.exitCode()).isZero();
         assertThat(exported.out()).isEqualTo("alice@example.com\nbob@example.com\n");
 
         Path exportFile = directory.resolve("export.txt");
         Files.writeString(exportFile, exported.out());
-        Run replaced = run("import", "--replace", "example.com", exportFile.toString());
+        CommandRun replaced = run("import", "--replace", "example.com", exportFile.toString());
         assertThat(replaced.out()).isEqualTo("example.com: replaced the valid list with 2 entries from " + exportFile
                 + " (it had 2)\n");
     }
@@ -99,7 +80,7 @@ class RecipientsCommandTest {
     void anInvalidFileIsReportedByLineAndImportsNothing() throws Exception {
         Path file = directory.resolve("list.txt");
         Files.writeString(file, "alice@example.com\nbob@example.org\n\nnot an address\n");
-        Run run = run("import", "example.com", file.toString());
+        CommandRun run = run("import", "example.com", file.toString());
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).isEqualTo("gatehouse: " + file + ": 2 invalid entries for the valid list of example.com, "
                 + "nothing changed\n"
@@ -113,7 +94,7 @@ class RecipientsCommandTest {
     void aFileThatIsNotUtf8ImportsNothing() throws Exception {
         Path file = directory.resolve("latin1.txt");
         Files.write(file, "alice@example.com\nj\u00f6rg@example.com\n".getBytes(StandardCharsets.ISO_8859_1));
-        Run run = run("import", "example.com", file.toString());
+        CommandRun run = run("import", "example.com", file.toString());
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).isEqualTo("gatehouse: " + file + ": not UTF-8 text; nothing imported\n");
         assertThat(run("count", "example.com").out()).isEqualTo("example.com 0\n");
@@ -121,7 +102,7 @@ class RecipientsCommandTest {
 
     @Test
     void aMissingFileIsNamed() {
-        Run run = run("import", "example.com", directory.resolve("missing.txt").toString());
+        CommandRun run = run("import", "example.com", directory.resolve("missing.txt").toString());
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("missing.txt: no such file");
     }
@@ -129,20 +110,20 @@ class RecipientsCommandTest {
     @Test
     void importsFromStandardInput() {
         String list = IntStream.range(0, 1000).mapToObj(i -> "user" + i + "@example.com").collect(Collectors.joining("\n"));
-        Run run = runWithInput(list, "import", "example.com", "-");
+        CommandRun run = runWithInput(list, "import", "example.com", "-");
         assertThat(run.exitCode()).isZero();
         assertThat(run("count", "example.com").out()).isEqualTo("example.com 1000\n");
     }
 
     @Test
     void addRemoveCountAndSearch() {
-        Run added = run("add", "example.com", "alice@example.com", "Bob@example.com", "@example.com");
+        CommandRun added = run("add", "example.com", "alice@example.com", "Bob@example.com", "@example.com");
         assertThat(added.exitCode()).isZero();
         assertThat(added.out()).isEqualTo("example.com: added 3 of 3\n");
         assertThat(run("add", "example.com", "alice@example.com").out())
                 .isEqualTo("example.com: added 0 of 1 (the others were listed already)\n");
 
-        Run removed = run("remove", "example.com", "bob@example.com", "nobody@example.com", "postboss@example.com");
+        CommandRun removed = run("remove", "example.com", "bob@example.com", "nobody@example.com", "postboss@example.com");
         assertThat(removed.exitCode()).isZero();
         assertThat(removed.out()).isEqualTo("example.com: removed 1 of 3 (the others were not in the store's list)\n");
         assertThat(removed.err()).isEqualTo("gatehouse: note: postboss@example.com is in the configuration file's "
@@ -156,7 +137,7 @@ class RecipientsCommandTest {
 
     @Test
     void anInvalidAddressIsRefusedWithTheReason() {
-        Run run = run("add", "example.com", "alice@example.com", "bob@elsewhere.example");
+        CommandRun run = run("add", "example.com", "alice@example.com", "bob@elsewhere.example");
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).isEqualTo("gatehouse: 1 invalid entry for the valid list of example.com, nothing changed\n"
                 + "  \"bob@elsewhere.example\" is not an address of example.com\n");
@@ -165,19 +146,19 @@ class RecipientsCommandTest {
 
     @Test
     void warnsWhenTheListWouldHaveNoEffect() {
-        Run unprotected = run("add", "example.org", "alice@example.org");
+        CommandRun unprotected = run("add", "example.org", "alice@example.org");
         assertThat(unprotected.exitCode()).isZero();
         assertThat(unprotected.err()).isEqualTo("gatehouse: warning: example.org is not a protected domain in the "
                 + "configuration's policy; its valid list has no effect until it is\n");
 
-        Run callout = run("add", "callout.example", "alice@callout.example");
+        CommandRun callout = run("add", "callout.example", "alice@callout.example");
         assertThat(callout.err()).isEqualTo("gatehouse: note: callout.example is verified by callout; its valid list "
                 + "is used once its verification is valid_list\n");
     }
 
     @Test
     void anInvalidDomainIsRefused() {
-        Run run = run("add", "exa mple.com", "alice@example.com");
+        CommandRun run = run("add", "exa mple.com", "alice@example.com");
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).startsWith("gatehouse: DOMAIN: \"exa mple.com\" is not a valid domain name");
     }
@@ -185,7 +166,7 @@ class RecipientsCommandTest {
     @Test
     void aBadConfigurationExitsTwo() throws Exception {
         Files.writeString(config, "store: mysql\n");
-        Run run = run("count");
+        CommandRun run = run("count");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("store");
     }

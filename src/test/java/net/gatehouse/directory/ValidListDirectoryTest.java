@@ -75,6 +75,21 @@ class ValidListDirectoryTest {
     }
 
     @Test
+    void refreshNowLoadsAChangeWithoutWaitingForThePoll() {
+        try (ValidListDirectory directory = ValidListDirectory.start(store, Map.of(), Duration.ofHours(1))) {
+            store.add("example.com", List.of("alice@example.com"));
+            assertThat(accepts(directory, "alice", "example.com")).isFalse(); // the poll is an hour away
+
+            directory.refreshNow();
+
+            assertThat(accepts(directory, "alice", "example.com")).isTrue();
+            store.remove("example.com", List.of("alice@example.com"));
+            directory.refreshNow();
+            assertThat(accepts(directory, "alice", "example.com")).isFalse();
+        }
+    }
+
+    @Test
     void aChangeByAnotherProcessTakesEffect() {
         try (ValidListDirectory directory = ValidListDirectory.start(store, Map.of(), POLL);
              Database cli = Database.open(Database.EMBEDDED, dataDir)) { // as 'gatehouse recipients' would

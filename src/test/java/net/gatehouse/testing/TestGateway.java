@@ -114,8 +114,12 @@ public final class TestGateway implements AutoCloseable {
     }
 
     public TestGateway dns(TestDns server, Duration timeout) {
-        dns = "dns:\n  servers: [\"" + server.address().getHostString() + ":" + server.address().getPort()
-                + "\"]\n  timeout: " + timeout.toMillis() + "ms\n";
+        return dns(server.address().getHostString() + ":" + server.address().getPort(), timeout);
+    }
+
+    /** Sends every DNS query to the server at {@code hostPort} (e.g. a {@link Dnsmasq}). */
+    public TestGateway dns(String hostPort, Duration timeout) {
+        dns = "dns:\n  servers: [\"" + hostPort + "\"]\n  timeout: " + timeout.toMillis() + "ms\n";
         return this;
     }
 

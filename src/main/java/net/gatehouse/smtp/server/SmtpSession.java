@@ -67,7 +67,8 @@ final class SmtpSession {
     /** Given at MAIL, so that the log of every RCPT of the transaction carries it. */
     private QueueId queueId;
     private final Set<String> recipients = new LinkedHashSet<>();
-    private int recipientsAttempted;
+    /** Recipients accepted in this transaction: refused ones do not count (as Postfix's smtpd_recipient_limit). */
+    private int recipientsInMessage;
 
     SmtpSession(SessionContext context, Socket socket, InetAddress client) throws IOException {
         this.context = context;
@@ -232,11 +233,10 @@ final class SmtpSession {
         if (!mail.smtpUtf8() && recipient.mailbox().orElseThrow().isInternational()) {
             return Reply.NON_ASCII_NEEDS_SMTPUTF8;
         }
-        if (recipientsAttempted >= config.maxRecipients()) {
+        if (recipientsInMessage >= config.maxRecipients()) {
             context.metrics().recipient("tempfail", "max_recipients");
             return Reply.TOO_MANY_RECIPIENTS; // RFC 5321 4.5.3.1.8: the client sends the rest later
         }
-        recipientsAttempted++;
         Verdict verdict = context.recipientPolicy().decide(policy, client, recipient);
         context.metrics().recipient(verdict.word(), verdict.reason());
         // Handed to the log's writer thread; never waited for (DESIGN: nothing on the RCPT path blocks).
@@ -245,6 +245,7 @@ final class SmtpSession {
                 verdict.reason(), verdict.reply().toString(), queueId.value()));
         if (verdict.accepted()) {
             recipientsAccepted++;
+            recipientsInMessage++;
             recipients.add("<" + verdict.recipient() + ">");
             return verdict.reply();
         }
@@ -378,7 +379,7 @@ final class SmtpSession {
         policy = null;
         queueId = null;
         recipients.clear();
-        recipientsAttempted = 0;
+        recipientsInMessage = 0;
     }
 
     /** Counts a client error: the reply to send, or 421 once the session has had too many. */

@@ -1,0 +1,101 @@
+package net.gatehouse.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import net.gatehouse.config.ConfigException;
+import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.config.PolicyDocument;
+import net.gatehouse.policy.LivePolicy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "policy", mixinStandardHelpOptions = true,
+        description = {"Export and import the console's policy document: the body of a policy section, kept in "
+                + "the store and edited from the console, the API and the command line.",
+                "What the configuration file's policy section declares is pinned: in force as written, and "
+                + "refused in an import. Running gateways follow an import within seconds."},
+        subcommands = {PolicyCommand.Export.class, PolicyCommand.Import.class})
+final class PolicyCommand {
+
+    private PolicyCommand() {
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = {"Print the console's policy document (YAML), as 'policy import' reads it back.",
+                    "With --effective, print the whole policy in force instead: the configuration file's "
+                    + "section merged with the console's document, every setting written out."})
+    static final class Export implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Option(names = "--effective", description = "The policy in force (file and console), not the console's part.")
+        boolean effective;
+
+        @Override
+        public Integer call() {
+            return ConsoleStore.run(config, store -> {
+                if (!effective) {
+                    System.out.print(store.policyStore().read().document());
+                    return 0;
+                }
+                try (LivePolicy policy = store.policy()) {
+                    System.out.print(PolicyDocument.write(everySetting(policy.effective())));
+                    return 0;
+                }
+            });
+        }
+
+        /** The same policy declaring every key, so that the defaults in force are written too. */
+        private static PolicyConfig everySetting(PolicyConfig p) {
+            return new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
+                    p.domains(), p.subAddressDelimiter(), p.cache(), p.harvest());
+        }
+    }
+
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = {"Replace the console's policy document with FILE, all or nothing.",
+                    "FILE is the body of a policy section (what 'policy export' prints), validated as the "
+                    + "configuration file is: errors name the key. Settings and domains that the configuration "
+                    + "file declares are refused (exit code 3). The change is recorded in the audit log."})
+    static final class Import implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Parameters(paramLabel = "FILE", description = "The policy document (YAML, UTF-8), or - for standard input.")
+        String file;
+
+        @Override
+        public Integer call() {
+            String document;
+            try {
+                document = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+                        : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                System.err.println("gatehouse: " + RecipientsCommand.describe(e));
+                return ConsoleStore.EXIT_FAILED;
+            }
+            return ConsoleStore.withPolicy(config, policy -> {
+                try {
+                    policy.replace(ConsoleStore.ACTOR, document);
+                } catch (ConfigException e) {
+                    System.err.println("gatehouse: " + file + ": " + e.getMessage());
+                    return Main.EXIT_BAD_CONFIG;
+                }
+                PolicyConfig stored = policy.stored();
+                System.out.printf("imported %s: the console's policy has %s and %s; running gateways follow "
+                        + "it within seconds%n", file, count(stored.domains().size(), "domain"),
+                        count(stored.trustedNetworks().size(), "trusted network"));
+                return 0;
+            });
+        }
+
+        private static String count(int n, String noun) {
+            return n + " " + noun + (n == 1 ? "" : "s");
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package net.gatehouse.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import net.gatehouse.policy.LivePolicy.RefusedChangeException;
+import net.gatehouse.store.ConsoleUsers;
+import net.gatehouse.store.ConsoleUsers.User;
+import net.gatehouse.web.Passwords;
+import net.gatehouse.web.Role;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "user", mixinStandardHelpOptions = true,
+        description = {"Manage the console's users (admin: reads and changes; viewer: reads).",
+                "Passwords are stored only as slow salted hashes. Without --password-stdin a random password "
+                + "is generated and printed this once."},
+        subcommands = {UserCommand.Add.class, UserCommand.Passwd.class, UserCommand.ListUsers.class,
+                UserCommand.Remove.class})
+final class UserCommand {
+
+    /** Names that read well in the audit log and need no quoting in a shell. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
+
+    private UserCommand() {
+    }
+
+    /** Where a new password comes from: standard input (first line), or generated and printed once. */
+    static final class PasswordSource {
+        @Option(names = "--password-stdin", description = "Read the password from the first line of standard input "
+                + "(at least " + Passwords.MIN_LENGTH + " characters) instead of generating one.")
+        boolean stdin;
+
+        /** The password, or empty after saying why it is not acceptable. */
+        Optional<String> password() throws IOException {
+            if (!stdin) {
+                return Optional.of(Passwords.generate());
+            }
+            BufferedReader reader = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String line = reader.readLine();
+            String weakness = Passwords.weakness(line == null ? "" : line);
+            if (weakness != null) {
+                System.err.println("gatehouse: --password-stdin: " + weakness);
+                return Optional.empty();
+            }
+            return Optional.of(line);
+        }
+
+        void printIfGenerated(String password) {
+            if (!stdin) {
+                System.out.println("password: " + password);
+                System.err.println("gatehouse: note: the password is shown only this once");
+            }
+        }
+    }
+
+    private static String checkedName(String name) {
+        if (!NAME.matcher(name).matches()) {
+            System.err.println("gatehouse: NAME: expected letters, digits and . _ @ - (at most 64), got \"" + name + "\"");
+            return null;
+        }
+        return name;
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a console user.")
+    static final class Add implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Mixin
+        PasswordSource source;
+
+        @Option(names = "--role", paramLabel = "ROLE", defaultValue = "admin",
+                description = "admin or viewer (default: ${DEFAULT-VALUE}).")
+        String role;
+
+        @Parameters(paramLabel = "NAME", description = "The user name used to sign in, e.g. alice.")
+        String name;
+
+        @Override
+        public Integer call() throws IOException {
+            Optional<Role> parsedRole = Role.parse(role);
+            if (parsedRole.isEmpty()) {
+                System.err.println("gatehouse: --role: expected admin or viewer, got \"" + role + "\"");
+                return Main.EXIT_BAD_CONFIG;
+            }
+            if (checkedName(name) == null) {
+                return Main.EXIT_BAD_CONFIG;
+            }
+            Optional<String> password = source.password();
+            if (password.isEmpty()) {
+                return Main.EXIT_BAD_CONFIG;
+            }
+            String hash = Passwords.hash(password.get());
+            return ConsoleStore.run(config, store -> {
+                if (!store.users().add(name, parsedRole.get().word(), hash, Instant.now(), ConsoleStore.ACTOR)) {
+                    throw new RefusedChangeException("there is a user " + name + " already; "
+                            + "set a new password with gatehouse user passwd");
+                }
+                System.out.println("added " + parsedRole.get().word() + " " + name);
+                source.printIfGenerated(password.get());
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "passwd", mixinStandardHelpOptions = true,
+            description = "Set a user's password; the user's console sessions end.")
+    static final class Passwd implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Mixin
+        PasswordSource source;
+
+        @Parameters(paramLabel = "NAME", description = "The user.")
+        String name;
+
+        @Override
+        public Integer call() throws IOException {
+            Optional<String> password = source.password();
+            if (password.isEmpty()) {
+                return Main.EXIT_BAD_CONFIG;
+            }
+            String hash = Passwords.hash(password.get());
+            return ConsoleStore.run(config, store -> {
+                if (!store.users().setPassword(name, hash, Instant.now(), ConsoleStore.ACTOR)) {
+                    throw new RefusedChangeException("there is no user " + name);
+                }
+                System.out.println("password of " + name + " changed");
+                source.printIfGenerated(password.get());
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the console's users: name, role, created.")
+    static final class ListUsers implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Override
+        public Integer call() {
+            return ConsoleStore.run(config, store -> {
+                var users = store.users().users();
+                if (users.isEmpty()) {
+                    System.out.println("no users (a gateway with a console creates \"admin\" at its first start)");
+                }
+                int width = users.stream().mapToInt(u -> u.name().length()).max().orElse(0);
+                for (User user : users) {
+                    System.out.printf("%-" + width + "s  %-6s  %s%n", user.name(), user.role(), user.createdAt());
+                }
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true,
+            description = {"Remove a user with their sessions and API tokens.",
+                    "The last administrator cannot be removed: add another first."})
+    static final class Remove implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Parameters(paramLabel = "NAME", description = "The user.")
+        String name;
+
+        @Override
+        public Integer call() {
+            return ConsoleStore.run(config, store -> {
+                ConsoleUsers users = store.users();
+                Optional<User> user = users.user(name);
+                if (user.isEmpty()) {
+                    throw new RefusedChangeException("there is no user " + name);
+                }
+                boolean admin = user.get().role().equals(Role.ADMIN.word());
+                if (admin && users.users().stream().filter(u -> u.role().equals(Role.ADMIN.word())).count() == 1) {
+                    throw new RefusedChangeException(name + " is the last administrator; add another first");
+                }
+                users.remove(name, Instant.now(), ConsoleStore.ACTOR);
+                System.out.println("removed " + name + " with their sessions and API tokens");
+                return 0;
+            });
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package net.gatehouse.web;
+
+import static io.javalin.http.HandlerType.GET;
+import static io.javalin.http.HandlerType.POST;
+
+import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import net.gatehouse.config.ConfigException;
+import net.gatehouse.config.Durations;
+import net.gatehouse.config.ListenAddress;
+import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.config.PolicyConfig.DomainConfig;
+import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.config.PolicyDocument;
+import net.gatehouse.policy.LivePolicy;
+import net.gatehouse.policy.PolicyEdits;
+import net.gatehouse.store.ValidRecipientEntry;
+
+/**
+ * Domains: the protected domains with their back-ends and verification mode, added, edited and
+ * deleted here (those the configuration file declares are shown read-only), and for each domain
+ * whose back-end turned out to accept any address, the catch-all warning with the fix for the
+ * back-end (seeds/004: make it reject unknown users at RCPT TO).
+ */
+public final class DomainsPage {
+
+    /**
+     * One protected domain as the console shows it.
+     *
+     * @param verification          as set on the domain: inherit, none, callout or valid_list
+     * @param effectiveVerification what applies: the global setting when the domain inherits it
+     * @param pinned                declared in the configuration file: read-only here
+     * @param catchAll              the last check found that its back-end accepts any address
+     * @param validListEntries      entries of its valid list in the store
+     */
+    public record DomainRow(String name, List<String> backends, String verification, String effectiveVerification,
+                            boolean pinned, boolean catchAll, long validListEntries) {
+
+        /** The back-ends one per line, as the edit form takes them. */
+        public String backendLines() {
+            return String.join("\n", backends);
+        }
+
+        Map<String, Object> json() {
+            Map<String, Object> json = new java.util.LinkedHashMap<>();
+            json.put("name", name);
+            json.put("backends", backends);
+            json.put("verification", verification);
+            json.put("effective_verification", effectiveVerification);
+            json.put("source", pinned ? "file" : "console");
+            json.put("catch_all", catchAll);
+            json.put("valid_list_entries", validListEntries);
+            return json;
+        }
+    }
+
+    /** A choice of verification mode for a domain, with the seed's words. */
+    public record Mode(String value, String label) {
+    }
+
+    /** The domains page: the domains, the choices, the global mode, how often catch-alls are checked. */
+    public record Domains(List<DomainRow> rows, List<Mode> modes, String globalVerification, String catchAllRecheck) {
+
+        public List<DomainRow> catchAll() {
+            return rows.stream().filter(DomainRow::catchAll).toList();
+        }
+    }
+
+    static final List<Mode> MODES = List.of(
+            new Mode("inherit", "Inherit the global setting"),
+            new Mode("none", "None"),
+            new Mode("callout", "Reject for unverified recipients (ask the back-end)"),
+            new Mode("valid_list", "Reject for recipients not in valid list"));
+
+    private DomainsPage() {
+    }
+
+    static void register(RouteTable table, Console console) {
+        table.page(GET, "/domains", Access.VIEWER, "Protected domains", (ctx, who) ->
+                list(ctx, console, view(who), ""));
+        table.page(POST, "/domains", Access.ADMIN, "Adds a protected domain", (ctx, who) -> {
+            String name = SessionPages.orEmpty(ctx.formParam("name")).strip();
+            try {
+                DomainRow added = put(console, who.user(), name, backendList(ctx.formParam("backends")),
+                        ctx.formParam("verification"), true);
+                list(ctx, console, view(who).withNotice("Added " + added.name() + ". Its mail is accepted from the "
+                        + "next recipient on."), "");
+            } catch (ApiException e) {
+                ctx.status(e.status());
+                list(ctx, console, view(who).withError(e.getMessage()), name);
+            }
+        });
+        table.page(GET, "/domains/{name}", Access.VIEWER, "A protected domain, with its edit form", (ctx, who) -> {
+            DomainRow row = find(console, ctx.pathParam("name"));
+            edit(ctx, console, View.of("Domain " + row.name(), "domains", who), row);
+        });
+        table.page(POST, "/domains/{name}", Access.ADMIN, "Changes a protected domain", (ctx, who) -> {
+            DomainRow row = find(console, ctx.pathParam("name"));
+            View view = View.of("Domain " + row.name(), "domains", who);
+            try {
+                DomainRow changed = put(console, who.user(), row.name(), backendList(ctx.formParam("backends")),
+                        ctx.formParam("verification"), false);
+                edit(ctx, console, view.withNotice("Saved. The change applies to the next recipient."), changed);
+            } catch (ApiException e) {
+                ctx.status(e.status());
+                edit(ctx, console, view.withError(e.getMessage()), row);
+            }
+        });
+        table.page(POST, "/domains/{name}/delete", Access.ADMIN, "Deletes a protected domain", (ctx, who) -> {
+            String name = find(console, ctx.pathParam("name")).name();
+            try {
+                remove(console, who.user(), name);
+                list(ctx, console, view(who).withNotice("Deleted " + name + ". Its mail is refused as relaying "
+                        + "from the next recipient on."), "");
+            } catch (ApiException e) {
+                ctx.status(e.status());
+                list(ctx, console, view(who).withError(e.getMessage()), "");
+            }
+        });
+    }
+
+    private static View view(Principal who) {
+        return View.of("Domains", "domains", who);
+    }
+
+    /** Every protected domain in force: the file's first, then the console's. */
+    static List<DomainRow> rows(Console console) {
+        LivePolicy policy = console.gateway().policy();
+        PolicyConfig effective = policy.effective();
+        Map<String, Long> counts = console.gateway().validRecipientStore().counts();
+        List<DomainRow> rows = new ArrayList<>();
+        for (DomainConfig domain : effective.domains()) {
+            Verification mode = domain.verification() == Verification.INHERIT
+                    ? effective.recipientVerification() : domain.verification();
+            rows.add(new DomainRow(domain.name(), domain.backend().stream().map(ListenAddress::toString).toList(),
+                    domain.verification().configName(), mode.configName(), policy.pinnedDomain(domain.name()),
+                    console.gateway().callout().isCatchAll(domain.name()), counts.getOrDefault(domain.name(), 0L)));
+        }
+        return rows;
+    }
+
+    /** @throws ApiException 404 if the domain is not protected */
+    static DomainRow find(Console console, String name) {
+        String wanted = normalizeName(name);
+        return rows(console).stream().filter(row -> row.name().equals(wanted)).findFirst()
+                .orElseThrow(() -> ApiException.notFound("no protected domain " + printable(name)));
+    }
+
+    /**
+     * Adds a domain, or with {@code create} false, adds or replaces it; a domain already in the
+     * console's policy keeps its valid_recipients.
+     *
+     * @param verification inherit (the default when null or empty), none, callout or valid_list
+     * @throws ApiException 400 for an invalid name, back-end or mode; 409 if the file declares the
+     *                      domain, or if {@code create} and it is protected already
+     */
+    static DomainRow put(Console console, String actor, String name, List<String> backends, String verification,
+                         boolean create) {
+        DomainConfig parsed;
+        try {
+            parsed = PolicyDocument.domain(name, backends,
+                    verification == null || verification.isBlank() ? "inherit" : verification.strip());
+        } catch (ConfigException e) {
+            throw ApiException.badRequest(plainKeys(e.getMessage()));
+        }
+        LivePolicy policy = console.gateway().policy();
+        String domain = parsed.name();
+        if (policy.pinnedDomain(domain)) {
+            throw ApiException.conflict(domain + " is declared in the configuration file; change it there and restart");
+        }
+        boolean exists = policy.stored().domain(domain).isPresent();
+        if (create && exists) {
+            throw ApiException.conflict(domain + " is protected already; edit it instead");
+        }
+        PolicyEditor.edit(console, actor, exists ? "domain.change" : "domain.add", domain, stored -> {
+            List<String> kept = stored.domain(domain).map(DomainConfig::validRecipients).orElse(List.of());
+            return PolicyEdits.putDomain(stored, new DomainConfig(domain, parsed.backend(), parsed.verification(), kept));
+        });
+        return find(console, domain);
+    }
+
+    /** @throws ApiException 404 if the domain is not protected, 409 if the file declares it */
+    static void remove(Console console, String actor, String name) {
+        String domain = find(console, name).name();
+        if (console.gateway().policy().pinnedDomain(domain)) {
+            throw ApiException.conflict(domain + " is declared in the configuration file; remove it there and restart");
+        }
+        PolicyEditor.edit(console, actor, "domain.remove", domain, stored -> PolicyEdits.removeDomain(stored, domain));
+    }
+
+    /** Back-ends as typed in the form: one per line, or separated by commas or spaces. */
+    static List<String> backendList(String text) {
+        if (text == null) {
+            return List.of();
+        }
+        return Arrays.stream(text.split("[,\\s]+")).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** The stored form of a domain name, for lookups; the text itself if it is not a valid name. */
+    static String normalizeName(String name) {
+        try {
+            return ValidRecipientEntry.domain(name);
+        } catch (IllegalArgumentException e) {
+            return name.strip().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The loader names keys as in the file ({@code policy.domains[0].backend[1]}); a form has no such list. */
+    private static String plainKeys(String message) {
+        return message.replace("policy.domains[0].", "").replace("policy.domains[0]", "domain");
+    }
+
+    private static String printable(String text) {
+        return Authenticator.printable(text);
+    }
+
+    private static Domains model(Console console) {
+        return new Domains(rows(console), MODES,
+                console.gateway().policy().effective().recipientVerification().configName(),
+                Durations.format(console.gateway().config().callout().catchAllRecheck()));
+    }
+
+    private static void list(Context ctx, Console console, View view, String typedName) {
+        Console.page(ctx, "domains.jte", Map.of("view", view, "domains", model(console), "typedName", typedName));
+    }
+
+    private static void edit(Context ctx, Console console, View view, DomainRow row) {
+        Console.page(ctx, "domain.jte", Map.of("view", view, "domain", row, "domains", model(console)));
+    }
+}

@@ -1,0 +1,77 @@
+package net.gatehouse.web;
+
+import static io.javalin.http.HandlerType.GET;
+import static io.javalin.http.HandlerType.PUT;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import net.gatehouse.config.ConfigException;
+import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.config.PolicyDocument;
+import net.gatehouse.policy.LivePolicy;
+import net.gatehouse.policy.LivePolicy.RefusedChangeException;
+import net.gatehouse.store.PolicyStore;
+
+/**
+ * The MTA advanced settings on the API: {@code /api/v1/settings}, with the file's names
+ * ({@code reject_unknown_recipient_domains}, {@code recipient_verification},
+ * {@code sub_address_delimiter}); {@code pinned} lists those the configuration file sets, which
+ * cannot be changed here. The verification cache lifetimes and the harvest thresholds are shown,
+ * read-only.
+ */
+final class SettingsApi {
+
+    private static final List<String> VERIFICATION_WORDS = List.of("none", "callout", "valid_list");
+
+    private SettingsApi() {
+    }
+
+    static void register(RouteTable table, Console console) {
+        table.api(GET, "/api/v1/settings", Access.VIEWER, "The MTA advanced settings", (ctx, who) ->
+                ctx.json(settings(console.gateway().policy())));
+        table.api(PUT, "/api/v1/settings", Access.ADMIN, "Changes MTA advanced settings (any of them)", (ctx, who) -> {
+            JsonBody body = JsonBody.of(ctx);
+            body.allowOnly(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS, PolicyConfig.RECIPIENT_VERIFICATION,
+                    PolicyConfig.SUB_ADDRESS_DELIMITER);
+            String reject = body.bool(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS).map(b -> b ? "yes" : "no")
+                    .orElse(null);
+            String verification = body.text(PolicyConfig.RECIPIENT_VERIFICATION).map(String::strip).orElse(null);
+            if (verification != null && !VERIFICATION_WORDS.contains(verification)) {
+                throw ApiException.badRequest(PolicyConfig.RECIPIENT_VERIFICATION + " must be none, callout or "
+                        + "valid_list, got \"" + Authenticator.printable(verification) + "\"");
+            }
+            String delimiter = body.text(PolicyConfig.SUB_ADDRESS_DELIMITER).orElse(null);
+            try {
+                SettingsPage.change(console.gateway().policy(), who.user(), reject, verification, delimiter);
+            } catch (ConfigException e) {
+                throw ApiException.badRequest(e.getMessage());
+            } catch (RefusedChangeException e) {
+                throw ApiException.conflict(e.getMessage());
+            } catch (PolicyStore.ConcurrentChangeException e) {
+                throw ApiException.conflict(e.getMessage());
+            }
+            ctx.json(settings(console.gateway().policy()));
+        });
+    }
+
+    static Map<String, Object> settings(LivePolicy policy) {
+        PolicyConfig effective = policy.effective();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS, effective.rejectUnknownRecipientDomains());
+        json.put(PolicyConfig.RECIPIENT_VERIFICATION, effective.recipientVerification().configName());
+        json.put(PolicyConfig.SUB_ADDRESS_DELIMITER, effective.subAddressDelimiter());
+        json.put(PolicyConfig.CACHE, PolicyDocument.cache(effective.cache()));
+        json.put(PolicyConfig.HARVEST, PolicyDocument.harvest(effective.harvest()));
+        List<String> pinned = new ArrayList<>();
+        for (String key : List.of(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS, PolicyConfig.RECIPIENT_VERIFICATION,
+                PolicyConfig.SUB_ADDRESS_DELIMITER, PolicyConfig.CACHE, PolicyConfig.HARVEST)) {
+            if (policy.pinned(key)) {
+                pinned.add(key);
+            }
+        }
+        json.put("pinned", pinned);
+        return json;
+    }
+}
