@@ -62,8 +62,24 @@ final class BackendConnectionPool implements AutoCloseable {
      */
     Reply probe(ListenAddress backend, String sender, String recipient, long deadline)
             throws IOException, TimeoutException, InterruptedException {
+        return probe(backend, sender, recipient, deadline, false);
+    }
+
+    /**
+     * As {@link #probe(ListenAddress, String, String, long)}; with {@code fresh}, on a new
+     * connection rather than an idle one (the idle one is closed; the new one takes its place in
+     * the pool). For the catch-all
+     * check: a back-end whose configuration changed applies it to new sessions only (Postfix after
+     * {@code postfix reload}), and the check must see what a new session sees.
+     */
+    Reply probe(ListenAddress backend, String sender, String recipient, long deadline, boolean fresh)
+            throws IOException, TimeoutException, InterruptedException {
         Backend pool = backends.computeIfAbsent(backend, Backend::new);
         Connection connection = pool.take(deadline);
+        if (fresh && connection != null) {
+            retire(connection);
+            connection = null;
+        }
         try {
             if (connection != null) {
                 try {

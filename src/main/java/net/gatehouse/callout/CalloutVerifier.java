@@ -120,7 +120,8 @@ public final class CalloutVerifier implements AutoCloseable {
         this.cache = cache;
         this.clock = clock;
         this.pool = new BackendConnectionPool(config, heloName, clock);
-        this.catchAll = new CatchAllDetector(this::probeBackends, config.catchAllRecheck(), clock);
+        this.catchAll = new CatchAllDetector((domain, address) -> probeBackends(domain, address, true),
+                config.catchAllRecheck(), clock);
         this.holdDowns = Caffeine.newBuilder()
                 .maximumSize(cacheSettings.get().maxEntries())
                 .expireAfter(Expiry.writing((String address, HoldDown hold) -> cacheSettings.get().tempfailHold()))
@@ -254,7 +255,7 @@ public final class CalloutVerifier implements AutoCloseable {
 
     private CalloutResult probeAndRemember(ProtectedDomain domain, String address, String key) {
         long started = System.nanoTime();
-        CalloutResult result = probeBackends(domain, address);
+        CalloutResult result = probeBackends(domain, address, false);
         Timer latency = switch (result) {
             case Accepted accepted -> acceptedLatency;
             case Rejected rejected -> rejectedLatency;
@@ -287,8 +288,11 @@ public final class CalloutVerifier implements AutoCloseable {
         }
     }
 
-    /** Asks the domain's back-ends in order until one answers about the address; its own deadline is the budget. */
-    private CalloutResult probeBackends(ProtectedDomain domain, String address) {
+    /**
+     * Asks the domain's back-ends in order until one answers about the address; its own deadline
+     * is the budget. {@code fresh}: on new connections (see {@link BackendConnectionPool#probe}).
+     */
+    private CalloutResult probeBackends(ProtectedDomain domain, String address, boolean fresh) {
         long started = System.nanoTime();
         long deadline = started + config.timeout().toNanos();
         List<ListenAddress> backends = domain.backends();
@@ -296,7 +300,7 @@ public final class CalloutVerifier implements AutoCloseable {
         for (int i = 0; i < backends.size() && System.nanoTime() < deadline; i++) {
             ListenAddress backend = backends.get(i);
             try {
-                Reply reply = pool.probe(backend, config.probeSender(), address, deadline);
+                Reply reply = pool.probe(backend, config.probeSender(), address, deadline, fresh);
                 String how = "probe to backend %d of %d (%s), %d ms".formatted(i + 1, backends.size(), backend, millisSince(started));
                 if (reply.code() == 421) {
                     failures.add(backend + " is closing the connection: " + reply);
