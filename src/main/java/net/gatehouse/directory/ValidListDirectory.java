@@ -8,9 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import net.gatehouse.store.StoreException;
+import net.gatehouse.store.StorePoller;
 import net.gatehouse.store.ValidRecipientEntry;
 import net.gatehouse.store.ValidRecipientStore;
 import org.slf4j.Logger;
@@ -37,27 +37,21 @@ public final class ValidListDirectory implements AutoCloseable {
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(2);
 
     private static final Logger log = LoggerFactory.getLogger(ValidListDirectory.class);
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final ValidRecipientStore store;
     private final Map<String, List<String>> configEntries;
-    private final Duration pollInterval;
-    private final CountDownLatch closed = new CountDownLatch(1);
-    private final Thread poller;
+    private StorePoller poller; // set once, in start
     private volatile Map<String, ValidRecipients> lists = Map.of();
 
     // what was loaded: read and written under this object's lock, by the poller or by refreshNow
     private long revision;
     private Map<String, Long> listRevisions = Map.of();
-    private boolean failing; // the poller thread only
 
-    private ValidListDirectory(ValidRecipientStore store, Map<String, List<String>> configEntries, Duration pollInterval) {
+    private ValidListDirectory(ValidRecipientStore store, Map<String, List<String>> configEntries) {
         this.store = store;
         this.configEntries = configEntries;
-        this.pollInterval = pollInterval;
         // a platform thread: a load from SQLite is native code, which would hold a virtual thread's
         // carrier, one of the few that the SMTP sessions run on
-        this.poller = Thread.ofPlatform().name("valid-list-poller").daemon().unstarted(this::pollUntilClosed);
     }
 
     /**
@@ -70,9 +64,9 @@ public final class ValidListDirectory implements AutoCloseable {
      */
     public static ValidListDirectory start(ValidRecipientStore store, Map<String, List<String>> configEntries,
                                            Duration pollInterval) {
-        ValidListDirectory directory = new ValidListDirectory(store, normalize(configEntries), pollInterval);
+        ValidListDirectory directory = new ValidListDirectory(store, normalize(configEntries));
         directory.loadAll();
-        directory.poller.start();
+        directory.poller = StorePoller.start("valid_list", "the lists last loaded", pollInterval, directory::refresh);
         return directory;
     }
 
@@ -99,12 +93,7 @@ public final class ValidListDirectory implements AutoCloseable {
     /** Stops polling; the lists loaded stay readable. */
     @Override
     public void close() {
-        closed.countDown();
-        try {
-            poller.join(CLOSE_TIMEOUT);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        poller.close();
     }
 
     private synchronized void loadAll() {
@@ -119,28 +108,6 @@ public final class ValidListDirectory implements AutoCloseable {
             loaded.put(domain, load(domain));
         }
         lists = Map.copyOf(loaded);
-    }
-
-    private void pollUntilClosed() {
-        try {
-            while (!closed.await(pollInterval.toNanos(), TimeUnit.NANOSECONDS)) {
-                try {
-                    refresh();
-                    if (failing) {
-                        log.info("valid_list_refresh_recovered");
-                        failing = false;
-                    }
-                } catch (StoreException e) {
-                    if (!failing) {
-                        log.warn("valid_list_refresh_failed keeping=\"the lists last loaded\" retry_every={} error=\"{}\"",
-                                pollInterval, e.getMessage());
-                        failing = true;
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // only the JVM going away interrupts this thread
-        }
     }
 
     private synchronized void refresh() {

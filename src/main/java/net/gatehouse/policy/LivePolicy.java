@@ -8,8 +8,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import net.gatehouse.config.Cidr;
@@ -20,6 +18,7 @@ import net.gatehouse.config.PolicyConfig.DomainConfig;
 import net.gatehouse.config.PolicyDocument;
 import net.gatehouse.store.PolicyStore;
 import net.gatehouse.store.StoreException;
+import net.gatehouse.store.StorePoller;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +41,6 @@ import org.slf4j.LoggerFactory;
 public final class LivePolicy implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LivePolicy.class);
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     /** A change that the file's pins, or the policy's own rules, do not allow. */
     public static final class RefusedChangeException extends Exception {
@@ -62,22 +60,17 @@ public final class LivePolicy implements AutoCloseable {
     private final Optional<PolicyConfig> file;
     private final PolicyStore store;
     private final Clock clock;
-    private final Duration pollInterval;
     private final AtomicReference<State> state = new AtomicReference<>();
-    private final CountDownLatch closed = new CountDownLatch(1);
-    private final Thread poller;
-    private boolean failing; // poller thread only
+    private StorePoller poller; // set once, in start
 
     /** The stored document as last read, its revision, and the merged policy built from it. */
     private record State(PolicyConfig stored, long revision, PolicyConfig effective, Policy policy) {
     }
 
-    private LivePolicy(Optional<PolicyConfig> file, PolicyStore store, Clock clock, Duration pollInterval) {
+    private LivePolicy(Optional<PolicyConfig> file, PolicyStore store, Clock clock) {
         this.file = file;
         this.store = store;
         this.clock = clock;
-        this.pollInterval = pollInterval;
-        this.poller = Thread.ofPlatform().name("policy-poller").daemon().unstarted(this::pollUntilClosed);
     }
 
     /**
@@ -88,9 +81,9 @@ public final class LivePolicy implements AutoCloseable {
      */
     public static LivePolicy start(Optional<PolicyConfig> file, PolicyStore store, Clock clock, Duration pollInterval)
             throws ConfigException {
-        LivePolicy live = new LivePolicy(file, store, clock, pollInterval);
+        LivePolicy live = new LivePolicy(file, store, clock);
         live.load();
-        live.poller.start();
+        live.poller = StorePoller.start("policy", "the policy last loaded", pollInterval, live::refresh);
         return live;
     }
 
@@ -260,35 +253,8 @@ public final class LivePolicy implements AutoCloseable {
                 declared);
     }
 
-    private void pollUntilClosed() {
-        try {
-            while (!closed.await(pollInterval.toNanos(), TimeUnit.NANOSECONDS)) {
-                try {
-                    refresh();
-                    if (failing) {
-                        log.info("policy_refresh_recovered");
-                        failing = false;
-                    }
-                } catch (StoreException | ConfigException e) {
-                    if (!failing) {
-                        log.warn("policy_refresh_failed keeping=\"the policy last loaded\" retry_every={} error=\"{}\"",
-                                pollInterval, e.getMessage());
-                        failing = true;
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() {
-        closed.countDown();
-        try {
-            poller.join(CLOSE_TIMEOUT);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        poller.close();
     }
 }
