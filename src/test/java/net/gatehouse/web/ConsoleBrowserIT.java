@@ -19,8 +19,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The console in a real browser (headless Chromium): an administrator signs in, changes the seed's
- * settings, and the very next RCPT over SMTP follows them, without a restart (issue 4's
- * acceptance). Saves screenshots of the dashboard and the settings for review.
+ * settings, adds a domain and a valid recipient, and the very next RCPT over SMTP follows each
+ * change, without a restart (issue 4's acceptance). Saves screenshots of the dashboard and the
+ * settings for review.
  */
 class ConsoleBrowserIT {
 
@@ -68,6 +69,24 @@ class ConsoleBrowserIT {
             assertThat(rcpt(gateway, "nobody@example.test")).startsWith("550 5.1.1");
             assertThat(gateway.gateway().policy().current().rejectUnknownRecipientDomains()).isFalse();
 
+            // a new protected domain, added in the browser, verified by the (global) valid list
+            driver.findElement(By.linkText("Domains")).click();
+            wait.until(ExpectedConditions.presenceOfElementLocated(By.id("add-domain")));
+            driver.findElement(By.cssSelector("#add-domain input[name=name]")).sendKeys("shop.test");
+            driver.findElement(By.cssSelector("#add-domain textarea[name=backends]")).sendKeys(backend.hostPort());
+            driver.findElement(By.cssSelector("#add-domain button[type=submit]")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("domains"), "shop.test"));
+            assertThat(rcpt(gateway, "alice@shop.test")).startsWith("550 5.1.1");
+
+            // a valid recipient added in the browser is accepted at the very next RCPT
+            driver.get(console + "/recipients?domain=shop.test");
+            wait.until(ExpectedConditions.presenceOfElementLocated(By.id("add-recipients")));
+            driver.findElement(By.cssSelector("#add-recipients textarea[name=addresses]")).sendKeys("alice@shop.test");
+            driver.findElement(By.cssSelector("#add-recipients button[type=submit]")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("entries"), "alice@shop.test"));
+            assertThat(rcpt(gateway, "alice@shop.test")).startsWith("250");
+            assertThat(rcpt(gateway, "bob@shop.test")).startsWith("550 5.1.1");
+
             gateway.gateway().messageLog().flush(Duration.ofSeconds(5)); // the log is written in batches
             driver.get(console + "/");
             wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart .uplot, #chart")));
@@ -75,6 +94,10 @@ class ConsoleBrowserIT {
             Path screenshot = browser.screenshot("console-dashboard");
             assertThat(Files.size(screenshot)).isGreaterThan(10_000);
             assertThat(driver.findElement(By.cssSelector(".tiles")).getText()).contains("recipients refused");
+
+            driver.get(console + "/audit");
+            assertThat(driver.getPageSource()).contains("settings.change").contains("domain.add")
+                    .contains("shop.test").contains("ada");
         }
     }
 
