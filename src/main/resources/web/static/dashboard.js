@@ -6,14 +6,25 @@
   if (!element || typeof uPlot === "undefined") {
     return;
   }
-  var palette = ["#2f7d32", "#c62828", "#ef6c00", "#6a1b9a", "#1565c0", "#00838f", "#5d4037", "#ad1457"];
+  // greens for accepted, reds for refused, oranges for temporary refusals; one shade per reason
+  var shades = {accept: ["#2f7d32", "#66bb6a", "#1b5e20", "#9ccc65"],
+                reject: ["#c62828", "#ad1457", "#e57373", "#6a1b9a", "#8d6e63", "#d81b60"],
+                tempfail: ["#ef6c00", "#f9a825", "#ff8a65"]};
+  var used = {accept: 0, reject: 0, tempfail: 0};
+  function colour(name) {
+    var verdict = name.split(":")[0];
+    var list = shades[verdict] || ["#1565c0"];
+    var n = used[verdict] || 0;
+    used[verdict] = n + 1;
+    return list[n % list.length];
+  }
   fetch(element.dataset.source, {credentials: "same-origin", headers: {"Accept": "application/json"}})
     .then(function (response) { return response.json(); })
     .then(function (chart) {
       var names = Object.keys(chart.series);
       var data = [chart.minutes].concat(names.map(function (name) { return chart.series[name]; }));
-      var series = [{}].concat(names.map(function (name, i) {
-        return {label: name, stroke: name.indexOf("accept") === 0 ? "#2f7d32" : palette[(i % (palette.length - 1)) + 1], width: 1.5};
+      var series = [{}].concat(names.map(function (name) {
+        return {label: name, stroke: colour(name), width: 1.5};
       }));
       if (names.length === 0) {
         element.textContent = "No recipients in this period.";
