@@ -15,7 +15,9 @@ public final class Main {
     static final int EXIT_BAD_CONFIG = 2;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int status = commandLine().execute(args);
+        Logging.flush();
+        System.exit(status);
     }
 
     static CommandLine commandLine() {

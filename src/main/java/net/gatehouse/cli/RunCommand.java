@@ -39,6 +39,7 @@ final class RunCommand implements Callable<Integer> {
         // JVM's 143/130, because a drained stop is a clean stop (SPEC §1).
         Thread drain = new Thread(() -> {
             gateway.close();
+            Logging.flush();
             System.out.flush();
             Runtime.getRuntime().halt(0);
         }, "gatehouse-shutdown");
