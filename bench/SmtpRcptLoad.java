@@ -1,34 +1,18 @@
-import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * RCPT load generator and verifying back-end for Gatehouse's recipient-verification benchmark
- * (issue 3). JDK only, one file, run with the source launcher (JEP 330) or compiled once:
+ * (issue 3). JDK only, run with the source launcher, which finds the shared classes beside this file
+ * (JDK 22+, JEP 458), or compiled once:
  *
  * <pre>
  * java bench/SmtpRcptLoad.java backend --port 0 --delay-ms 5 --stats-file /tmp/backend.stats
@@ -62,23 +46,10 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class SmtpRcptLoad {
 
-    private static final byte[] CRLF = {'\r', '\n'};
-
     public static void main(String[] args) throws Exception {
-        if (args.length == 0 || args[0].equals("--help")) {
-            usage(0);
-        }
-        Map<String, String> options = options(Arrays.copyOfRange(args, 1, args.length));
-        int status = switch (args[0]) {
-            case "backend" -> new Backend(options).run();
-            case "load" -> new Load(options).run();
-            default -> {
-                System.err.println("unknown mode: " + args[0]);
-                usage(2);
-                yield 2;
-            }
-        };
-        System.exit(status);
+        BenchOptions.main(args, SmtpRcptLoad::usage, Map.of(
+                "backend", options -> new Backend(options).run(),
+                "load", options -> new Load(options).run()));
     }
 
     private static void usage(int status) {
@@ -94,110 +65,6 @@ public final class SmtpRcptLoad {
         System.exit(status);
     }
 
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 == args.length) {
-                System.err.println("expected --option value, got: " + args[i]);
-                usage(2);
-            }
-            options.put(args[i].substring(2), args[++i]);
-        }
-        return options;
-    }
-
-    /** A misspelt option must not silently leave a default in place. */
-    private static void allowOnly(Map<String, String> options, String... names) {
-        for (String name : options.keySet()) {
-            if (!Arrays.asList(names).contains(name)) {
-                System.err.println("unknown option: --" + name);
-                usage(2);
-            }
-        }
-    }
-
-    private static int intOption(Map<String, String> options, String name, int fallback) {
-        String value = options.get(name);
-        if (value == null) {
-            if (fallback < 0) {
-                System.err.println("--" + name + " is required");
-                usage(2);
-            }
-            return fallback;
-        }
-        return Integer.parseInt(value);
-    }
-
-    private static String requiredOption(Map<String, String> options, String name) {
-        String value = options.get(name);
-        if (value == null) {
-            System.err.println("--" + name + " is required");
-            usage(2);
-        }
-        return value;
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // Line I/O shared by both sides (as in SmtpLoad.java: one file each, so copied, not shared)
-
-    /** Buffered input for SMTP lines, without {@link java.io.BufferedInputStream}'s lock per read. */
-    private static final class LineReader {
-        private final InputStream in;
-        private final byte[] buffer = new byte[16 * 1024];
-        private int position;
-        private int limit;
-
-        LineReader(InputStream in) {
-            this.in = in;
-        }
-
-        /** Whether more input is waiting: then replies can wait too (RFC 2920). */
-        boolean hasPendingInput() throws IOException {
-            return position < limit || in.available() > 0;
-        }
-
-        /** One line without CRLF (its first 1024 octets); null at end of stream. */
-        String readLine() throws IOException {
-            byte[] line = new byte[1024];
-            int length = 0;
-            while (true) {
-                if (position == limit) {
-                    int read = in.read(buffer, 0, buffer.length);
-                    if (read < 0) {
-                        if (length == 0) {
-                            return null;
-                        }
-                        throw new EOFException("connection closed in the middle of a line");
-                    }
-                    position = 0;
-                    limit = read;
-                }
-                int start = position;
-                while (position < limit && buffer[position] != '\n') {
-                    position++;
-                }
-                int chunk = position - start;
-                if (length < line.length) {
-                    System.arraycopy(buffer, start, line, length, Math.min(chunk, line.length - length));
-                }
-                length += chunk;
-                if (position < limit) {
-                    position++;   // the LF
-                    int kept = Math.min(length, line.length);
-                    if (kept > 0 && line[kept - 1] == '\r') {
-                        kept--;
-                    }
-                    return new String(line, 0, kept, StandardCharsets.UTF_8);
-                }
-            }
-        }
-    }
-
-    private static void writeLine(OutputStream out, String line) throws IOException {
-        out.write(line.getBytes(StandardCharsets.UTF_8));
-        out.write(CRLF);
-    }
-
     // ---------------------------------------------------------------------------------------------
     // backend
 
@@ -206,168 +73,49 @@ public final class SmtpRcptLoad {
      * are flushed only when the client has nothing more buffered (RFC 2920), after the configured
      * delay: a probe's pipelined MAIL, RCPT and RSET cost one delay, as one network round trip would.
      */
-    private static final class Backend {
-        private final int port;
+    private static final class Backend extends BenchBackend {
         private final long delayMillis;
-        private final Path statsFile;
-        private final long deadline;
         private final LongAdder rcpts = new LongAdder();
         private final LongAdder rcptOk = new LongAdder();
         private final LongAdder rcptRejected = new LongAdder();
         private final LongAdder received = new LongAdder();
-        private final LongAdder connections = new LongAdder();
 
-        Backend(Map<String, String> options) {
-            allowOnly(options, "port", "delay-ms", "stats-file", "max-seconds");
-            this.port = intOption(options, "port", -1);
-            this.delayMillis = intOption(options, "delay-ms", 0);
-            this.statsFile = options.containsKey("stats-file") ? Path.of(options.get("stats-file")) : null;
-            this.deadline = System.currentTimeMillis() + 1000L * intOption(options, "max-seconds", 900);
+        Backend(BenchOptions options) {
+            super("backend", "backend.bench.test", options.allowOnly("port", "delay-ms", "stats-file", "max-seconds"));
+            this.delayMillis = options.integer("delay-ms", 0);
         }
 
-        int run() throws IOException, InterruptedException {
-            ServerSocket listener = new ServerSocket();
-            listener.setReuseAddress(true);
-            listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
-            System.out.println("backend_listening port=" + listener.getLocalPort() + " delay_ms=" + delayMillis);
-            Thread.ofPlatform().daemon().name("backend-accept").start(() -> accept(listener));
-            while (System.currentTimeMillis() < deadline) {
-                writeStats(listener.getLocalPort());
-                Thread.sleep(200);
-            }
-            listener.close();
-            writeStats(listener.getLocalPort());
-            System.out.println("backend_stopped reason=max-seconds rcpts=" + rcpts.sum());
-            return 0;
+        @Override
+        String greeting() {
+            return "bench back-end";
         }
 
-        private void accept(ServerSocket listener) {
-            while (!listener.isClosed()) {
-                try {
-                    Socket socket = listener.accept();
-                    connections.increment();
-                    Thread.ofVirtual().name("backend-session").start(() -> serve(socket));
-                } catch (IOException e) {
-                    if (!listener.isClosed()) {
-                        System.err.println("backend_accept_failed error=\"" + e.getMessage() + "\"");
-                    }
-                }
-            }
+        @Override
+        String settings() {
+            return " delay_ms=" + delayMillis;
         }
 
-        private void writeStats(int boundPort) throws IOException {
-            if (statsFile == null) {
-                return;
+        @Override
+        String refuse(String rcptLine) {
+            rcpts.increment();
+            if (knows(rcptLine)) {
+                rcptOk.increment();
+                return null;
             }
-            String stats = "port=" + boundPort + " rcpts=" + rcpts.sum() + " rcpt_ok=" + rcptOk.sum()
+            rcptRejected.increment();
+            return "550 5.1.1 <" + address(rcptLine) + ">: Recipient address rejected: User unknown";
+        }
+
+        @Override
+        String stats(int boundPort) {
+            return "port=" + boundPort + " rcpts=" + rcpts.sum() + " rcpt_ok=" + rcptOk.sum()
                     + " rcpt_rejected=" + rcptRejected.sum() + " received=" + received.sum()
-                    + " connections=" + connections.sum() + "\n";
-            // Written beside and renamed over, so a reader never sees half a line.
-            Path temporary = statsFile.resolveSibling(statsFile.getFileName() + ".tmp");
-            Files.writeString(temporary, stats);
-            Files.move(temporary, statsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    + " connections=" + connections.sum();
         }
 
-        private void flush(OutputStream out) throws IOException {
-            if (delayMillis > 0) {
-                try {
-                    Thread.sleep(delayMillis);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted", e);
-                }
-            }
-            out.flush();
-        }
-
-        private void serve(Socket socket) {
-            try (socket) {
-                socket.setTcpNoDelay(true);
-                socket.setSoTimeout(120_000);   // a stuck client must not keep a thread forever
-                LineReader in = new LineReader(socket.getInputStream());
-                OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 8 * 1024);
-                writeLine(out, "220 backend.bench.test ESMTP bench back-end");
-                boolean mail = false;
-                int recipients = 0;
-                boolean pending = true;   // replies written but not flushed
-                while (true) {
-                    if (pending && !in.hasPendingInput()) {
-                        flush(out);
-                        pending = false;
-                    }
-                    String line = in.readLine();
-                    if (line == null) {
-                        return;
-                    }
-                    pending = true;
-                    String verb = (line.length() >= 4 ? line.substring(0, 4) : line).toUpperCase(Locale.ROOT);
-                    switch (verb) {
-                        case "EHLO" -> {
-                            mail = false;
-                            recipients = 0;
-                            writeLine(out, "250-backend.bench.test");
-                            writeLine(out, "250-PIPELINING");
-                            writeLine(out, "250-8BITMIME");
-                            writeLine(out, "250 SIZE 104857600");
-                        }
-                        case "HELO" -> {
-                            mail = false;
-                            recipients = 0;
-                            writeLine(out, "250 backend.bench.test");
-                        }
-                        case "MAIL" -> {
-                            if (mail) {
-                                writeLine(out, "503 5.5.1 Nested MAIL command");
-                            } else {
-                                mail = true;
-                                writeLine(out, "250 2.1.0 Ok");
-                            }
-                        }
-                        case "RCPT" -> {
-                            if (!mail) {
-                                writeLine(out, "503 5.5.1 Need MAIL command");
-                            } else {
-                                rcpts.increment();
-                                if (knows(line)) {
-                                    recipients++;
-                                    rcptOk.increment();
-                                    writeLine(out, "250 2.1.5 Ok");
-                                } else {
-                                    rcptRejected.increment();
-                                    writeLine(out, "550 5.1.1 <" + address(line) + ">: Recipient address rejected: User unknown");
-                                }
-                            }
-                        }
-                        case "DATA" -> {
-                            if (recipients == 0) {
-                                writeLine(out, mail ? "554 5.5.1 No valid recipients" : "503 5.5.1 Need MAIL command");
-                            } else {
-                                writeLine(out, "354 End data with <CR><LF>.<CR><LF>");
-                                out.flush();
-                                readMessage(in);
-                                writeLine(out, "250 2.0.0 Ok: queued");
-                                received.increment();
-                            }
-                            mail = false;
-                            recipients = 0;
-                        }
-                        case "RSET" -> {
-                            mail = false;
-                            recipients = 0;
-                            writeLine(out, "250 2.0.0 Ok");
-                        }
-                        case "NOOP" -> writeLine(out, "250 2.0.0 Ok");
-                        case "QUIT" -> {
-                            writeLine(out, "221 2.0.0 Bye");
-                            out.flush();
-                            return;
-                        }
-                        default -> writeLine(out, "502 5.5.2 Command not recognised");
-                    }
-                }
-            } catch (IOException e) {
-                // The client went away; nothing to count.
-            }
+        @Override
+        String total() {
+            return "rcpts=" + rcpts.sum();
         }
 
         private static String address(String rcptLine) {
@@ -381,13 +129,15 @@ public final class SmtpRcptLoad {
             return address(rcptLine).regionMatches(true, 0, "user", 0, 4);
         }
 
-        private static void readMessage(LineReader in) throws IOException {
+        @Override
+        void receive(LineReader in) throws IOException {
             while (true) {
                 String line = in.readLine();
                 if (line == null) {
                     throw new EOFException("connection closed during DATA");
                 }
                 if (line.equals(".")) {
+                    received.increment();
                     return;
                 }
             }
@@ -398,9 +148,7 @@ public final class SmtpRcptLoad {
     // load
 
     /** N sessions share M RCPTs: each takes the next number until none is left. */
-    private static final class Load {
-        private final int port;
-        private final int sessions;
+    private static final class Load extends LoadGenerator {
         private final int rcpts;
         private final String domain;
         private final String tag;
@@ -411,7 +159,6 @@ public final class SmtpRcptLoad {
         private final long seed;
         /** Between two RCPTs of one session when paced; 0 when not. */
         private final long intervalNanos;
-        private final long deadlineNanos;
 
         private final AtomicInteger nextRcpt = new AtomicInteger();
         /** Latency in nanoseconds by RCPT number; -1 when it got no reply. */
@@ -420,56 +167,30 @@ public final class SmtpRcptLoad {
         private final LongAdder temporary = new LongAdder();
         private final LongAdder permanent = new LongAdder();
         private final LongAdder wrong = new LongAdder();
-        private final ConcurrentMap<String, LongAdder> failures = new ConcurrentHashMap<>();
-        private final LongAdder connections = new LongAdder();
 
-        Load(Map<String, String> options) {
-            allowOnly(options, "port", "sessions", "rcpts", "domain", "tag", "pool", "order", "invalid-percent",
-                    "per-mail", "rate", "seed", "max-seconds");
-            this.port = intOption(options, "port", -1);
-            this.sessions = intOption(options, "sessions", -1);
-            this.rcpts = intOption(options, "rcpts", -1);
-            this.domain = requiredOption(options, "domain");
-            this.tag = options.getOrDefault("tag", "t");
-            this.pool = intOption(options, "pool", 10_000);
-            String order = options.getOrDefault("order", "sequential");
+        Load(BenchOptions options) {
+            super(options.allowOnly("port", "sessions", "rcpts", "domain", "tag", "pool", "order", "invalid-percent",
+                    "per-mail", "rate", "seed", "max-seconds"));
+            this.rcpts = options.integer("rcpts", -1);
+            this.domain = options.required("domain");
+            this.tag = options.get("tag", "t");
+            this.pool = options.integer("pool", 10_000);
+            String order = options.get("order", "sequential");
             if (!order.equals("sequential") && !order.equals("random")) {
-                System.err.println("--order is sequential or random, not " + order);
-                usage(2);
+                options.refuse("--order is sequential or random, not " + order);
             }
             this.random = order.equals("random");
-            this.invalidPercent = intOption(options, "invalid-percent", 30);
-            this.perMail = intOption(options, "per-mail", 5);
-            this.seed = intOption(options, "seed", 1);
-            int rate = intOption(options, "rate", 0);
+            this.invalidPercent = options.integer("invalid-percent", 30);
+            this.perMail = options.integer("per-mail", 5);
+            this.seed = options.integer("seed", 1);
+            int rate = options.integer("rate", 0);
             this.intervalNanos = rate == 0 ? 0 : 1_000_000_000L * sessions / rate;
-            this.deadlineNanos = System.nanoTime() + 1_000_000_000L * intOption(options, "max-seconds", 600);
             this.latencies = new long[rcpts];
             Arrays.fill(latencies, -1);
         }
 
-        int run() throws InterruptedException {
-            long startCpu = processCpuNanos();
-            long startMillis = System.currentTimeMillis();
-            long start = System.nanoTime();
-            List<Thread> threads = new ArrayList<>(sessions);
-            for (int i = 0; i < sessions; i++) {
-                int session = i;
-                threads.add(Thread.ofVirtual().name("load-" + i).start(() -> session(session)));
-            }
-            for (Thread thread : threads) {
-                thread.join();
-            }
-            long wallNanos = System.nanoTime() - start;
-            long endMillis = System.currentTimeMillis();
-            return report(startMillis, endMillis, wallNanos, processCpuNanos() - startCpu);
-        }
-
-        private static long processCpuNanos() {
-            return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-        }
-
-        private int report(long startMillis, long endMillis, long wallNanos, long cpuNanos) {
+        @Override
+        int report(long startMillis, long endMillis, long wallNanos, long cpuNanos) {
             long[] answered = Arrays.stream(latencies).filter(l -> l >= 0).sorted().toArray();
             int unanswered = rcpts - answered.length;
             double wallSeconds = wallNanos / 1e9;
@@ -483,34 +204,21 @@ public final class SmtpRcptLoad {
                     answered.length, unanswered, positive.sum(), temporary.sum(), permanent.sum(), wrong.sum(),
                     wallSeconds, answered.length / wallSeconds, percentile(answered, 50), percentile(answered, 90),
                     percentile(answered, 99), percentile(answered, 99.9), percentile(answered, 100), startMillis, endMillis);
-            new TreeMap<>(failures).forEach((reason, count) ->
-                    System.out.printf(Locale.ROOT, "failure count=%d reason=\"%s\"%n", count.sum(), reason));
+            printFailures();
             // More than 1 % unanswered or wrong: the figures describe a broken run, not a slow one.
             return (unanswered + wrong.sum()) * 100L > rcpts ? 1 : 0;
         }
 
-        /** Nearest-rank percentile, in milliseconds. */
-        private static double percentile(long[] sorted, double percent) {
-            if (sorted.length == 0) {
-                return Double.NaN;
-            }
-            int rank = (int) Math.ceil(percent / 100.0 * sorted.length);
-            return sorted[Math.max(0, rank - 1)] / 1e6;
-        }
-
         private int takeRcpt() {
-            if (System.nanoTime() - deadlineNanos > 0) {
-                return -1;   // out of time: what is left stays unsent and counts as unanswered
+            if (outOfTime()) {
+                return -1;   // what is left counts as unanswered
             }
             int n = nextRcpt.getAndIncrement();
             return n < rcpts ? n : -1;
         }
 
-        private void failure(String reason) {
-            failures.computeIfAbsent(reason, r -> new LongAdder()).increment();
-        }
-
-        private void session(int session) {
+        @Override
+        void session(int session) {
             SplittableRandom indexes = new SplittableRandom(seed * 1_000_003L + session);
             // Paced: the sessions' schedules are spread over one interval, so that they do not fire together.
             long due = System.nanoTime() + (intervalNanos == 0 ? 0 : indexes.nextLong(intervalNanos));
@@ -547,27 +255,15 @@ public final class SmtpRcptLoad {
             }
         }
 
-        private final class Connection implements AutoCloseable {
-            private final Socket socket = new Socket();
-            private final LineReader in;
-            private final OutputStream out;
-
+        private final class Connection extends LoadGenerator.Connection {
             Connection() throws IOException {
+                super(16 * 1024, 4 * 1024);
                 try {
-                    socket.setTcpNoDelay(true);
-                    socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
-                    socket.setSoTimeout(120_000);
-                    in = new LineReader(socket.getInputStream());
-                    out = new BufferedOutputStream(socket.getOutputStream(), 4 * 1024);
-                    String greeting = reply();
-                    if (!greeting.startsWith("220")) {
-                        throw new IOException("greeting " + greeting);
-                    }
                     if (!expect("EHLO load.sender.example", "250")) {
                         throw new IOException("EHLO refused");
                     }
                 } catch (IOException | RuntimeException e) {
-                    socket.close();
+                    close();
                     throw e;
                 }
             }
@@ -604,38 +300,7 @@ public final class SmtpRcptLoad {
                 }
                 return !reply.startsWith("421");
             }
-
-            void quitQuietly() {
-                try {
-                    command("QUIT");
-                } catch (IOException e) {
-                    // closed anyway
-                }
-            }
-
-            private String command(String line) throws IOException {
-                writeLine(out, line);
-                out.flush();
-                return reply();
-            }
-
-            /** Reads a reply, multi-line included; returns its last line. */
-            private String reply() throws IOException {
-                while (true) {
-                    String line = in.readLine();
-                    if (line == null) {
-                        throw new EOFException("connection closed by the server");
-                    }
-                    if (line.length() < 4 || line.charAt(3) != '-') {
-                        return line;
-                    }
-                }
-            }
-
-            @Override
-            public void close() throws IOException {
-                socket.close();
-            }
         }
     }
 }
+

@@ -35,10 +35,7 @@
 # Everything started here stops by itself (time limits) and is stopped on exit, failure included.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-. "$root/scripts/java-env.sh"
-"$root/gatehouse" version >/dev/null   # builds target/gatehouse.jar when missing or older than the sources
-java="$JAVA_HOME/bin/java"
+. "$(dirname "$0")/lib.sh"
 
 sessions=${SESSIONS:-20}
 delay_ms=${DELAY_MS:-0}
@@ -57,112 +54,14 @@ drain_timeout=120
 limit_s=1200   # hard limit on every process started here
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-rcpt-bench.XXXXXX")
-backend_pid=""
-gateway_pid=""   # the `timeout` wrapper; signals sent to it reach the JVM
-gateway_jvm=""   # the JVM itself, in case the wrapper is gone
-load_pid=""
 
-# Sends SIGTERM, waits up to $2 seconds, then SIGKILL.
-stop() {
-  local pid=$1 grace=$2 i
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < grace * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-  stop "$load_pid" 2
-  stop "$gateway_pid" 15
-  # Only if that PID is still our gateway (its command line names our temp dir), never a reused one.
-  if [ -n "$gateway_jvm" ] && grep -qF "$tmp" "/proc/$gateway_jvm/cmdline" 2>/dev/null; then
-    stop "$gateway_jvm" 5
-  fi
-  stop "$backend_pid" 5
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-fail() {
-  echo "run-rcpt-load: $*" >&2
-  if [ -f "$tmp/gateway.log" ]; then
-    echo "--- last lines of the gateway log:" >&2
-    tail -n 20 "$tmp/gateway.log" >&2
-  fi
-  exit 1
-}
-
-# CPU time of a process in seconds, "user system"; "" when it is gone.
-cpu_seconds() {
-  local stat
-  [ -n "$1" ] || return 0
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
-  # Fields after the command name: state is 1st, utime 12th, stime 13th.
-  echo "${stat##*) }" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f %.2f", $12 / hz, $13 / hz }'
-}
-
-# Whole machine: "busy_jiffies total_jiffies" from /proc/stat.
-machine_jiffies() {
-  awk '/^cpu / { total = 0; for (i = 2; i <= NF; i++) total += $i; print total - $5 - $6, total }' /proc/stat
-}
-
-busy_percent() {
-  local b1 t1 b2 t2
-  read -r b1 t1 < <(machine_jiffies)
-  sleep 1
-  read -r b2 t2 < <(machine_jiffies)
-  echo $((100 * (b2 - b1) / (t2 - t1 > 0 ? t2 - t1 : 1)))
-}
-
-# The value of key=... in a line of key=value pairs.
-field() {
-  sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n 1
-}
-
-calc() { awk "BEGIN { $1 }"; }
-
-# Total CPU seconds between two "user system" readings, "?" when one is missing.
-delta() {
-  local u1 s1 u2 s2
-  read -r u1 s1 <<<"$1"
-  read -r u2 s2 <<<"$2"
-  [ -n "$s1" ] && [ -n "$s2" ] || { echo "?"; return; }
-  calc "printf \"%.2f\", $u2 + $s2 - $u1 - $s1"
-}
-
-busy_before_run=$(busy_percent)
-for ((waited = 0; waited < wait_idle && busy_before_run >= 10; waited++)); do
-  busy_before_run=$(busy_percent)
-done
-
-# The gateway runs from a copy, so that a rebuild of target/ during the run cannot pull the jar
-# from under it.
-cp "$root/target/gatehouse.jar" "$tmp/gatehouse.jar" || fail "no $root/target/gatehouse.jar to run"
-jar_built=$(date -u -r "$root/target/gatehouse.jar" '+%Y-%m-%d %H:%M:%S UTC')
-
-# The load programs are compiled once, so that no compiler runs inside a measured window.
-mkdir "$tmp/classes"
-"$JAVA_HOME/bin/javac" -d "$tmp/classes" "$root/bench/SmtpRcptLoad.java" "$root/bench/SmtpLoad.java"
+wait_for_idle "$wait_idle"
+prepare_programs
 rcpt_load=("$java" -cp "$tmp/classes" SmtpRcptLoad)
 smtp_load=("$java" -cp "$tmp/classes" SmtpLoad)
 
 # --- the back-end --------------------------------------------------------------------------------
-"${rcpt_load[@]}" backend --port 0 --delay-ms "$delay_ms" --stats-file "$tmp/backend.stats" \
-  --max-seconds "$limit_s" >"$tmp/backend.log" 2>&1 &
-backend_pid=$!
-for ((i = 0; i < 300; i++)); do
-  [ -s "$tmp/backend.stats" ] && break
-  kill -0 "$backend_pid" 2>/dev/null || fail "the back-end did not start: $(cat "$tmp/backend.log")"
-  sleep 0.1
-done
-backend_port=$(field port "$(cat "$tmp/backend.stats" 2>/dev/null)")
-[ -n "$backend_port" ] || fail "the back-end did not report its port within 30 s"
-backend_stat() { field "$1" "$(cat "$tmp/backend.stats")"; }
+start_backend back-end "${rcpt_load[@]}" backend --port 0 --delay-ms "$delay_ms"
 
 # --- one measured phase --------------------------------------------------------------------------
 rows=()
@@ -176,7 +75,7 @@ measure() {
   g1=$(cpu_seconds "$gateway_jvm")
   b1=$(cpu_seconds "$backend_pid")
   probes1=$(backend_stat rcpts)
-  read -r busy1 total1 < <(machine_jiffies)
+  read -r busy1 total1 _ < <(machine_jiffies)
   "$@" >"$out" 2>&1 &
   load_pid=$!
   wait "$load_pid" || status=$?
@@ -192,7 +91,7 @@ measure() {
     done
   fi
   sleep 1   # the message log's batch writes of this phase land in this phase's CPU time
-  read -r busy2 total2 < <(machine_jiffies)
+  read -r busy2 total2 _ < <(machine_jiffies)
   g2=$(cpu_seconds "$gateway_jvm")
   b2=$(cpu_seconds "$backend_pid")
   probes2=$(backend_stat rcpts)
@@ -237,16 +136,7 @@ fi
 # --- the gateway ---------------------------------------------------------------------------------
 callout_connections=""
 [ -n "${CALLOUT_CONNECTIONS:-}" ] && callout_connections="connections_per_backend: $CALLOUT_CONNECTIONS"
-cat >"$tmp/gatehouse.yaml" <<EOF
-hostname: bench.test
-data_dir: $tmp/data
-smtp:
-  listen: ["127.0.0.1:0"]
-  max_connections_per_ip: 1000   # every session of the load comes from 127.0.0.1
-  shutdown_grace: 5s
-dns:
-  servers: ["127.0.0.1:1"]       # nothing here needs DNS; should anything ask, it stays on loopback
-  timeout: 1s
+{ gateway_yaml; cat <<EOF; } >"$tmp/gatehouse.yaml"
 callout:
   timeout: 15s
   $callout_connections
@@ -275,27 +165,7 @@ timeout 300 "$java" -jar "$tmp/gatehouse.jar" recipients import --config "$tmp/g
   >"$tmp/import.log" 2>&1 || fail "the import failed: $(cat "$tmp/import.log")"
 import_s=$(calc "printf \"%.1f\", $(date +%s.%N) - $import_start")
 
-gateway_opts=()
-if [ -n "${GATEWAY_JAVA_OPTS:-}" ]; then
-  read -r -a gateway_opts <<<"$GATEWAY_JAVA_OPTS"
-fi
-if [ -n "${JFR_OUT:-}" ]; then
-  # Dumped with jcmd before the gateway stops: its SIGTERM handler halts the JVM.
-  gateway_opts+=("-XX:StartFlightRecording=name=bench,settings=profile${JFR_OPTIONS:+,$JFR_OPTIONS}")
-fi
-: >"$tmp/gateway.log"
-timeout --kill-after=10 "$limit_s" "$java" "${gateway_opts[@]}" -jar "$tmp/gatehouse.jar" run \
-  --config "$tmp/gatehouse.yaml" >"$tmp/gateway.log" 2>&1 &
-gateway_pid=$!
-gateway_port=""
-for ((i = 0; i < 600; i++)); do
-  gateway_port=$(sed -n 's/.*smtp_listening address=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/gateway.log" | head -n 1)
-  [ -n "$gateway_port" ] && break
-  kill -0 "$gateway_pid" 2>/dev/null || fail "the gateway exited during start-up"
-  sleep 0.1
-done
-[ -n "$gateway_port" ] || fail "the gateway did not log smtp_listening within 60 s"
-gateway_jvm=$(pgrep -P "$gateway_pid" -n java || true)   # the JVM under `timeout`, for its CPU time
+start_gateway
 [ -n "$gateway_jvm" ] || fail "cannot find the gateway's JVM"
 
 common=(--sessions "$sessions" --per-mail "$per_mail")
@@ -338,16 +208,10 @@ if [[ "$phases" == *" cpu "* ]]; then
   measure "rejected, valid list" rcpt "${rcpt_load[@]}" "${args[@]}"
 fi
 
-if [ -n "${JFR_OUT:-}" ]; then
-  "$JAVA_HOME/bin/jcmd" "$gateway_jvm" JFR.dump name=bench filename="$JFR_OUT" >/dev/null \
-    && echo "JFR recording of the gateway: $JFR_OUT"
-fi
+dump_recording
 
 # --- summary -------------------------------------------------------------------------------------
-cpus=$(nproc)
-model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-ram=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
-jdk=$("$java" -version 2>&1 | head -n 1)
+describe_machine
 tempfails=$(grep -c 'callout_tempfail' "$tmp/gateway.log" || true)
 
 echo

@@ -22,10 +22,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Authenticator {
 
-    static final String SESSION_COOKIE = "gatehouse_session";
+    public static final String SESSION_COOKIE = "gatehouse_session";
     static final String CSRF_HEADER = "X-CSRF-Token";
     static final String CSRF_FIELD = "_csrf";
-    static final Duration SESSION_LIFETIME = Duration.ofHours(12);
+    public static final Duration SESSION_LIFETIME = Duration.ofHours(12);
 
     private static final Logger log = LoggerFactory.getLogger(Authenticator.class);
 

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +13,8 @@ import java.util.Map;
 import net.gatehouse.Gateway;
 import net.gatehouse.config.ConfigLoader;
 import net.gatehouse.config.GatewayConfig;
+import net.gatehouse.store.ConsoleUsers;
+import net.gatehouse.store.Database;
 
 /**
  * The real gateway, in this JVM, on an ephemeral loopback port, configured through the real YAML
@@ -28,6 +31,7 @@ public final class TestGateway implements AutoCloseable {
     private final Map<String, String> callout = settings("connect_timeout: 1s");
     private final List<String> trusted = new ArrayList<>();
     private final List<String> domains = new ArrayList<>();
+    private final List<ConsoleUser> consoleUsers = new ArrayList<>();
     private String dns = "";
     private String console = "";
     private Gateway gateway;
@@ -109,6 +113,21 @@ public final class TestGateway implements AutoCloseable {
         return this;
     }
 
+    /** A console user whose password no test uses; see {@link #consoleUser(String, String, String)}. */
+    public TestGateway consoleUser(String name, String role) {
+        return consoleUser(name, role, "unused password");
+    }
+
+    /**
+     * Test only: a console user (role admin or viewer) written into the store before the gateway
+     * starts, with a {@link ConsoleClient#cheapHash}; the gateway then makes no first-run
+     * administrator, whose password hashing takes seconds.
+     */
+    public TestGateway consoleUser(String name, String role, String password) {
+        consoleUsers.add(new ConsoleUser(name, role, password));
+        return this;
+    }
+
     public TestGateway dns(TestDns server) {
         return dns(server, Duration.ofSeconds(2));
     }
@@ -160,6 +179,13 @@ public final class TestGateway implements AutoCloseable {
 
     public TestGateway start() throws Exception {
         config = ConfigLoader.load(writeConfig());
+        if (!consoleUsers.isEmpty()) {
+            try (Database database = Database.open(Database.EMBEDDED, config.dataDir())) {
+                ConsoleUsers users = new ConsoleUsers(database);
+                consoleUsers.forEach(user -> users.add(user.name(), user.role(), ConsoleClient.cheapHash(user.password()),
+                        Instant.now(), "test"));
+            }
+        }
         gateway = new Gateway(config, Clock.systemUTC());
         gateway.start();
         return this;
@@ -192,5 +218,8 @@ public final class TestGateway implements AutoCloseable {
         if (gateway != null) {
             gateway.close();
         }
+    }
+
+    private record ConsoleUser(String name, String role, String password) {
     }
 }

@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Instant;
-import net.gatehouse.store.ConsoleUsers;
+import net.gatehouse.testing.ConsoleClient;
 import net.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,22 +20,17 @@ class AuditPageIT {
     @TempDir
     static Path directory;
     private TestGateway gateway;
-    private ConsoleHttp http;
+    private ConsoleClient http;
     private String adminToken;
     private String viewerToken;
 
     @BeforeAll
     void start() throws Exception {
-        TestGateway configured = TestGateway.in(directory).console("127.0.0.1:0");
-        ConsoleHttp.seed(directory.resolve("data"), users -> {
-            users.add("auditor", "admin", ConsoleHttp.cheapHash("unused password"), Instant.now(), "test");
-            users.add("watcher", "viewer", ConsoleHttp.cheapHash("unused password"), Instant.now(), "test");
-            adminToken = ConsoleHttp.token(users, "auditor");
-            viewerToken = ConsoleHttp.token(users, "watcher");
-        });
-        gateway = configured.start();
-        http = new ConsoleHttp(gateway.gateway().consolePort().orElseThrow())
-                .session(new ConsoleUsers(gateway.gateway().database()), "watcher");
+        gateway = TestGateway.in(directory).console("127.0.0.1:0").consoleUser("auditor", "admin")
+                .consoleUser("watcher", "viewer").start();
+        adminToken = ConsoleClient.createToken(gateway.gateway(), "auditor");
+        viewerToken = ConsoleClient.createToken(gateway.gateway(), "watcher");
+        http = ConsoleClient.of(gateway.gateway()).session("watcher");
     }
 
     @AfterAll
@@ -75,7 +69,7 @@ class AuditPageIT {
         HttpResponse<String> response = http.api("GET", "/api/v1/audit?limit=1", viewerToken, null);
 
         assertThat(response.statusCode()).isEqualTo(200);
-        JsonNode entries = ConsoleHttp.json(response);
+        JsonNode entries = ConsoleClient.json(response);
         assertThat(entries.size()).isEqualTo(1);
         assertThat(entries.get(0).get("actor").asString()).isEqualTo("auditor");
         assertThat(entries.get(0).get("action").asString()).isEqualTo("token.create");
@@ -88,10 +82,10 @@ class AuditPageIT {
         for (String limit : new String[] {"0", "-1", "many", "1001"}) {
             HttpResponse<String> response = http.api("GET", "/api/v1/audit?limit=" + limit, viewerToken, null);
             assertThat(response.statusCode()).as(limit).isEqualTo(400);
-            assertThat(ConsoleHttp.json(response).get("error").asString()).contains("limit");
+            assertThat(ConsoleClient.json(response).get("error").asString()).contains("limit");
         }
         assertThat(http.get("/audit?limit=zero").statusCode()).isEqualTo(400);
-        try (ConsoleHttp anonymous = new ConsoleHttp(gateway.gateway().consolePort().orElseThrow())) {
+        try (ConsoleClient anonymous = ConsoleClient.of(gateway.gateway())) {
             assertThat(anonymous.api("GET", "/api/v1/audit", null, null).statusCode()).isEqualTo(401);
             assertThat(anonymous.get("/audit").statusCode()).isEqualTo(302);
         }

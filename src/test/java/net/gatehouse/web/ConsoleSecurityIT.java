@@ -61,7 +61,7 @@ class ConsoleSecurityIT {
                 assertThat(path).as("public routes").isIn("/login");
                 continue;
             }
-            HttpResponse<String> response = anonymous.send(route.method().name(), path, null, null);
+            HttpResponse<String> response = anonymous.api(route.method().name(), path, null, null);
             String what = route.method() + " " + path;
             if (!route.api() && route.method() == HandlerType.GET) {
                 assertThat(response.statusCode()).as(what).isEqualTo(302);
@@ -70,7 +70,7 @@ class ConsoleSecurityIT {
             } else {
                 assertThat(response.statusCode()).as(what).isEqualTo(401);
             }
-            HttpResponse<String> forged = anonymous.send(route.method().name(), path, "gh_not-a-real-token", null);
+            HttpResponse<String> forged = anonymous.api(route.method().name(), path, "gh_not-a-real-token", null);
             assertThat(forged.statusCode()).as(what + " with a forged token").isIn(302, 401);
         }
     }
@@ -80,7 +80,7 @@ class ConsoleSecurityIT {
         ConsoleClient anonymous = ConsoleClient.of(gateway.gateway());
         for (Route route : routes) {
             if (route.api() && route.access() != Access.PUBLIC) {
-                HttpResponse<String> response = anonymous.send(route.method().name(), concrete(route.path()), null, null);
+                HttpResponse<String> response = anonymous.api(route.method().name(), concrete(route.path()), null, null);
                 JsonNode error = JsonMapper.builder().build().readTree(response.body());
                 assertThat(error.get("status").asInt()).isEqualTo(401);
                 assertThat(error.get("error").asString()).contains("sign in");
@@ -99,13 +99,13 @@ class ConsoleSecurityIT {
             String path = concrete(route.path());
             String what = route.method() + " " + path;
             HttpResponse<String> bySession = route.api()
-                    ? viewer.send(route.method().name(), path, viewerToken, "{}")
+                    ? viewer.api(route.method().name(), path, viewerToken, "{}")
                     : viewer.post(path, Map.of());
             assertThat(bySession.statusCode()).as(what).isEqualTo(403);
             assertThat(bySession.body()).as(what).contains("may not do this");
         }
         assertThat(viewer.get("/settings").statusCode()).isEqualTo(200);
-        assertThat(viewer.send("GET", OpenApi.PATH, viewerToken, null).statusCode()).isEqualTo(200);
+        assertThat(viewer.api("GET", OpenApi.PATH, viewerToken, null).statusCode()).isEqualTo(200);
     }
 
     @Test
@@ -119,7 +119,7 @@ class ConsoleSecurityIT {
             String what = route.method() + " " + path;
             HttpResponse<String> withoutToken = route.method() == HandlerType.POST
                     ? admin.postForm(path, Map.of())
-                    : admin.send(route.method().name(), path, null, "{}");
+                    : admin.api(route.method().name(), path, null, "{}");
             // a session cookie without the token: refused before the route runs
             assertThat(withoutToken.statusCode()).as(what).isEqualTo(403);
             assertThat(withoutToken.body()).as(what).contains("CSRF");
@@ -133,7 +133,7 @@ class ConsoleSecurityIT {
 
     @Test
     void theOpenApiDocumentDescribesEveryApiRoute() throws Exception {
-        HttpResponse<String> response = ConsoleClient.of(gateway.gateway()).send("GET", OpenApi.PATH, adminToken, null);
+        HttpResponse<String> response = ConsoleClient.of(gateway.gateway()).api("GET", OpenApi.PATH, adminToken, null);
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode document = JsonMapper.builder().build().readTree(response.body());
         assertThat(document.get("openapi").asString()).startsWith("3.1");

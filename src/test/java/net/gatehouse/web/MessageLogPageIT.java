@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import net.gatehouse.store.ConsoleUsers;
+import net.gatehouse.testing.ConsoleClient;
 import net.gatehouse.testing.SmtpTestClient;
 import net.gatehouse.testing.TestBackend;
 import net.gatehouse.testing.TestGateway;
@@ -31,19 +31,15 @@ class MessageLogPageIT {
     static Path directory;
     private final TestBackend backend = TestBackend.start();
     private TestGateway gateway;
-    private ConsoleHttp http;
+    private ConsoleClient http;
     private String viewerToken;
 
     @BeforeAll
     void start() throws Exception {
-        TestGateway configured = TestGateway.in(directory).console("127.0.0.1:0").protect("example.test", backend.hostPort());
-        ConsoleHttp.seed(directory.resolve("data"), users -> {
-            users.add("vera", "viewer", ConsoleHttp.cheapHash("unused password"), Instant.now(), "test");
-            viewerToken = ConsoleHttp.token(users, "vera");
-        });
-        gateway = configured.start();
-        http = new ConsoleHttp(gateway.gateway().consolePort().orElseThrow())
-                .session(new ConsoleUsers(gateway.gateway().database()), "vera");
+        gateway = TestGateway.in(directory).console("127.0.0.1:0").protect("example.test", backend.hostPort())
+                .consoleUser("vera", "viewer").start();
+        viewerToken = ConsoleClient.createToken(gateway.gateway(), "vera");
+        http = ConsoleClient.of(gateway.gateway()).session("vera");
 
         try (SmtpTestClient client = SmtpTestClient.connect(gateway.port())) {
             client.command("EHLO " + SCRIPT);
@@ -83,7 +79,7 @@ class MessageLogPageIT {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
-        JsonNode entries = ConsoleHttp.json(response);
+        JsonNode entries = ConsoleClient.json(response);
         assertThat(entries.size()).isEqualTo(1);
         JsonNode entry = entries.get(0);
         assertThat(entry.get("recipient").asString()).isEqualTo("<\"" + SCRIPT + "\"@x.test>");
@@ -105,7 +101,7 @@ class MessageLogPageIT {
     void searchesByTimeInIsoOrDatetimeLocalForm() throws Exception {
         Instant now = Instant.now();
         assertThat(recipients("/api/v1/log?from=" + now.minusSeconds(600) + "&to=" + now.plusSeconds(60))).hasSize(2);
-        assertThat(recipients("/api/v1/log?from=" + ConsoleHttp.encode(now.plusSeconds(3600).toString()))).isEmpty();
+        assertThat(recipients("/api/v1/log?from=" + ConsoleClient.encode(now.plusSeconds(3600).toString()))).isEmpty();
         String future = Display.inputTime(now.plusSeconds(7200)).substring(0, 16); // 2025-05-01T10:00, as browsers send it
         assertThat(recipients("/api/v1/log?to=" + future)).hasSize(2);
         assertThat(recipients("/api/v1/log?to=2001-01-01")).isEmpty();
@@ -121,7 +117,7 @@ class MessageLogPageIT {
                 "from=2025-05-02T00:00:00Z&to=2025-05-01T00:00:00Z")) {
             HttpResponse<String> response = http.api("GET", "/api/v1/log?" + query, viewerToken, null);
             assertThat(response.statusCode()).as(query).isEqualTo(400);
-            JsonNode error = ConsoleHttp.json(response);
+            JsonNode error = ConsoleClient.json(response);
             assertThat(error.get("status").asInt()).isEqualTo(400);
             assertThat(error.get("error").asString()).as(query).containsAnyOf("from", "to", "limit");
         }
@@ -132,10 +128,10 @@ class MessageLogPageIT {
 
     @Test
     void requiresAuthentication() throws Exception {
-        try (ConsoleHttp anonymous = new ConsoleHttp(gateway.gateway().consolePort().orElseThrow())) {
+        try (ConsoleClient anonymous = ConsoleClient.of(gateway.gateway())) {
             HttpResponse<String> api = anonymous.api("GET", "/api/v1/log", null, null);
             assertThat(api.statusCode()).isEqualTo(401);
-            assertThat(ConsoleHttp.json(api).get("error").asString()).contains("sign in");
+            assertThat(ConsoleClient.json(api).get("error").asString()).contains("sign in");
             assertThat(anonymous.api("GET", "/api/v1/log", "gh_not-a-token", null).statusCode()).isEqualTo(401);
             HttpResponse<String> page = anonymous.get("/log");
             assertThat(page.statusCode()).isEqualTo(302);
@@ -146,6 +142,6 @@ class MessageLogPageIT {
     private List<String> recipients(String path) throws Exception {
         HttpResponse<String> response = http.api("GET", path, viewerToken, null);
         assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
-        return ConsoleHttp.json(response).valueStream().map(e -> e.get("recipient").asString()).toList();
+        return ConsoleClient.json(response).valueStream().map(e -> e.get("recipient").asString()).toList();
     }
 }

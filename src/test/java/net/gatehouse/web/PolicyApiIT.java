@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import net.gatehouse.store.AuditLog;
-import net.gatehouse.store.ConsoleUsers;
+import net.gatehouse.testing.ConsoleClient;
 import net.gatehouse.testing.SmtpTestClient;
 import net.gatehouse.testing.TestBackend;
 import net.gatehouse.testing.TestGateway;
@@ -29,22 +28,19 @@ class PolicyApiIT {
     static Path directory;
     static TestBackend backend;
     static TestGateway gateway;
-    static ConsoleTestClient admin;
-    static ConsoleTestClient viewer;
-    static ConsoleTestClient anonymous;
+    static ConsoleClient admin;
+    static ConsoleClient viewer;
+    static ConsoleClient anonymous;
 
     @BeforeAll
     static void start() throws Exception {
         backend = TestBackend.start();
         gateway = TestGateway.in(directory).console("127.0.0.1:0").trust("10.0.0.0/8")
-                .policy("sub_address_delimiter: \"+\"").protect("file.test", backend.hostPort()).start();
-        ConsoleUsers users = new ConsoleUsers(gateway.gateway().database());
-        // API clients sign in with tokens only: no password is ever checked, so no slow hash is needed
-        users.add("root", "admin", "unused", Instant.now(), "test");
-        users.add("watcher", "viewer", "unused", Instant.now(), "test");
-        admin = ConsoleTestClient.withToken(gateway.gateway(), "root");
-        viewer = ConsoleTestClient.withToken(gateway.gateway(), "watcher");
-        anonymous = ConsoleTestClient.anonymous(gateway.gateway());
+                .policy("sub_address_delimiter: \"+\"").protect("file.test", backend.hostPort())
+                .consoleUser("root", "admin").consoleUser("watcher", "viewer").start();
+        admin = ConsoleClient.of(gateway.gateway()).bearer(ConsoleClient.createToken(gateway.gateway(), "root"));
+        viewer = ConsoleClient.of(gateway.gateway()).bearer(ConsoleClient.createToken(gateway.gateway(), "watcher"));
+        anonymous = ConsoleClient.of(gateway.gateway());
     }
 
     @AfterAll

@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Map;
 import net.gatehouse.store.AuditLog;
-import net.gatehouse.store.ConsoleUsers;
+import net.gatehouse.testing.ConsoleClient;
 import net.gatehouse.testing.SmtpTestClient;
 import net.gatehouse.testing.TestBackend;
 import net.gatehouse.testing.TestGateway;
@@ -28,8 +27,8 @@ class PolicyPagesIT {
     static Path directory;
     static TestBackend backend;
     static TestGateway gateway;
-    static ConsoleTestClient admin;
-    static ConsoleTestClient viewer;
+    static ConsoleClient admin;
+    static ConsoleClient viewer;
 
     @BeforeAll
     static void start() throws Exception {
@@ -37,12 +36,9 @@ class PolicyPagesIT {
         gateway = TestGateway.in(directory).console("127.0.0.1:0").trust("10.0.0.0/8")
                 .protect("file.test", backend.hostPort())
                 .domain("{ name: listed.test, backend: [\"" + backend.hostPort() + "\"], verification: valid_list }")
-                .start();
-        ConsoleUsers users = new ConsoleUsers(gateway.gateway().database());
-        users.add("root", "admin", Passwords.hash("root password"), Instant.now(), "test");
-        users.add("watcher", "viewer", "unused", Instant.now(), "test");
-        admin = ConsoleTestClient.signedIn(gateway.gateway(), "root", "root password");
-        viewer = ConsoleTestClient.withSession(gateway.gateway(), "watcher");
+                .consoleUser("root", "admin", "root password").consoleUser("watcher", "viewer").start();
+        admin = ConsoleClient.of(gateway.gateway()).login("root", "root password");
+        viewer = ConsoleClient.of(gateway.gateway()).session("watcher");
     }
 
     @AfterAll
@@ -67,46 +63,46 @@ class PolicyPagesIT {
 
     @Test
     void sendsAnonymousVisitorsToTheLoginPage() throws Exception {
-        try (ConsoleTestClient anonymous = ConsoleTestClient.anonymous(gateway.gateway())) {
+        try (ConsoleClient anonymous = ConsoleClient.of(gateway.gateway())) {
             for (String path : new String[] {"/domains", "/recipients", "/networks", "/tester", "/domains/file.test"}) {
                 HttpResponse<String> page = anonymous.get(path);
                 assertThat(page.statusCode()).as(path).isEqualTo(302);
                 assertThat(page.headers().firstValue("Location")).get().asString().startsWith("/login?next=");
             }
-            assertThat(anonymous.form("/domains", Map.of("name", "anon.test", "backends", "h"), false).statusCode())
+            assertThat(anonymous.postForm("/domains", Map.of("name", "anon.test", "backends", "h")).statusCode())
                     .isEqualTo(401);
         }
     }
 
     @Test
     void addsEditsAndDeletesADomainWithTheFormsAndRefusesFormsWithoutTheToken() throws Exception {
-        HttpResponse<String> forged = admin.form("/domains", Map.of("name", "forged.test", "backends", "h:25"), false);
+        HttpResponse<String> forged = admin.postForm("/domains", Map.of("name", "forged.test", "backends", "h:25"));
         assertThat(forged.statusCode()).isEqualTo(403);
         assertThat(gateway.gateway().policy().effective().domain("forged.test")).isEmpty();
         viewer.get("/domains");
-        assertThat(viewer.form("/domains", Map.of("name", "viewer.test", "backends", "h:25"), true).statusCode())
+        assertThat(viewer.post("/domains", Map.of("name", "viewer.test", "backends", "h:25")).statusCode())
                 .isEqualTo(403);
 
         admin.get("/domains");
-        HttpResponse<String> added = admin.form("/domains", Map.of("name", "form.test",
-                "backends", backend.hostPort() + "\n127.0.0.1:2526", "verification", "valid_list"), true);
+        HttpResponse<String> added = admin.post("/domains", Map.of("name", "form.test",
+                "backends", backend.hostPort() + "\n127.0.0.1:2526", "verification", "valid_list"));
         assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
         assertThat(added.body()).contains("Added form.test", "data-domain=\"form.test\"");
         assertThat(rcpt("nobody@form.test")).as("valid_list, nobody listed").isEqualTo(550);
 
         admin.get("/domains/form.test");
-        HttpResponse<String> edited = admin.form("/domains/form.test", Map.of("backends", backend.hostPort(),
-                "verification", "none"), true);
+        HttpResponse<String> edited = admin.post("/domains/form.test", Map.of("backends", backend.hostPort(),
+                "verification", "none"));
         assertThat(edited.statusCode()).as(edited.body()).isEqualTo(200);
         assertThat(rcpt("nobody@form.test")).isEqualTo(250);
 
-        HttpResponse<String> invalid = admin.form("/domains", Map.of("name", "bad.test", "backends", "h:0"), true);
+        HttpResponse<String> invalid = admin.post("/domains", Map.of("name", "bad.test", "backends", "h:0"));
         assertThat(invalid.statusCode()).isEqualTo(400);
         assertThat(invalid.body()).contains("notice error", "backend");
 
-        HttpResponse<String> forgedDelete = admin.form("/domains/form.test/delete", Map.of(), false);
+        HttpResponse<String> forgedDelete = admin.postForm("/domains/form.test/delete", Map.of());
         assertThat(forgedDelete.statusCode()).isEqualTo(403);
-        HttpResponse<String> deleted = admin.form("/domains/form.test/delete", Map.of(), true);
+        HttpResponse<String> deleted = admin.post("/domains/form.test/delete", Map.of());
         assertThat(deleted.statusCode()).isEqualTo(200);
         assertThat(deleted.body()).contains("Deleted form.test").doesNotContain("data-domain=\"form.test\"");
         assertThat(rcpt("nobody@form.test")).isEqualTo(554);
@@ -117,17 +113,17 @@ class PolicyPagesIT {
         assertThat(rcpt("newcomer@listed.test")).isEqualTo(550);
 
         admin.get("/recipients?domain=listed.test");
-        HttpResponse<String> added = admin.form("/recipients/add", Map.of("domain", "listed.test",
-                "addresses", "newcomer@listed.test\nother@listed.test"), true);
+        HttpResponse<String> added = admin.post("/recipients/add", Map.of("domain", "listed.test",
+                "addresses", "newcomer@listed.test\nother@listed.test"));
         assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
         assertThat(added.body()).contains("Added 2 of 2");
         assertThat(rcpt("newcomer@listed.test")).as("no waiting for the directory's poll").isEqualTo(250);
 
-        HttpResponse<String> deleted = admin.form("/recipients/delete", Map.of("domain", "listed.test",
-                "address", "newcomer@listed.test"), true);
+        HttpResponse<String> deleted = admin.post("/recipients/delete", Map.of("domain", "listed.test",
+                "address", "newcomer@listed.test"));
         assertThat(deleted.statusCode()).isEqualTo(200);
         assertThat(rcpt("newcomer@listed.test")).isEqualTo(550);
-        assertThat(admin.form("/recipients/add", Map.of("domain", "listed.test", "addresses", "x@listed.test"), false)
+        assertThat(admin.postForm("/recipients/add", Map.of("domain", "listed.test", "addresses", "x@listed.test"))
                 .statusCode()).isEqualTo(403);
         assertThat(new AuditLog(gateway.gateway().database()).recent(20)).anySatisfy(entry -> {
             assertThat(entry.action()).isEqualTo("recipients.add");
@@ -154,17 +150,17 @@ class PolicyPagesIT {
     @Test
     void trustsAndForgetsANetworkWithTheForms() throws Exception {
         admin.get("/networks");
-        HttpResponse<String> invalid = admin.form("/networks", Map.of("cidr", "192.0.2.0/33"), true);
+        HttpResponse<String> invalid = admin.post("/networks", Map.of("cidr", "192.0.2.0/33"));
         assertThat(invalid.statusCode()).isEqualTo(400);
         assertThat(invalid.body()).contains("notice error", "cidr");
 
-        HttpResponse<String> added = admin.form("/networks", Map.of("cidr", "192.0.2.0/24"), true);
+        HttpResponse<String> added = admin.post("/networks", Map.of("cidr", "192.0.2.0/24"));
         assertThat(added.statusCode()).isEqualTo(200);
         assertThat(added.body()).contains("Trusted 192.0.2.0/24");
         assertThat(gateway.gateway().policy().effective().trustedNetworks()).contains("192.0.2.0/24");
 
-        assertThat(admin.form("/networks/delete", Map.of("cidr", "192.0.2.0/24"), false).statusCode()).isEqualTo(403);
-        HttpResponse<String> removed = admin.form("/networks/delete", Map.of("cidr", "192.0.2.0/24"), true);
+        assertThat(admin.postForm("/networks/delete", Map.of("cidr", "192.0.2.0/24")).statusCode()).isEqualTo(403);
+        HttpResponse<String> removed = admin.post("/networks/delete", Map.of("cidr", "192.0.2.0/24"));
         assertThat(removed.body()).contains("No longer trusted: 192.0.2.0/24");
         assertThat(gateway.gateway().policy().effective().trustedNetworks()).doesNotContain("192.0.2.0/24");
     }
@@ -172,12 +168,12 @@ class PolicyPagesIT {
     @Test
     void showsTheCatchAllWarningWithTheFixOnceTheBackendAcceptsAnything() throws Exception {
         admin.get("/domains");
-        admin.form("/domains", Map.of("name", "catchall.test", "backends", backend.hostPort(),
-                "verification", "callout"), true);
+        admin.post("/domains", Map.of("name", "catchall.test", "backends", backend.hostPort(),
+                "verification", "callout"));
 
         admin.get("/tester");
-        HttpResponse<String> tested = admin.form("/tester", Map.of("address", "someone@catchall.test",
-                "client", "192.0.2.1"), true);
+        HttpResponse<String> tested = admin.post("/tester", Map.of("address", "someone@catchall.test",
+                "client", "192.0.2.1"));
         assertThat(tested.statusCode()).isEqualTo(200);
         assertThat(tested.body()).contains("id=\"verdict\"", "catch-all");
 
@@ -191,11 +187,11 @@ class PolicyPagesIT {
     @Test
     void testsAnAddressWithTheTesterAndRefusesItWithoutTheToken() throws Exception {
         viewer.get("/tester");
-        HttpResponse<String> tested = viewer.form("/tester", Map.of("address", "a@elsewhere.test", "client", ""), true);
+        HttpResponse<String> tested = viewer.post("/tester", Map.of("address", "a@elsewhere.test", "client", ""));
         assertThat(tested.statusCode()).isEqualTo(200);
         assertThat(tested.body()).contains("permanent refusal", "554 5.7.1", "is not trusted");
-        assertThat(viewer.form("/tester", Map.of("address", "a@file.test"), false).statusCode()).isEqualTo(403);
-        HttpResponse<String> badClient = viewer.form("/tester", Map.of("address", "a@file.test", "client", "x"), true);
+        assertThat(viewer.postForm("/tester", Map.of("address", "a@file.test")).statusCode()).isEqualTo(403);
+        HttpResponse<String> badClient = viewer.post("/tester", Map.of("address", "a@file.test", "client", "x"));
         assertThat(badClient.statusCode()).isEqualTo(400);
         assertThat(badClient.body()).contains("client must be an IP address");
     }
@@ -203,26 +199,26 @@ class PolicyPagesIT {
     @Test
     void rendersAttackerTextInert() throws Exception {
         String script = "<script>alert(1)</script>";
-        String search = admin.get("/recipients?domain=listed.test&q=" + ConsoleTestClient.encode(script)).body();
+        String search = admin.get("/recipients?domain=listed.test&q=" + ConsoleClient.encode(script)).body();
         assertThat(search).doesNotContain(script).contains("&lt;script&gt;alert(1)&lt;/script&gt;");
 
         admin.get("/tester");
-        String tested = admin.form("/tester", Map.of("address", script + "@file.test", "client", ""), true).body();
+        String tested = admin.post("/tester", Map.of("address", script + "@file.test", "client", "")).body();
         assertThat(tested).doesNotContain(script).contains("&lt;script&gt;");
 
         admin.get("/recipients?domain=listed.test");
-        HttpResponse<String> entry = admin.form("/recipients/add", Map.of("domain", "listed.test",
-                "addresses", "<img/src=x/onerror=alert(1)>@listed.test"), true);
+        HttpResponse<String> entry = admin.post("/recipients/add", Map.of("domain", "listed.test",
+                "addresses", "<img/src=x/onerror=alert(1)>@listed.test"));
         assertThat(entry.statusCode()).isEqualTo(400);
         assertThat(entry.body()).doesNotContain("<img").contains("&lt;img");
 
         admin.get("/domains");
-        HttpResponse<String> domain = admin.form("/domains", Map.of("name", script + ".test", "backends", "h"), true);
+        HttpResponse<String> domain = admin.post("/domains", Map.of("name", script + ".test", "backends", "h"));
         assertThat(domain.statusCode()).isEqualTo(400);
         assertThat(domain.body()).doesNotContain(script).contains("&lt;script&gt;");
 
         // an entry with the characters an address may hold that matter in HTML attributes
-        admin.form("/recipients/add", Map.of("domain", "listed.test", "addresses", "o'neil&co@listed.test"), true);
+        admin.post("/recipients/add", Map.of("domain", "listed.test", "addresses", "o'neil&co@listed.test"));
         String listed = admin.get("/recipients?domain=listed.test&q=neil").body();
         assertThat(listed).contains("o&#39;neil&amp;co@listed.test").doesNotContain("o'neil&co");
     }

@@ -6,14 +6,13 @@ import static org.awaitility.Awaitility.await;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import net.gatehouse.queue.DeliveryAgent;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.QueuedMessage;
 import net.gatehouse.store.AuditLog;
-import net.gatehouse.store.ConsoleUsers;
+import net.gatehouse.testing.ConsoleClient;
 import net.gatehouse.testing.SmtpTestClient;
 import net.gatehouse.testing.TestBackend;
 import net.gatehouse.testing.TestGateway;
@@ -40,29 +39,23 @@ class QueuePageIT {
     private final TestBackend senders = TestBackend.start();
     private TestGateway gateway;
     private DeliveryAgent delivery;
-    private ConsoleHttp admin;
-    private ConsoleHttp viewer;
+    private ConsoleClient admin;
+    private ConsoleClient viewer;
     private String adminToken;
     private String viewerToken;
 
     @BeforeAll
     void start() throws Exception {
         deferring.tempFailRecipient("alice@example.test").tempFailRecipient("carol@example.test");
-        TestGateway configured = TestGateway.in(directory).console("127.0.0.1:0")
+        gateway = TestGateway.in(directory).console("127.0.0.1:0")
                 .protect("example.test", deferring.hostPort()).protect("senders.test", senders.hostPort())
-                .delivery("min_backoff: 1m").delivery("max_backoff: 2m");
-        ConsoleHttp.seed(directory.resolve("data"), users -> {
-            users.add("ada", "admin", ConsoleHttp.cheapHash("unused password"), Instant.now(), "test");
-            users.add("vic", "viewer", ConsoleHttp.cheapHash("unused password"), Instant.now(), "test");
-            adminToken = ConsoleHttp.token(users, "ada");
-            viewerToken = ConsoleHttp.token(users, "vic");
-        });
-        gateway = configured.start();
+                .delivery("min_backoff: 1m").delivery("max_backoff: 2m")
+                .consoleUser("ada", "admin").consoleUser("vic", "viewer").start();
         delivery = gateway.gateway().delivery();
-        ConsoleUsers users = new ConsoleUsers(gateway.gateway().database());
-        int port = gateway.gateway().consolePort().orElseThrow();
-        admin = new ConsoleHttp(port).session(users, "ada");
-        viewer = new ConsoleHttp(port).session(users, "vic");
+        adminToken = ConsoleClient.createToken(gateway.gateway(), "ada");
+        viewerToken = ConsoleClient.createToken(gateway.gateway(), "vic");
+        admin = ConsoleClient.of(gateway.gateway()).session("ada");
+        viewer = ConsoleClient.of(gateway.gateway()).session("vic");
     }
 
     @AfterAll
@@ -99,11 +92,11 @@ class QueuePageIT {
 
         HttpResponse<String> list = viewer.api("GET", "/api/v1/queue", viewerToken, null);
         assertThat(list.statusCode()).isEqualTo(200);
-        assertThat(ConsoleHttp.json(list).valueStream().map(m -> m.get("id").asString())).contains(id.value());
+        assertThat(ConsoleClient.json(list).valueStream().map(m -> m.get("id").asString())).contains(id.value());
 
         HttpResponse<String> one = viewer.api("GET", "/api/v1/queue/" + id, viewerToken, null);
         assertThat(one.statusCode()).isEqualTo(200);
-        JsonNode message = ConsoleHttp.json(one);
+        JsonNode message = ConsoleClient.json(one);
         assertThat(message.get("sender").asString()).isEqualTo("<bob@senders.test>");
         assertThat(message.get("pendingRecipients").get(0).asString()).isEqualTo("<alice@example.test>");
         assertThat(message.get("attempts").asInt()).isGreaterThanOrEqualTo(1);
@@ -119,7 +112,7 @@ class QueuePageIT {
         HttpResponse<String> response = admin.api("POST", "/api/v1/queue/" + id + "/retry", adminToken, null);
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        assertThat(ConsoleHttp.json(response).get("action").asString()).isEqualTo("retry");
+        assertThat(ConsoleClient.json(response).get("action").asString()).isEqualTo("retry");
         await().atMost(WAIT).until(() -> delivery.find(id).orElseThrow(),
                 m -> m.attempts() > before && !m.delivering());
         AuditLog.Entry audit = lastAudit();
@@ -152,7 +145,7 @@ class QueuePageIT {
         HttpResponse<String> response = admin.api("POST", "/api/v1/queue/" + id + "/bounce", adminToken, null);
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        assertThat(ConsoleHttp.json(response).get("result").asString()).contains("DSN to <dora@senders.test>");
+        assertThat(ConsoleClient.json(response).get("result").asString()).contains("DSN to <dora@senders.test>");
         TestBackend.Transaction dsn = senders.takeTransaction(WAIT);
         assertThat(dsn.recipients()).containsExactly("dora@senders.test");
         assertThat(dsn.text()).contains("Final-Recipient: rfc822; alice@example.test");
@@ -174,7 +167,7 @@ class QueuePageIT {
             HttpResponse<String> response = admin.api("DELETE", "/api/v1/queue/" + id, adminToken, null);
 
             assertThat(response.statusCode()).isEqualTo(409);
-            assertThat(ConsoleHttp.json(response).get("error").asString()).contains("being delivered right now");
+            assertThat(ConsoleClient.json(response).get("error").asString()).contains("being delivered right now");
             assertThat(admin.api("POST", "/api/v1/queue/" + id + "/bounce", adminToken, null).statusCode())
                     .isEqualTo(409);
         } finally {
@@ -191,7 +184,7 @@ class QueuePageIT {
                 new String[] {"POST", "/api/v1/queue/" + id + "/bounce"}, new String[] {"DELETE", "/api/v1/queue/" + id})) {
             HttpResponse<String> response = viewer.api(call[0], call[1], viewerToken, null);
             assertThat(response.statusCode()).as(call[1]).isEqualTo(403);
-            assertThat(ConsoleHttp.json(response).get("error").asString()).contains("viewer");
+            assertThat(ConsoleClient.json(response).get("error").asString()).contains("viewer");
         }
         assertThat(viewer.post("/queue/" + id + "/delete").statusCode()).isEqualTo(403);
         assertThat(delivery.find(id)).isPresent();
@@ -201,7 +194,7 @@ class QueuePageIT {
 
     @Test
     void anonymousRequestsAre401() throws Exception {
-        try (ConsoleHttp anonymous = new ConsoleHttp(gateway.gateway().consolePort().orElseThrow())) {
+        try (ConsoleClient anonymous = ConsoleClient.of(gateway.gateway())) {
             String id = QueueId.next(System.currentTimeMillis()).value();
             for (String[] call : List.of(new String[] {"GET", "/api/v1/queue"}, new String[] {"GET", "/api/v1/queue/" + id},
                     new String[] {"POST", "/api/v1/queue/" + id + "/retry"},
@@ -209,7 +202,7 @@ class QueuePageIT {
                     new String[] {"DELETE", "/api/v1/queue/" + id})) {
                 HttpResponse<String> response = anonymous.api(call[0], call[1], null, null);
                 assertThat(response.statusCode()).as(call[0] + " " + call[1]).isEqualTo(401);
-                assertThat(ConsoleHttp.json(response).get("status").asInt()).isEqualTo(401);
+                assertThat(ConsoleClient.json(response).get("status").asInt()).isEqualTo(401);
             }
         }
     }
@@ -221,7 +214,7 @@ class QueuePageIT {
                 new String[] {"POST", "/api/v1/queue/abc/bounce"}, new String[] {"DELETE", "/api/v1/queue/0"})) {
             HttpResponse<String> response = admin.api(call[0], call[1], adminToken, null);
             assertThat(response.statusCode()).as(call[1]).isEqualTo(400);
-            assertThat(ConsoleHttp.json(response).get("error").asString()).contains("not a queue ID");
+            assertThat(ConsoleClient.json(response).get("error").asString()).contains("not a queue ID");
         }
         String unknown = QueueId.next(System.currentTimeMillis()).value();
         assertThat(admin.api("POST", "/api/v1/queue/" + unknown + "/retry", adminToken, null).statusCode())

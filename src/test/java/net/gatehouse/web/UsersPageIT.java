@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import net.gatehouse.store.ConsoleUsers;
+import net.gatehouse.testing.ConsoleClient;
 import net.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,22 +31,18 @@ class UsersPageIT {
     static Path directory;
     private TestGateway gateway;
     private ConsoleUsers users;
-    private ConsoleHttp http;
+    private ConsoleClient http;
     private String adminToken;
     private String viewerToken;
 
     @BeforeAll
     void start() throws Exception {
-        TestGateway configured = TestGateway.in(directory).console("127.0.0.1:0");
-        ConsoleHttp.seed(directory.resolve("data"), store -> {
-            store.add("root", "admin", ConsoleHttp.cheapHash("unused password"), Instant.now(), "test");
-            store.add("vic", "viewer", ConsoleHttp.cheapHash(VIEWER_PASSWORD), Instant.now(), "test");
-            adminToken = ConsoleHttp.token(store, "root");
-            viewerToken = ConsoleHttp.token(store, "vic");
-        });
-        gateway = configured.start();
+        gateway = TestGateway.in(directory).console("127.0.0.1:0").consoleUser("root", "admin")
+                .consoleUser("vic", "viewer", VIEWER_PASSWORD).start();
         users = new ConsoleUsers(gateway.gateway().database());
-        http = new ConsoleHttp(gateway.gateway().consolePort().orElseThrow());
+        adminToken = ConsoleClient.createToken(gateway.gateway(), "root");
+        viewerToken = ConsoleClient.createToken(gateway.gateway(), "vic");
+        http = ConsoleClient.of(gateway.gateway());
     }
 
     @AfterAll
@@ -63,7 +60,7 @@ class UsersPageIT {
     }
 
     private static String error(HttpResponse<String> response) {
-        return ConsoleHttp.json(response).get("error").asString();
+        return ConsoleClient.json(response).get("error").asString();
     }
 
     @Test
@@ -71,12 +68,12 @@ class UsersPageIT {
         HttpResponse<String> added = call("POST", "/api/v1/users", adminToken,
                 "{\"name\": \"newbie\", \"role\": \"viewer\", \"password\": \"a long new password\"}");
         assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
-        assertThat(ConsoleHttp.json(added).get("role").asString()).isEqualTo("viewer");
+        assertThat(ConsoleClient.json(added).get("role").asString()).isEqualTo("viewer");
         assertThat(added.body()).doesNotContain("pbkdf2").doesNotContain("password");
 
         HttpResponse<String> listed = call("GET", "/api/v1/users", viewerToken, null);
         assertThat(listed.statusCode()).isEqualTo(200);
-        assertThat(ConsoleHttp.json(listed).valueStream().map(u -> u.get("name").asString())).contains("newbie", "root");
+        assertThat(ConsoleClient.json(listed).valueStream().map(u -> u.get("name").asString())).contains("newbie", "root");
 
         HttpResponse<String> promoted = call("PUT", "/api/v1/users/newbie", adminToken, "{\"role\": \"admin\"}");
         assertThat(promoted.statusCode()).isEqualTo(200);
@@ -112,7 +109,7 @@ class UsersPageIT {
 
     @Test
     void theLastAdministratorCanBeNeitherRemovedNorDemoted() throws Exception {
-        users.add("second", "admin", ConsoleHttp.cheapHash("unused password"), Instant.now(), "test");
+        users.add("second", "admin", ConsoleClient.cheapHash("unused password"), Instant.now(), "test");
         assertThat(call("DELETE", "/api/v1/users/second", adminToken, null).statusCode()).isEqualTo(204);
 
         HttpResponse<String> removal = call("DELETE", "/api/v1/users/root", adminToken, null);
@@ -134,7 +131,7 @@ class UsersPageIT {
                 new String[] {"DELETE", "/api/v1/tokens/" + rootTokenId, null})) {
             HttpResponse<String> response = call(change[0], change[1], viewerToken, change[2]);
             assertThat(response.statusCode()).as(change[0] + " " + change[1]).isEqualTo(403);
-            assertThat(ConsoleHttp.json(response).get("status").asInt()).isEqualTo(403);
+            assertThat(ConsoleClient.json(response).get("status").asInt()).isEqualTo(403);
         }
         assertThat(users.user("vic").orElseThrow().role()).isEqualTo("viewer");
     }
@@ -155,7 +152,7 @@ class UsersPageIT {
     void aTokenIsShownOnceListedWithoutItsValueActsWithItsUsersRoleAndCanBeRevoked() throws Exception {
         HttpResponse<String> created = call("POST", "/api/v1/tokens", viewerToken, "{\"label\": \"backup script\"}");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        JsonNode token = ConsoleHttp.json(created);
+        JsonNode token = ConsoleClient.json(created);
         String value = token.get("token").asString();
         String id = token.get("id").asString();
         assertThat(value).startsWith("gh_").hasSizeGreaterThan(40);
@@ -166,7 +163,7 @@ class UsersPageIT {
 
         HttpResponse<String> own = call("GET", "/api/v1/tokens", viewerToken, null);
         assertThat(own.body()).contains(id, "backup script").doesNotContain(value).doesNotContain("gh_");
-        assertThat(ConsoleHttp.json(own).valueStream().map(t -> t.get("user").asString())).containsOnly("vic");
+        assertThat(ConsoleClient.json(own).valueStream().map(t -> t.get("user").asString())).containsOnly("vic");
         assertThat(call("GET", "/api/v1/tokens", adminToken, null).body()).contains(id).contains("\"root\"");
 
         assertThat(call("DELETE", "/api/v1/tokens/" + id, viewerToken, null).statusCode()).isEqualTo(204);
@@ -175,7 +172,7 @@ class UsersPageIT {
 
         HttpResponse<String> forVic = call("POST", "/api/v1/tokens", adminToken, "{\"label\": \"ops\", \"user\": \"vic\"}");
         assertThat(forVic.statusCode()).isEqualTo(201);
-        assertThat(call("DELETE", "/api/v1/tokens/" + ConsoleHttp.json(forVic).get("id").asString(), adminToken, null)
+        assertThat(call("DELETE", "/api/v1/tokens/" + ConsoleClient.json(forVic).get("id").asString(), adminToken, null)
                 .statusCode()).isEqualTo(204);
         assertThat(call("POST", "/api/v1/tokens", adminToken, "{\"label\": \"x\", \"user\": \"nobody\"}").statusCode())
                 .isEqualTo(404);
@@ -183,8 +180,8 @@ class UsersPageIT {
 
     @Test
     void theUsersPageListsUsersCreatesATokenOnceAndChangesOnesOwnPassword() throws Exception {
-        try (ConsoleHttp viewer = new ConsoleHttp(gateway.gateway().consolePort().orElseThrow())) {
-            viewer.session(users, "vic");
+        try (ConsoleClient viewer = ConsoleClient.of(gateway.gateway())) {
+            viewer.session("vic");
             HttpResponse<String> page = viewer.get("/users");
             assertThat(page.statusCode()).isEqualTo(200);
             assertThat(page.body()).contains("root", "vic", "Change my password").doesNotContain("Add a user");
