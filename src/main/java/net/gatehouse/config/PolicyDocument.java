@@ -67,6 +67,32 @@ public final class PolicyDocument {
         return ConfigLoader.parsePolicy(dump(Map.of(PolicyConfig.DOMAINS, List.of(domain)))).domains().getFirst();
     }
 
+    /**
+     * Reads the {@code cache} and {@code harvest} sections from the words of a form or an API call
+     * (durations such as {@code 7d}, whole numbers), with the file's validation and messages
+     * ({@code policy.cache.positive_ttl: ...}). An empty map leaves its section at the defaults.
+     */
+    public static PolicyConfig limits(Map<String, String> cache, Map<String, String> harvest) throws ConfigException {
+        Map<String, Object> root = new LinkedHashMap<>();
+        if (!cache.isEmpty()) {
+            root.put(PolicyConfig.CACHE, scalars(cache));
+        }
+        if (!harvest.isEmpty()) {
+            root.put(PolicyConfig.HARVEST, scalars(harvest));
+        }
+        return ConfigLoader.parsePolicy(root.isEmpty() ? "{}" : dump(root));
+    }
+
+    /** Whole numbers as numbers, everything else as text: as they would be written in the file. */
+    private static Map<String, Object> scalars(Map<String, String> words) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        words.forEach((key, word) -> {
+            String text = word.strip();
+            values.put(key, text.matches("[0-9]{1,9}") ? (Object) Integer.valueOf(text) : text);
+        });
+        return values;
+    }
+
     private static String dump(Map<String, Object> root) {
         DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setIndent(2)
                 .setIndicatorIndent(2).setIndentWithIndicator(true).build();

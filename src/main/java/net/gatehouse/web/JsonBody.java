@@ -67,6 +67,18 @@ final class JsonBody {
         return Optional.of(value.asBoolean());
     }
 
+    /** A string or a number, as text: for settings such as {@code "7d"} or {@code 30}. */
+    Optional<String> scalar(String field) {
+        if (!has(field)) {
+            return Optional.empty();
+        }
+        JsonNode value = root.get(field);
+        if (!value.isString() && !value.isIntegralNumber()) {
+            throw ApiException.badRequest(field + " must be a string or a whole number");
+        }
+        return Optional.of(value.asString());
+    }
+
     /** A list of strings; a single string is taken as a list of one. */
     Optional<List<String>> strings(String field) {
         if (!has(field)) {

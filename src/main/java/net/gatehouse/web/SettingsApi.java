@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import net.gatehouse.config.ConfigException;
+import net.gatehouse.config.ConfigLoader;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyDocument;
 import net.gatehouse.policy.LivePolicy;
@@ -18,8 +19,8 @@ import net.gatehouse.store.PolicyStore;
  * The MTA advanced settings on the API: {@code /api/v1/settings}, with the file's names
  * ({@code reject_unknown_recipient_domains}, {@code recipient_verification},
  * {@code sub_address_delimiter}); {@code pinned} lists those the configuration file sets, which
- * cannot be changed here. The verification cache lifetimes and the harvest thresholds are shown,
- * read-only.
+ * cannot be changed here; {@code cache} (verification cache lifetimes) and {@code harvest}
+ * (directory-harvest thresholds) are objects with the file's keys, any of which may be changed.
  */
 final class SettingsApi {
 
@@ -34,7 +35,11 @@ final class SettingsApi {
         table.api(PUT, "/api/v1/settings", Access.ADMIN, "Changes MTA advanced settings (any of them)", (ctx, who) -> {
             JsonBody body = JsonBody.of(ctx);
             body.allowOnly(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS, PolicyConfig.RECIPIENT_VERIFICATION,
-                    PolicyConfig.SUB_ADDRESS_DELIMITER);
+                    PolicyConfig.SUB_ADDRESS_DELIMITER, PolicyConfig.CACHE, PolicyConfig.HARVEST);
+            Map<String, String> cache = section(body, PolicyConfig.CACHE,
+                    PolicyDocument.cache(ConfigLoader.DEFAULT_CACHE).keySet());
+            Map<String, String> harvest = section(body, PolicyConfig.HARVEST,
+                    PolicyDocument.harvest(ConfigLoader.DEFAULT_HARVEST).keySet());
             String reject = body.bool(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS).map(b -> b ? "yes" : "no")
                     .orElse(null);
             String verification = body.text(PolicyConfig.RECIPIENT_VERIFICATION).map(String::strip).orElse(null);
@@ -45,6 +50,7 @@ final class SettingsApi {
             String delimiter = body.text(PolicyConfig.SUB_ADDRESS_DELIMITER).orElse(null);
             try {
                 SettingsPage.change(console.gateway().policy(), who.user(), reject, verification, delimiter);
+                SettingsPage.changeLimits(console.gateway().policy(), who.user(), cache, harvest);
             } catch (ConfigException e) {
                 throw ApiException.badRequest(e.getMessage());
             } catch (RefusedChangeException e) {
@@ -54,6 +60,18 @@ final class SettingsApi {
             }
             ctx.json(settings(console.gateway().policy()));
         });
+    }
+
+    /** The given keys of a {@code cache} or {@code harvest} object, as text; unknown keys are refused. */
+    private static Map<String, String> section(JsonBody body, String name, java.util.Set<String> keys) {
+        Map<String, String> given = new LinkedHashMap<>();
+        body.object(name).ifPresent(section -> {
+            section.allowOnly(keys.toArray(String[]::new));
+            for (String key : keys) {
+                section.scalar(key).ifPresent(value -> given.put(key, value));
+            }
+        });
+        return given;
     }
 
     static Map<String, Object> settings(LivePolicy policy) {

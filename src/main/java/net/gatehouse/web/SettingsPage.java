@@ -7,6 +7,8 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.util.Map;
 import net.gatehouse.config.ConfigException;
+import net.gatehouse.config.ConfigLoader;
+import net.gatehouse.config.PolicyDocument;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.policy.LivePolicy;
@@ -21,9 +23,16 @@ import net.gatehouse.policy.PolicyEdits;
  */
 public final class SettingsPage {
 
-    /** The page's model: the values in force and which of them the file pins. */
+    /**
+     * The page's model: the values in force and which of them the file pins.
+     *
+     * @param cache   the verification cache's settings by key, as written in the file ({@code positive_ttl: 7d})
+     * @param harvest the directory-harvest thresholds by key
+     */
     public record Settings(boolean rejectUnknownDomains, String verification, String subAddressDelimiter,
-                           boolean unknownDomainsPinned, boolean verificationPinned, boolean delimiterPinned) {
+                           boolean unknownDomainsPinned, boolean verificationPinned, boolean delimiterPinned,
+                           Map<String, Object> cache, boolean cachePinned, Map<String, Object> harvest,
+                           boolean harvestPinned) {
     }
 
     /** The seed's choices for "Reject messages for unverified recipients", in its order. */
@@ -41,6 +50,19 @@ public final class SettingsPage {
     static void register(RouteTable table, Console console) {
         table.page(GET, "/settings", Access.VIEWER, "MTA advanced settings", (ctx, who) ->
                 show(ctx, console, View.of("MTA advanced settings", "settings", who)));
+        table.page(POST, "/settings/limits", Access.ADMIN, "Changes the verification cache and harvest thresholds",
+                (ctx, who) -> {
+                    View view = View.of("MTA advanced settings", "settings", who);
+                    try {
+                        changeLimits(console.gateway().policy(), who.user(),
+                                fields(ctx, PolicyDocument.cache(ConfigLoader.DEFAULT_CACHE).keySet(), "cache."),
+                                fields(ctx, PolicyDocument.harvest(ConfigLoader.DEFAULT_HARVEST).keySet(), "harvest."));
+                        show(ctx, console, view.withNotice("Saved. The new limits apply from now on."));
+                    } catch (RefusedChangeException | ConfigException e) {
+                        ctx.status(HttpStatus.BAD_REQUEST);
+                        show(ctx, console, view.withError(e.getMessage()));
+                    }
+                });
         table.page(POST, "/settings", Access.ADMIN, "Changes the MTA advanced settings", (ctx, who) -> {
             View view = View.of("MTA advanced settings", "settings", who);
             try {
@@ -58,7 +80,9 @@ public final class SettingsPage {
         PolicyConfig effective = policy.effective();
         return new Settings(effective.rejectUnknownRecipientDomains(), effective.recipientVerification().configName(),
                 effective.subAddressDelimiter(), policy.pinned(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS),
-                policy.pinned(PolicyConfig.RECIPIENT_VERIFICATION), policy.pinned(PolicyConfig.SUB_ADDRESS_DELIMITER));
+                policy.pinned(PolicyConfig.RECIPIENT_VERIFICATION), policy.pinned(PolicyConfig.SUB_ADDRESS_DELIMITER),
+                PolicyDocument.cache(effective.cache()), policy.pinned(PolicyConfig.CACHE),
+                PolicyDocument.harvest(effective.harvest()), policy.pinned(PolicyConfig.HARVEST));
     }
 
     /**
@@ -90,6 +114,51 @@ public final class SettingsPage {
             }
             return next;
         });
+    }
+
+    /**
+     * Changes the verification cache and harvest settings given (by key, as in the file; keys left
+     * out keep their value in force), each section only if it differs from what is in force.
+     */
+    static void changeLimits(LivePolicy policy, String actor, Map<String, String> cache, Map<String, String> harvest)
+            throws RefusedChangeException, ConfigException {
+        PolicyConfig in = policy.effective();
+        PolicyConfig asked = PolicyDocument.limits(overlay(PolicyDocument.cache(in.cache()), cache),
+                overlay(PolicyDocument.harvest(in.harvest()), harvest));
+        boolean changeCache = !asked.cache().equals(in.cache());
+        boolean changeHarvest = !asked.harvest().equals(in.harvest());
+        if (!changeCache && !changeHarvest) {
+            return;
+        }
+        policy.edit(actor, "settings.change", "settings", stored -> {
+            PolicyConfig next = stored;
+            if (changeCache) {
+                next = PolicyEdits.cache(next, asked.cache());
+            }
+            if (changeHarvest) {
+                next = PolicyEdits.harvest(next, asked.harvest());
+            }
+            return next;
+        });
+    }
+
+    private static Map<String, String> overlay(Map<String, Object> current, Map<String, String> given) {
+        Map<String, String> words = new java.util.LinkedHashMap<>();
+        current.forEach((key, value) -> words.put(key, String.valueOf(value)));
+        words.putAll(given);
+        return words;
+    }
+
+    /** The form fields {@code prefix + key} that were sent, by key. */
+    private static Map<String, String> fields(Context ctx, java.util.Set<String> keys, String prefix) {
+        Map<String, String> given = new java.util.LinkedHashMap<>();
+        for (String key : keys) {
+            String value = ctx.formParam(prefix + key);
+            if (value != null) {
+                given.put(key, value);
+            }
+        }
+        return given;
     }
 
     private static boolean yesNo(String word) throws RefusedChangeException {

@@ -242,6 +242,27 @@ class PolicyApiIT {
     }
 
     @Test
+    void changesTheCacheLifetimesAndHarvestThresholdsKeyByKey() throws Exception {
+        HttpResponse<String> changed = admin.api("PUT", "/api/v1/settings",
+                "{\"cache\":{\"negative_ttl\":\"10m\"},\"harvest\":{\"block_after\":50,\"tarpit_delay\":\"1s\"}}");
+
+        assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
+        assertThat(json(changed).path("cache").path("negative_ttl").asString()).isEqualTo("10m");
+        assertThat(json(changed).path("cache").path("positive_ttl").asString()).as("untouched").isEqualTo("7d");
+        assertThat(gateway.gateway().policy().current().harvest().blockAfter()).isEqualTo(50);
+        assertThat(gateway.gateway().policy().current().harvest().tarpitDelay()).hasSeconds(1);
+        assertThat(gateway.gateway().policy().current().cache().negativeTtl()).hasMinutes(10);
+
+        assertBadRequest(admin.api("PUT", "/api/v1/settings", "{\"cache\":{\"negative_ttl\":\"soon\"}}"),
+                "policy.cache.negative_ttl");
+        assertBadRequest(admin.api("PUT", "/api/v1/settings", "{\"cache\":{\"negative_refresh\":\"2h\"}}"),
+                "negative_refresh");
+        assertBadRequest(admin.api("PUT", "/api/v1/settings", "{\"harvest\":{\"block_afterr\":3}}"), "block_afterr");
+        assertBadRequest(admin.api("PUT", "/api/v1/settings", "{\"harvest\":{\"block_after\":true}}"), "block_after");
+        assertThat(gateway.gateway().policy().current().harvest().blockAfter()).as("unchanged").isEqualTo(50);
+    }
+
+    @Test
     void checksAnAddressLikeTheCommandLine() throws Exception {
         JsonNode accepted = json(admin.api("POST", "/api/v1/check", "{\"address\":\"anyone@file.test\"}"));
         assertThat(accepted.path("verdict").asString()).isEqualTo("accept");

@@ -50,6 +50,25 @@ class PolicyPagesIT {
     }
 
     @Test
+    void changesTheHarvestThresholdsFromTheSettingsPage() throws Exception {
+        HttpResponse<String> page = admin.get("/settings");
+        assertThat(page.body()).contains("name=\"harvest.block_after\" value=\"30\"")
+                .contains("name=\"cache.positive_ttl\" value=\"7d\"");
+
+        HttpResponse<String> saved = admin.post("/settings/limits", Map.of("harvest.block_after", "40",
+                "harvest.tarpit_after", "12", "cache.positive_ttl", "7d"));
+
+        assertThat(saved.statusCode()).isEqualTo(200);
+        assertThat(saved.body()).contains("Saved.").contains("name=\"harvest.block_after\" value=\"40\"");
+        assertThat(gateway.gateway().policy().current().harvest().tarpitAfter()).isEqualTo(12);
+
+        HttpResponse<String> refused = admin.post("/settings/limits", Map.of("harvest.tarpit_after", "99"));
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("tarpit_after").contains("must not be more than block_after");
+        assertThat(gateway.gateway().policy().current().harvest().tarpitAfter()).isEqualTo(12);
+    }
+
+    @Test
     void rendersEveryPageForAViewerWithoutItsChangeForms() throws Exception {
         for (String path : new String[] {"/domains", "/domains/file.test", "/recipients?domain=listed.test",
                 "/networks", "/tester"}) {
