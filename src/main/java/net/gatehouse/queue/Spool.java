@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Commit order: write, fsync the file, rename it from {@code incoming/} to {@code active/}
- * (atomic), fsync the directory; only then may the session answer 250.
+ * (atomic), fsync the directory; only then may the session answer 250. Directory fsyncs are
+ * grouped ({@link GroupSync}): sessions committing at the same moment share one.
  *
  * <p>Limits, honestly: a crash between the back-end's 250 after DATA and the journal's fsync
  * delivers that message a second time after restart; RFC 5321 6.1 prefers a duplicate to a loss.
@@ -60,6 +61,8 @@ public final class Spool {
     private final Path directory;
     private final Path incoming;
     private final Path active;
+    /** fsyncs of {@code active/}, shared by the sessions and deliveries that need one at once. */
+    private final GroupSync activeSync;
     private final Path corrupt;
     private final long minFreeSpace;
     private final FileStore fileStore;
@@ -72,6 +75,7 @@ public final class Spool {
         this.directory = directory;
         this.incoming = Files.createDirectories(directory.resolve("incoming"));
         this.active = Files.createDirectories(directory.resolve("active"));
+        this.activeSync = GroupSync.of(active);
         this.corrupt = Files.createDirectories(directory.resolve("corrupt"));
         this.minFreeSpace = minFreeSpace;
         // Looked up once: on Linux each lookup reads and parses the mount table.
@@ -133,7 +137,7 @@ public final class Spool {
                 channel.close();
                 Path committed = active.resolve(envelope.id().value());
                 move(temporary, committed);
-                syncDirectory(active);
+                activeSync.sync();
                 finished = true;
                 return new SpooledMessage(envelope, committed, contentOffset, length, Set.of());
             } catch (IOException | RuntimeException e) {
@@ -261,7 +265,7 @@ public final class Spool {
             channel.force(true);
         }
         if (created) {
-            syncDirectory(active);
+            activeSync.sync();
         }
     }
 
@@ -269,7 +273,7 @@ public final class Spool {
     public boolean remove(QueueId id) throws IOException {
         boolean existed = Files.deleteIfExists(active.resolve(id.value()));
         Files.deleteIfExists(journal(id));
-        syncDirectory(active);
+        activeSync.sync();
         return existed;
     }
 

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 public final class PackagedGateway implements AutoCloseable {
 
-    private static final Pattern CONSOLE = Pattern.compile("(?:console|health)_listening address=127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern CONSOLE = Pattern.compile("console_listening address=127\\.0\\.0\\.1:(\\d+)");
 
     private final GatewayProcess process;
     private final Path config;
