@@ -39,6 +39,7 @@
 #   PF_REJECT_CODE    the Postfix gateway's unverified_recipient_reject_code (default 550; Postfix's
 #                     default 450 would answer every known-unknown address with a 4xx for ever)
 #   DRAIN_TIMEOUT     seconds to wait for a gateway's queue to empty after a phase (default 300)
+#   CALLOUT_CONNECTIONS  Gatehouse's callout.connections_per_backend (default: Gatehouse's own default)
 #   GATEWAY_JAVA_OPTS extra JVM options for Gatehouse
 #   JFR_OUT, JFR_OPTIONS  profile Gatehouse with JDK Flight Recorder (as bench/run-smtp-load.sh; the
 #                     file holds the last run's recording)
@@ -322,6 +323,9 @@ start_gatehouse() {
   rm -rf "$tmp/data"   # a fresh gateway: empty verdict cache and queue
   {
     gateway_yaml
+    if [ -n "${CALLOUT_CONNECTIONS:-}" ]; then
+      printf 'callout:\n  connections_per_backend: %s\n' "$CALLOUT_CONNECTIONS"
+    fi
     cat <<EOF
 policy:
   recipient_verification: callout

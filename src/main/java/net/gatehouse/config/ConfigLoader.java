@@ -262,7 +262,7 @@ public final class ConfigLoader {
     public static final HarvestConfig DEFAULT_HARVEST = new HarvestConfig(Duration.ofMinutes(10), 10, Duration.ofSeconds(2),
             30, Duration.ofMinutes(30));
     public static final CalloutConfig DEFAULT_CALLOUT = new CalloutConfig("", Duration.ofSeconds(15), Duration.ofSeconds(5),
-            10, 100, Duration.ofSeconds(30), Duration.ofHours(6));
+            30, 100, Duration.ofSeconds(30), Duration.ofHours(6));
 
     private static CalloutConfig callout(ConfigSection callout) throws ConfigException {
         CalloutConfig d = DEFAULT_CALLOUT;
