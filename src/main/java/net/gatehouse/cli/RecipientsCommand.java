@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
@@ -89,17 +90,20 @@ final class RecipientsCommand {
      * to valid_list; but a list that nothing reads is more often a typing mistake, so say so.
      */
     private static void warnIfUnused(GatewayConfig config, String domain) {
-        Optional<PolicyConfig.DomainConfig> protectedDomain = config.policy().stream()
-                .flatMap(policy -> policy.domains().stream())
-                .filter(d -> d.name().equals(domain))
-                .findFirst();
+        PolicyConfig policy;
+        try {
+            policy = ConsoleStore.effectivePolicy(config); // the file's domains and the console's
+        } catch (ConfigException | StoreException e) {
+            return; // the command itself will say what is wrong with the store
+        }
+        Optional<PolicyConfig.DomainConfig> protectedDomain = policy.domain(domain);
         if (protectedDomain.isEmpty()) {
-            System.err.println("gatehouse: warning: " + domain + " is not a protected domain in the configuration's "
-                    + "policy; its valid list has no effect until it is");
+            System.err.println("gatehouse: warning: " + domain + " is not a protected domain (neither in the "
+                    + "configuration file nor added in the console); its valid list has no effect until it is");
             return;
         }
         Verification mode = protectedDomain.get().verification() == Verification.INHERIT
-                ? config.policy().orElseThrow().recipientVerification() : protectedDomain.get().verification();
+                ? policy.recipientVerification() : protectedDomain.get().verification();
         if (mode != Verification.VALID_LIST) {
             System.err.println("gatehouse: note: " + domain + " is verified by " + mode.configName()
                     + "; its valid list is used once its verification is valid_list");

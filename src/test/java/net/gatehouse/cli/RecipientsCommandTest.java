@@ -148,8 +148,13 @@ class RecipientsCommandTest {
     void warnsWhenTheListWouldHaveNoEffect() {
         CommandRun unprotected = run("add", "example.org", "alice@example.org");
         assertThat(unprotected.exitCode()).isZero();
-        assertThat(unprotected.err()).isEqualTo("gatehouse: warning: example.org is not a protected domain in the "
-                + "configuration's policy; its valid list has no effect until it is\n");
+        assertThat(unprotected.err()).isEqualTo("gatehouse: warning: example.org is not a protected domain (neither "
+                + "in the configuration file nor added in the console); its valid list has no effect until it is\n");
+
+        // a domain added from the console (here with the CLI) counts as protected
+        assertThat(CommandRun.of("", "domains", "add", "--config=" + config, "example.org", "--backend", "10.0.0.9:25",
+                "--verification", "valid_list").exitCode()).isZero();
+        assertThat(run("add", "example.org", "bob@example.org").err()).isEmpty();
 
         CommandRun callout = run("add", "callout.example", "alice@callout.example");
         assertThat(callout.err()).isEqualTo("gatehouse: note: callout.example is verified by callout; its valid list "
