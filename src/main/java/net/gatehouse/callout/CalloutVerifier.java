@@ -173,6 +173,14 @@ public final class CalloutVerifier implements AutoCloseable {
         return await(flight, deadline);
     }
 
+    /**
+     * Starts the domain's catch-all check in the background unless one ran recently: for a domain
+     * just added or changed, so that a catch-all back-end is flagged before its first recipient.
+     */
+    public void checkCatchAllSoon(ProtectedDomain domain) {
+        catchAll.checkIfDue(domain);
+    }
+
     /** Whether the last check found that the domain's back-end accepts any address. */
     public boolean isCatchAll(String asciiDomain) {
         return catchAll.isCatchAll(asciiDomain);

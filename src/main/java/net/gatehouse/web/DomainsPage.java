@@ -180,6 +180,10 @@ public final class DomainsPage {
             List<String> kept = stored.domain(domain).map(DomainConfig::validRecipients).orElse(List.of());
             return PolicyEdits.putDomain(stored, new DomainConfig(domain, parsed.backend(), parsed.verification(), kept));
         });
+        // a domain verified by callout is checked for a catch-all back-end now, not at its first RCPT,
+        // so that the warning is on the page by the time the administrator looks again
+        policy.current().domain(domain).filter(d -> policy.current().verificationFor(d) == Verification.CALLOUT)
+                .ifPresent(console.gateway().callout()::checkCatchAllSoon);
         return find(console, domain);
     }
 

@@ -204,6 +204,17 @@ class PolicyPagesIT {
     }
 
     @Test
+    void checksANewCalloutDomainForACatchAllBackendBeforeItsFirstRecipient() throws Exception {
+        admin.get("/domains");
+        admin.post("/domains", Map.of("name", "fresh-catchall.test", "backends", backend.hostPort(),
+                "verification", "callout"));
+
+        // no RCPT, no tester: adding the domain started the check
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(admin.get("/domains/fresh-catchall.test").body()).contains("accepts mail for any address"));
+    }
+
+    @Test
     void testsAnAddressWithTheTesterAndRefusesItWithoutTheToken() throws Exception {
         viewer.get("/tester");
         HttpResponse<String> tested = viewer.post("/tester", Map.of("address", "a@elsewhere.test", "client", ""));
