@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 import net.gatehouse.policy.LivePolicy.RefusedChangeException;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.store.ConsoleUsers.User;
@@ -27,7 +26,6 @@ import picocli.CommandLine.Parameters;
 final class UserCommand {
 
     /** Names that read well in the audit log and need no quoting in a shell. */
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
 
     private UserCommand() {
     }
@@ -62,8 +60,8 @@ final class UserCommand {
     }
 
     private static String checkedName(String name) {
-        if (!NAME.matcher(name).matches()) {
-            System.err.println("gatehouse: NAME: expected letters, digits and . _ @ - (at most 64), got \"" + name + "\"");
+        if (!ConsoleUsers.validName(name)) {
+            System.err.println("gatehouse: NAME: expected letters, digits and . _ @ + - (at most 64), got \"" + name + "\"");
             return null;
         }
         return name;
@@ -175,17 +173,11 @@ final class UserCommand {
         @Override
         public Integer call() {
             return ConsoleStore.run(config, store -> {
-                ConsoleUsers users = store.users();
-                Optional<User> user = users.user(name);
-                if (user.isEmpty()) {
-                    throw new RefusedChangeException("there is no user " + name);
+                switch (store.users().remove(name, Instant.now(), ConsoleStore.ACTOR)) {
+                    case NO_SUCH_USER -> throw new RefusedChangeException("there is no user " + name);
+                    case LAST_ADMIN -> throw new RefusedChangeException(name + " is the last administrator; add another first");
+                    case DONE -> System.out.println("removed " + name + " with their sessions and API tokens");
                 }
-                boolean admin = user.get().role().equals(Role.ADMIN.word());
-                if (admin && users.users().stream().filter(u -> u.role().equals(Role.ADMIN.word())).count() == 1) {
-                    throw new RefusedChangeException(name + " is the last administrator; add another first");
-                }
-                users.remove(name, Instant.now(), ConsoleStore.ACTOR);
-                System.out.println("removed " + name + " with their sessions and API tokens");
                 return 0;
             });
         }

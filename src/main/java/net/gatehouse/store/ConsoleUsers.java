@@ -32,6 +32,8 @@ public final class ConsoleUsers {
     /** How stale {@code last_used_at} may get before an API call writes it again. */
     private static final Duration TOUCH_INTERVAL = Duration.ofMinutes(1);
 
+    private static final String ADMIN = "admin";
+
     private final Database database;
 
     public ConsoleUsers(Database database) {
@@ -103,12 +105,30 @@ public final class ConsoleUsers {
         });
     }
 
-    /** Changes a user's role; false if there is no such user. */
-    public boolean setRole(String name, String role, Instant at, String actor) {
+    /** What became of a change to a user. */
+    public enum Change {
+        DONE,
+        NO_SUCH_USER,
+        /** Refused: it would leave no administrator. */
+        LAST_ADMIN
+    }
+
+    /** A user name: letters, digits and {@code . _ @ + -}, 1 to 64, starting with a letter or digit. */
+    public static boolean validName(String name) {
+        return NAME.matcher(name).matches();
+    }
+
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}");
+
+    /** Changes a user's role, unless that would make the last administrator a viewer. */
+    public Change setRole(String name, String role, Instant at, String actor) {
         return database.write("changing a role", connection -> {
             Optional<User> before = user(connection, name);
             if (before.isEmpty()) {
-                return false;
+                return Change.NO_SUCH_USER;
+            }
+            if (!role.equals(ADMIN) && isLastAdmin(connection, before.get())) {
+                return Change.LAST_ADMIN;
             }
             try (PreparedStatement update = connection.prepareStatement(
                     "UPDATE console_user SET role = ? WHERE name = ?")) {
@@ -117,16 +137,19 @@ public final class ConsoleUsers {
                 update.executeUpdate();
             }
             AuditLog.record(connection, at, actor, "user.role", name, "role: " + before.get().role(), "role: " + role);
-            return true;
+            return Change.DONE;
         });
     }
 
-    /** Removes a user with their sessions and tokens; false if there is no such user. */
-    public boolean remove(String name, Instant at, String actor) {
+    /** Removes a user with their sessions and tokens, unless they are the last administrator. */
+    public Change remove(String name, Instant at, String actor) {
         return database.write("removing a console user", connection -> {
             Optional<User> before = user(connection, name);
             if (before.isEmpty()) {
-                return false;
+                return Change.NO_SUCH_USER;
+            }
+            if (isLastAdmin(connection, before.get())) {
+                return Change.LAST_ADMIN;
             }
             try (PreparedStatement delete = connection.prepareStatement("DELETE FROM console_user WHERE name = ?")) {
                 delete.setString(1, name);
@@ -138,8 +161,29 @@ public final class ConsoleUsers {
                 delete.executeUpdate();
             }
             AuditLog.record(connection, at, actor, "user.remove", name, "role: " + before.get().role(), "");
-            return true;
+            return Change.DONE;
         });
+    }
+
+    /**
+     * Whether {@code user} is the only administrator. Inside the write transaction, with the
+     * administrators' rows locked on PostgreSQL (SQLite's write transaction excludes other writers
+     * already), so that two nodes demoting the last two administrators at once cannot both succeed.
+     */
+    private boolean isLastAdmin(Connection connection, User user) throws SQLException {
+        if (!user.role().equals(ADMIN)) {
+            return false;
+        }
+        String lock = database.dialect() == Database.Dialect.POSTGRESQL ? " FOR UPDATE" : "";
+        int admins = 0;
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT name FROM console_user WHERE role = 'admin'" + lock);
+             ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                admins++;
+            }
+        }
+        return admins <= 1;
     }
 
     // ---- sessions

@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import net.gatehouse.store.ConsoleUsers;
 
 /**
@@ -27,7 +26,6 @@ import net.gatehouse.store.ConsoleUsers;
 public final class UsersPage {
 
     /** Letters, digits and {@code . _ @ -}, starting with a letter or digit, at most 64 characters (as the CLI's). */
-    private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
     private static final int MAX_LABEL = 100;
     /** Users and roles change one at a time on this node, so that the last-administrator check holds. */
     private static final Object USER_CHANGES = new Object();
@@ -156,7 +154,7 @@ public final class UsersPage {
     }
 
     static void add(Console console, Principal who, String name, String roleWord, String password) {
-        if (!USER_NAME.matcher(name).matches()) {
+        if (!ConsoleUsers.validName(name)) {
             throw ApiException.badRequest("a user name has 1 to 64 letters, digits and . _ @ + -, starting with "
                     + "a letter or digit");
         }
@@ -184,10 +182,7 @@ public final class UsersPage {
         synchronized (USER_CHANGES) {
             ConsoleUsers.User user = console.users().user(name).orElseThrow(() -> noSuchUser(name));
             if (role != null && !role.word().equals(user.role())) {
-                if (role != Role.ADMIN) {
-                    requireAnotherAdmin(console, user, "made a viewer");
-                }
-                console.users().setRole(name, role.word(), now, who.user());
+                refuseLastAdmin(console.users().setRole(name, role.word(), now, who.user()), name, "made a viewer");
             }
             if (hash != null) {
                 console.users().setPassword(name, hash, now, who.user());
@@ -197,19 +192,15 @@ public final class UsersPage {
 
     static void remove(Console console, Principal who, String name) {
         synchronized (USER_CHANGES) {
-            ConsoleUsers.User user = console.users().user(name).orElseThrow(() -> noSuchUser(name));
-            requireAnotherAdmin(console, user, "removed");
-            console.users().remove(name, console.clock().instant(), who.user());
+            refuseLastAdmin(console.users().remove(name, console.clock().instant(), who.user()), name, "removed");
         }
     }
 
-    private static void requireAnotherAdmin(Console console, ConsoleUsers.User user, String change) {
-        if (!user.role().equals(Role.ADMIN.word())) {
-            return;
-        }
-        long admins = console.users().users().stream().filter(u -> u.role().equals(Role.ADMIN.word())).count();
-        if (admins <= 1) {
-            throw ApiException.conflict(user.name() + " is the last administrator and cannot be " + change
+    private static void refuseLastAdmin(ConsoleUsers.Change change, String name, String what) {
+        switch (change) {
+            case DONE -> { }
+            case NO_SUCH_USER -> throw noSuchUser(name);
+            case LAST_ADMIN -> throw ApiException.conflict(name + " is the last administrator and cannot be " + what
                     + "; make another user an administrator first");
         }
     }
