@@ -135,6 +135,21 @@ class SmtpDialogueIT {
     }
 
     @Test
+    void countsOnlyAcceptedRecipientsAgainstTheLimit() throws Exception {
+        gateway = gateway().smtp("max_recipients: 2").start();
+        try (SmtpTestClient client = gateway.client()) {
+            client.command("MAIL FROM:<a@example.test>");
+            // refused recipients (relaying) leave room for the valid ones, as Postfix's smtpd_recipient_limit does
+            for (int i = 0; i < 3; i++) {
+                assertThat(codes(client.command("RCPT TO:<x" + i + "@elsewhere.test>"))).isEqualTo("554 5.7.1");
+            }
+            assertThat(codes(client.command("RCPT TO:<r1@example.test>"))).isEqualTo("250 2.1.5");
+            assertThat(codes(client.command("RCPT TO:<r2@example.test>"))).isEqualTo("250 2.1.5");
+            assertThat(codes(client.command("RCPT TO:<r3@example.test>"))).isEqualTo("452 4.5.3");
+        }
+    }
+
+    @Test
     void refusesMessagesOverTheSizeLimitBeforeAndDuringData() throws Exception {
         gateway = gateway().smtp("max_message_size: 1KiB").start();
         try (SmtpTestClient client = gateway.client()) {
