@@ -23,6 +23,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +40,17 @@ import org.slf4j.LoggerFactory;
  * <li>{@code active/ID.done}: the journal, one line per recipient that is finished (delivered or
  * bounced), appended and fsynced after each delivery attempt, so that a restart does not deliver
  * to them again.</li>
+ * <li>{@code active/ID.spare}: the file of a finished message, kept to be overwritten by a new one
+ * ({@link SpareFiles}: reusing a file is much cheaper for the file system than creating and
+ * deleting one per message). Never delivered: its name is not a queue ID. A new message is written
+ * into a spare where there is one, else into a new file in {@code incoming/}.</li>
  * </ul>
  *
- * <p>Commit order: write, fsync the file, rename it from {@code incoming/} to {@code active/}
- * (atomic), fsync the directory; only then may the session answer 250. Directory fsyncs are
- * grouped ({@link GroupSync}): sessions committing at the same moment share one.
+ * <p>Commit order: write, fsync the file, rename it from {@code incoming/ID} or {@code active/OLD.spare}
+ * to {@code active/ID} (atomic), fsync the directory; only then may the session answer 250. A crash
+ * before the rename leaves a file that is never delivered: {@code incoming/} is emptied at start-up,
+ * and a spare stays a spare whatever it holds. Directory fsyncs are grouped ({@link GroupSync}):
+ * sessions committing at the same moment share one.
  *
  * <p>Limits, honestly: a crash between the back-end's 250 after DATA and the journal's fsync
  * delivers that message a second time after restart; RFC 5321 6.1 prefers a duplicate to a loss.
@@ -57,6 +64,14 @@ public final class Spool {
     private static final int END_RECORD_LENGTH = END_MARK.length() + 16 + 1;
     private static final int MAX_ENVELOPE_BYTES = 1 << 20;
     private static final String JOURNAL_SUFFIX = ".done";
+    private static final String SPARE_SUFFIX = ".spare";
+    /** Spares kept at most: a few seconds' worth of mail on a busy gateway. */
+    private static final int SPARE_CAPACITY = 10_000;
+    /** Files larger than this are deleted rather than kept: a spare holds on to its disk blocks. */
+    private static final long SPARE_MAX_BYTES = 256 * 1024;
+    private static final long SPARE_MINIMUM_AGE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Small messages go to the file in one write: envelope, content and end record. */
+    private static final int WRITE_BUFFER_BYTES = 16 * 1024;
 
     private final Path directory;
     private final Path incoming;
@@ -66,13 +81,19 @@ public final class Spool {
     private final Path corrupt;
     private final long minFreeSpace;
     private final FileStore fileStore;
+    private final SpareFiles spares;
 
     /**
      * @param directory    the spool directory, created if missing
      * @param minFreeSpace {@link #hasRoom()} is false below this many free bytes
      */
     public Spool(Path directory, long minFreeSpace) throws IOException {
+        this(directory, minFreeSpace, new SpareFiles(SPARE_CAPACITY, SPARE_MINIMUM_AGE_NANOS, System::nanoTime));
+    }
+
+    Spool(Path directory, long minFreeSpace, SpareFiles spares) throws IOException {
         this.directory = directory;
+        this.spares = spares;
         this.incoming = Files.createDirectories(directory.resolve("incoming"));
         this.active = Files.createDirectories(directory.resolve("active"));
         this.activeSync = GroupSync.of(active);
@@ -100,21 +121,29 @@ public final class Spool {
     public final class Writer implements AutoCloseable {
 
         private final Envelope envelope;
+        /** {@code incoming/ID}, or a spare being overwritten. */
         private final Path temporary;
+        private final boolean spare;
         private final FileChannel channel;
+        /** Envelope, content and end record, in that order. */
+        private final BufferedOutputStream file;
         private final CountingOutputStream content;
         private final long contentOffset;
         private boolean finished;
 
         private Writer(Envelope envelope) throws IOException {
             this.envelope = envelope;
-            this.temporary = incoming.resolve(envelope.id().value());
-            this.channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Optional<Path> reusable = spares.take();
+            FileChannel opened = reusable.isPresent() ? openSpare(reusable.get()) : null;
+            this.spare = opened != null;
+            this.temporary = spare ? reusable.get() : incoming.resolve(envelope.id().value());
+            this.channel = spare ? opened : FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             try {
                 byte[] header = formatEnvelope(envelope);
-                writeFully(channel, ByteBuffer.wrap(header));
+                this.file = new BufferedOutputStream(Channels.newOutputStream(channel), WRITE_BUFFER_BYTES);
+                file.write(header);
                 this.contentOffset = header.length;
-                this.content = new CountingOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024));
+                this.content = new CountingOutputStream(file);
             } catch (IOException | RuntimeException e) {
                 abort();
                 throw e;
@@ -129,10 +158,13 @@ public final class Spool {
         /** Makes the message durable and visible to delivery; on failure nothing is left behind. */
         public SpooledMessage commit() throws IOException {
             try {
-                content.flush();
                 long length = content.count();
                 String end = END_MARK + HexFormat.of().toHexDigits(length) + "\n";
-                writeFully(channel, ByteBuffer.wrap(end.getBytes(StandardCharsets.US_ASCII)));
+                file.write(end.getBytes(StandardCharsets.US_ASCII));
+                file.flush();
+                if (spare) {
+                    channel.truncate(channel.position()); // what the spare held beyond the new end
+                }
                 channel.force(true);
                 channel.close();
                 Path committed = active.resolve(envelope.id().value());
@@ -155,7 +187,10 @@ public final class Spool {
             try {
                 channel.close();
             } catch (IOException ignored) {
-                // the file is deleted next; nothing more to save
+                // the file is deleted or kept as a spare next; nothing more to save
+            }
+            if (spare && spares.giveBack(temporary)) {
+                return; // what was written into it is never read: it is still a spare
             }
             try {
                 Files.deleteIfExists(temporary);
@@ -170,15 +205,33 @@ public final class Spool {
         }
     }
 
+    /** A spare opened for writing, or null when it cannot be (gone: then a new file is created). */
+    private static FileChannel openSpare(Path file) {
+        try {
+            return FileChannel.open(file, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            log.warn("spool_spare_unusable file={} error=\"{}\"", file.getFileName(), e.getMessage());
+            return null;
+        }
+    }
+
     /**
      * Brings the spool back after a start: deletes messages that were never acknowledged, moves
-     * corrupt ones aside, removes orphaned journals and returns what is still to be delivered.
+     * corrupt ones aside, removes orphaned journals, keeps the spares and returns what is still to
+     * be delivered.
      */
     public List<SpooledMessage> recover() throws IOException {
         try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(incoming)) {
             for (Path file : leftovers) {
                 log.info("spool_discard_unacknowledged file={}", file.getFileName());
                 Files.deleteIfExists(file);
+            }
+        }
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(active, "*" + SPARE_SUFFIX)) {
+            for (Path file : found) {
+                if (!spares.adopt(file)) {
+                    Files.deleteIfExists(file);
+                }
             }
         }
         List<SpooledMessage> messages = new ArrayList<>();
@@ -269,11 +322,33 @@ public final class Spool {
         }
     }
 
-    /** Removes a message and its journal for good (all recipients finished, or deleted by an administrator). */
+    /**
+     * Removes a message and its journal for good (all recipients finished, or deleted by an
+     * administrator). Its file becomes a spare, to be overwritten by a later message, when it is
+     * small and there is room among the spares; otherwise it is deleted.
+     */
     public boolean remove(QueueId id) throws IOException {
-        boolean existed = Files.deleteIfExists(active.resolve(id.value()));
+        Path file = active.resolve(id.value());
+        Path spare = active.resolve(id.value() + SPARE_SUFFIX);
+        boolean existed;
+        boolean kept = false;
+        if (spares.hasRoom()) {
+            try {
+                move(file, spare);
+                existed = true;
+                kept = true;
+            } catch (NoSuchFileException gone) {
+                existed = false;
+            }
+        } else {
+            existed = Files.deleteIfExists(file);
+        }
         Files.deleteIfExists(journal(id));
         activeSync.sync();
+        // only now: a spare is overwritten only once its rename away from the message's name is durable
+        if (kept && (Files.size(spare) > SPARE_MAX_BYTES || !spares.giveBack(spare))) {
+            Files.deleteIfExists(spare);
+        }
         return existed;
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,6 +103,71 @@ class SpoolTest {
         spool.recordFinished(message.id(), List.of("<a@example.test>"));
         assertThat(spool.remove(message.id())).isTrue();
         assertThat(spool.read(message.id())).isEmpty();
+        assertThat(spool.ids()).isEmpty();
+        // the file is kept to be overwritten by a later message; the journal is gone
+        assertThat(directory.resolve("active")).isDirectoryContaining(path -> path.endsWith(message.id() + ".spare"));
+        assertThat(directory.resolve("active").resolve(message.id() + ".done")).doesNotExist();
+    }
+
+    @Test
+    void aRemovedMessagesFileIsOverwrittenByALaterOneOnlyOnceOldEnough() throws IOException {
+        AtomicLong now = new AtomicLong();
+        Spool spool = new Spool(directory, 0, new SpareFiles(10, 1_000, now::get));
+        SpooledMessage first = write(spool, envelope("<a@example.test>"), "Subject: long\r\n\r\n" + "x".repeat(3000) + "\r\n");
+        spool.remove(first.id());
+        Path spare = directory.resolve("active").resolve(first.id() + ".spare");
+
+        SpooledMessage tooSoon = write(spool, envelope("<b@example.test>"), "y\r\n");
+        assertThat(spare).exists();
+        now.addAndGet(1_000);
+        SpooledMessage reusing = write(spool, envelope("<c@example.test>"), "Subject: short\r\n\r\nz\r\n");
+
+        assertThat(spare).doesNotExist();
+        // shorter than what the file held before: cut to its own end, and read back exactly
+        SpooledMessage read = spool.read(reusing.id()).orElseThrow();
+        assertThat(content(read)).isEqualTo("Subject: short\r\n\r\nz\r\n");
+        assertThat(read.envelope().recipients()).containsExactly("<c@example.test>");
+        assertThat(content(spool.read(tooSoon.id()).orElseThrow())).isEqualTo("y\r\n");
+        assertThat(new Spool(directory, 0).recover()).extracting(SpooledMessage::id)
+                .containsExactlyInAnyOrder(tooSoon.id(), reusing.id());
+    }
+
+    @Test
+    void aSpareIsNeverDeliveredWhateverItHolds() throws IOException {
+        Spool spool = new Spool(directory, 0);
+        SpooledMessage message = write(spool, envelope("<a@example.test>"), "x\r\n");
+        spool.remove(message.id());
+        // a crash while a new message was being written into it leaves it half overwritten
+        Path spare = directory.resolve("active").resolve(message.id() + ".spare");
+        Files.writeString(spare, "half a new mess");
+
+        Spool restarted = new Spool(directory, 0, new SpareFiles(10, 1_000_000, () -> 0));
+        assertThat(restarted.recover()).isEmpty();
+        assertThat(directory.resolve("corrupt")).isEmptyDirectory();
+        // kept, and free for the next message at once
+        SpooledMessage next = write(restarted, envelope("<b@example.test>"), "y\r\n");
+        assertThat(spare).doesNotExist();
+        assertThat(content(restarted.read(next.id()).orElseThrow())).isEqualTo("y\r\n");
+    }
+
+    @Test
+    void abortingAMessageWrittenIntoASpareKeepsTheSpare() throws IOException {
+        Spool spool = new Spool(directory, 0, new SpareFiles(10, 0, () -> 0));
+        SpooledMessage message = write(spool, envelope("<a@example.test>"), "x\r\n");
+        spool.remove(message.id());
+        Spool.Writer writer = spool.begin(envelope("<b@example.test>"));
+        writer.content().write("partial".getBytes(StandardCharsets.UTF_8));
+        writer.abort();
+        assertThat(spool.ids()).isEmpty();
+        assertThat(directory.resolve("active").resolve(message.id() + ".spare")).exists();
+        assertThat(directory.resolve("incoming")).isEmptyDirectory();
+    }
+
+    @Test
+    void largeFilesAreDeletedRatherThanKept() throws IOException {
+        Spool spool = new Spool(directory, 0);
+        SpooledMessage message = write(spool, envelope("<a@example.test>"), "x".repeat(300 * 1024) + "\r\n");
+        spool.remove(message.id());
         assertThat(directory.resolve("active")).isEmptyDirectory();
     }
 
