@@ -22,6 +22,9 @@
 #   CPU_MESSAGES      accepted 2 KiB messages of the CPU comparison (default 2000)
 #   CPU_RCPTS         rejected RCPTs per CPU-comparison phase (default 5000)
 #   PHASES            which of: direct warm cold list cpu (default: all)
+#   LOAD              java (default) or c: the client of the RCPT phases. c is bench/rcpt_latency.c
+#                     (compiled here with cc): one POSIX thread per session, no JIT or GC of its own,
+#                     for latencies at the scale of a few hundred microseconds
 #   CALLOUT_CONNECTIONS  callout.connections_per_backend (default: the gateway's default, 10)
 #   WAIT_IDLE         wait up to this many seconds for the machine to be idle first (default 0)
 #   GATEWAY_JAVA_OPTS extra JVM options for the gateway
@@ -58,6 +61,16 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-rcpt-bench.XXXXXX")
 wait_for_idle "$wait_idle"
 prepare_programs
 rcpt_load=("$java" -cp "$tmp/classes" SmtpRcptLoad)
+latency_load=("${rcpt_load[@]}")   # the client of the RCPT phases
+case "${LOAD:-java}" in
+  java) ;;
+  c)
+    cc -O2 -pthread -o "$tmp/rcpt_latency" "$root/bench/rcpt_latency.c" -lm \
+      || fail "cannot compile bench/rcpt_latency.c (apt-get install gcc)"
+    latency_load=("$tmp/rcpt_latency")
+    ;;
+  *) fail "LOAD is java or c, not $LOAD" ;;
+esac
 smtp_load=("$java" -cp "$tmp/classes" SmtpLoad)
 
 # --- the back-end --------------------------------------------------------------------------------
@@ -128,9 +141,9 @@ rcpt_load_args() {   # port, then the load's own options
 # --- the back-end on its own: its round trip as a client sees it ----------------------------------
 if [[ "$phases" == *" direct "* ]]; then
   read -r -a args <<<"$(rcpt_load_args "$backend_port" --sessions 1 --rcpts 500 --domain bench.test --tag d1 --invalid-percent "$invalid_percent" --per-mail "$per_mail")"
-  measure "back-end direct, 1 session" rcpt "${rcpt_load[@]}" "${args[@]}"
+  measure "back-end direct, 1 session" rcpt "${latency_load[@]}" "${args[@]}"
   read -r -a args <<<"$(rcpt_load_args "$backend_port" --sessions "$sessions" --rcpts 5000 --domain bench.test --tag dn --invalid-percent "$invalid_percent" --per-mail "$per_mail" --rate "$rate")"
-  measure "back-end direct" rcpt "${rcpt_load[@]}" "${args[@]}"
+  measure "back-end direct" rcpt "${latency_load[@]}" "${args[@]}"
 fi
 
 # --- the gateway ---------------------------------------------------------------------------------
@@ -177,17 +190,23 @@ if [[ "$phases" == *" warm "* ]]; then
   # Each pool address once: every RCPT a probe (sequential, so the same figures as a cold run, but
   # on a fresh JVM: the JIT is still compiling).
   read -r -a args <<<"$(rcpt_load_args "$gateway_port" "${common[@]}" --rcpts "$pool" --domain bench.test --tag "w$run_id" --pool "$pool" --order sequential --invalid-percent "$invalid_percent")"
-  measure "callout warm-up (pool, 1st time)" rcpt "${rcpt_load[@]}" "${args[@]}"
+  measure "callout warm-up (pool, 1st time)" rcpt "${latency_load[@]}" "${args[@]}"
+  if [ "$rate" -gt 0 ]; then
+    # Paced figures are for a gateway in its steady state: an unpaced pass first, so that the JIT
+    # has compiled the cached path (the first pass mostly ran the probe path).
+    read -r -a args <<<"$(rcpt_load_args "$gateway_port" "${common[@]}" --rcpts "$warm_rcpts" --domain bench.test --tag "w$run_id" --pool "$pool" --order random --seed 2 --invalid-percent "$invalid_percent")"
+    measure "callout warm (cached), unpaced JIT warm-up" rcpt "${latency_load[@]}" "${args[@]}"
+  fi
   read -r -a args <<<"$(rcpt_load_args "$gateway_port" "${common[@]}" --rcpts "$warm_rcpts" --domain bench.test --tag "w$run_id" --pool "$pool" --order random --invalid-percent "$invalid_percent" "${paced[@]}")"
-  measure "callout warm (cached)" rcpt "${rcpt_load[@]}" "${args[@]}"
+  measure "callout warm (cached)" rcpt "${latency_load[@]}" "${args[@]}"
 fi
 if [[ "$phases" == *" cold "* ]]; then
   read -r -a args <<<"$(rcpt_load_args "$gateway_port" "${common[@]}" --rcpts "$cold_rcpts" --domain bench.test --tag "c$run_id" --order sequential --invalid-percent "$invalid_percent" "${paced[@]}")"
-  measure "callout cold (new addresses)" rcpt "${rcpt_load[@]}" "${args[@]}"
+  measure "callout cold (new addresses)" rcpt "${latency_load[@]}" "${args[@]}"
 fi
 if [[ "$phases" == *" list "* ]]; then
   read -r -a args <<<"$(rcpt_load_args "$gateway_port" "${common[@]}" --rcpts "$warm_rcpts" --domain list.test --tag l --pool "$pool" --order random --invalid-percent "$invalid_percent" "${paced[@]}")"
-  measure "valid list ($list_size entries)" rcpt "${rcpt_load[@]}" "${args[@]}"
+  measure "valid list ($list_size entries)" rcpt "${latency_load[@]}" "${args[@]}"
 fi
 
 # --- CPU: a rejected recipient against an accepted message ----------------------------------------
@@ -201,11 +220,11 @@ if [[ "$phases" == *" cpu "* ]]; then
   # One rejected RCPT per transaction: MAIL, RCPT (550), RSET.
   reject=(--sessions "$sessions" --per-mail 1 --invalid-percent 100 --rcpts "$cpu_rcpts")
   read -r -a args <<<"$(rcpt_load_args "$gateway_port" "${reject[@]}" --domain bench.test --tag "r$run_id" --pool "$cpu_rcpts" --order sequential)"
-  measure "rejected, callout cold" rcpt "${rcpt_load[@]}" "${args[@]}"
+  measure "rejected, callout cold" rcpt "${latency_load[@]}" "${args[@]}"
   read -r -a args <<<"$(rcpt_load_args "$gateway_port" "${reject[@]}" --domain bench.test --tag "r$run_id" --pool "$cpu_rcpts" --order random)"
-  measure "rejected, callout cached" rcpt "${rcpt_load[@]}" "${args[@]}"
+  measure "rejected, callout cached" rcpt "${latency_load[@]}" "${args[@]}"
   read -r -a args <<<"$(rcpt_load_args "$gateway_port" "${reject[@]}" --domain list.test --tag l --pool "$pool" --order random)"
-  measure "rejected, valid list" rcpt "${rcpt_load[@]}" "${args[@]}"
+  measure "rejected, valid list" rcpt "${latency_load[@]}" "${args[@]}"
 fi
 
 dump_recording

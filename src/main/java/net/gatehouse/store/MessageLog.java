@@ -17,6 +17,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * queue and returns. One writer thread takes entries off the queue and writes them in batches, one
  * transaction per batch (up to {@link Settings#batchSize()} entries, or what arrived within
  * {@link Settings#batchDelay()} of the first), so that a busy gateway costs the store a few commits
- * a second, not one per recipient. When the store cannot keep up or is down, the queue fills and
+ * a second, not one per recipient. While it collects a batch the writer sleeps: the SMTP path
+ * wakes it once per batch, not once per entry. When the store cannot keep up or is down, the queue fills and
  * further entries are dropped and counted ({@link #dropped()}, and a warning at most once a
  * minute): the log is a record of the mail flow, and it never slows or stops the mail flow. A batch
  * whose write fails is retried with back-off; entries are lost only when the queue overflows or
@@ -133,6 +135,9 @@ public final class MessageLog implements AutoCloseable {
         Objects.requireNonNull(entry, "entry");
         boolean wasClosed = closed;
         if (!wasClosed && queue.offer(new Entry(entry))) {
+            if (queue.size() >= settings.batchSize()) {
+                LockSupport.unpark(writer);
+            }
             return true;
         }
         dropped.increment();
@@ -169,9 +174,11 @@ public final class MessageLog implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         CountDownLatch written = new CountDownLatch(1);
         try {
-            return !closed
-                    && queue.offer(new FlushRequest(written), timeout.toNanos(), TimeUnit.NANOSECONDS)
-                    && written.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (closed || !queue.offer(new FlushRequest(written), timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+            LockSupport.unpark(writer);
+            return written.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -287,8 +294,9 @@ public final class MessageLog implements AutoCloseable {
         closed = true;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_TIMEOUT_SECONDS);
         try {
-            if (!queue.offer(Stop.INSTANCE, deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
-                    || !writer.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+            boolean queued = queue.offer(Stop.INSTANCE, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            LockSupport.unpark(writer);
+            if (!queued || !writer.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
                 abandon.countDown();
                 // the writer gives up at once unless it is inside a database call, which has its own deadline
                 writer.join(ABANDON_WAIT);
@@ -332,11 +340,13 @@ public final class MessageLog implements AutoCloseable {
                         if (stop || !flushes.isEmpty() || batch.size() >= settings.batchSize() || wait <= 0) {
                             break;
                         }
-                        Item next = queue.poll(wait, TimeUnit.NANOSECONDS);
-                        if (next == null) {
-                            break;
+                        // Sleeps rather than waits on the queue: a waiting taker is woken by every
+                        // entry offered to the empty queue, a thread wake-up per RCPT. record()
+                        // wakes the writer when a batch is full; flush() and close() when asked.
+                        LockSupport.parkNanos(this, wait);
+                        if (Thread.interrupted()) {
+                            throw new InterruptedException();
                         }
-                        items.add(next);
                     }
                     write(batch);
                     batch.clear();
