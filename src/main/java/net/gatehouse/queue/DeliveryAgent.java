@@ -460,7 +460,7 @@ public final class DeliveryAgent implements AutoCloseable {
      */
     private Optional<Map<String, Outcome>> transaction(SpooledMessage message, Destination destination,
                                                        InetSocketAddress server, List<String> recipients) {
-        String relay = describe(destination, server);
+        String relay = describe(server);
         for (int tries = 0; tries < 2; tries++) {
             ConnectionCache.Lease lease;
             Optional<ConnectionCache.Lease> cached = connections.take(server);
@@ -548,7 +548,7 @@ public final class DeliveryAgent implements AutoCloseable {
             case MxResult.Found found -> {
                 for (var exchanger : found.exchangers()) {
                     for (InetAddress address : exchanger.addresses()) {
-                        servers.add(new InetSocketAddress(address, config.remotePort()));
+                        servers.add(new InetSocketAddress(named(exchanger.host(), address), config.remotePort()));
                     }
                 }
                 yield servers;
@@ -604,9 +604,21 @@ public final class DeliveryAgent implements AutoCloseable {
         return outcomes;
     }
 
-    private static String describe(Destination destination, InetSocketAddress server) {
-        String address = server.getAddress().getHostAddress();
-        return destination.domain() + "[" + address + "]:" + server.getPort();
+    /**
+     * The server as Postfix's {@code relay=} names it: the host it was found under (the MX host,
+     * the back-end's configured name, or the address itself), its address and port.
+     */
+    private static String describe(InetSocketAddress server) {
+        return server.getHostString() + "[" + server.getAddress().getHostAddress() + "]:" + server.getPort();
+    }
+
+    /** The address carrying the name it was looked up under, so that no reverse lookup is ever needed. */
+    private static InetAddress named(String host, InetAddress address) {
+        try {
+            return InetAddress.getByAddress(host, address.getAddress());
+        } catch (UnknownHostException e) { // only for an address of the wrong length, which a resolver never returns
+            return address;
+        }
     }
 
     /** Stops scheduling, waits up to {@code grace} for attempts in flight, closes cached connections. */

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import net.gatehouse.smtp.protocol.Reply;
+import net.gatehouse.store.LogEntry;
+import net.gatehouse.store.LogQuery;
 import net.gatehouse.testing.SmtpTestClient;
 import net.gatehouse.testing.TestBackend;
 import net.gatehouse.testing.TestDns;
@@ -57,6 +59,10 @@ class DeliveryIT {
         assertThat(text).startsWith("Received: from client.test ([127.0.0.1])\r\n\tby gw.test (Gatehouse) with ESMTP id " + queueId);
         assertThat(text.substring(text.indexOf("From: "))).isEqualTo(MESSAGE);
         await().atMost(WAIT).until(() -> gateway.gateway().spool().ids().isEmpty());
+        // the back-end as configured, with its address, as Postfix logs a relayhost
+        gateway.gateway().messageLog().flush(WAIT);
+        assertThat(gateway.gateway().messageLog().search(LogQuery.newest(10).verdict("sent")))
+                .singleElement().extracting(LogEntry::reason).isEqualTo("127.0.0.1[127.0.0.1]:" + backend.port());
     }
 
     @Test
@@ -157,6 +163,11 @@ class DeliveryIT {
             assertThat(delivered.mailFrom()).isEqualTo("alice@example.test");
             assertThat(delivered.recipients()).containsExactly("friend@elsewhere.test");
             assertThat(backend.transactions()).isEmpty();
+            // logged as Postfix names it: the MX host, its address and port
+            await().atMost(WAIT).until(() -> gateway.gateway().spool().ids().isEmpty());
+            gateway.gateway().messageLog().flush(WAIT);
+            assertThat(gateway.gateway().messageLog().search(LogQuery.newest(10).verdict("sent")))
+                    .singleElement().extracting(LogEntry::reason).isEqualTo("mx1.elsewhere.test[127.0.0.1]:" + mx.port());
         }
     }
 
