@@ -109,6 +109,8 @@ public final class MessageLog implements AutoCloseable {
     /** Counted down when {@link #close} has waited long enough: the writer stops retrying. */
     private final CountDownLatch abandon = new CountDownLatch(1);
     private final Thread writer;
+    /** Entries the batch being collected can still take: record() wakes the writer when as many are queued. */
+    private volatile int room;
     private volatile boolean closed;
 
     private MessageLog(Database database, Settings settings, Clock clock) {
@@ -116,6 +118,7 @@ public final class MessageLog implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.queue = new LinkedBlockingQueue<>(settings.queueCapacity());
+        this.room = settings.batchSize();
         this.writer = Thread.ofPlatform().name("message-log-writer").daemon().unstarted(this::writeUntilStopped);
     }
 
@@ -135,8 +138,8 @@ public final class MessageLog implements AutoCloseable {
         Objects.requireNonNull(entry, "entry");
         boolean wasClosed = closed;
         if (!wasClosed && queue.offer(new Entry(entry))) {
-            if (queue.size() >= settings.batchSize()) {
-                LockSupport.unpark(writer);
+            if (queue.size() >= room) {
+                LockSupport.unpark(writer); // the batch the writer is collecting is full
             }
             return true;
         }
@@ -342,7 +345,8 @@ public final class MessageLog implements AutoCloseable {
                         }
                         // Sleeps rather than waits on the queue: a waiting taker is woken by every
                         // entry offered to the empty queue, a thread wake-up per RCPT. record()
-                        // wakes the writer when a batch is full; flush() and close() when asked.
+                        // wakes the writer when the batch is full; flush() and close() when asked.
+                        room = settings.batchSize() - batch.size();
                         LockSupport.parkNanos(this, wait);
                         if (Thread.interrupted()) {
                             throw new InterruptedException();

@@ -142,6 +142,27 @@ class MessageLogTest {
     }
 
     @Test
+    void aFullBatchOrAFlushIsWrittenWithoutWaitingOutTheBatchDelay() {
+        MessageLog.Settings settings = new MessageLog.Settings(100_000, 100, Duration.ofMinutes(10), Duration.ofDays(30),
+                Duration.ofHours(1));
+        try (MessageLog log = MessageLog.start(database, settings, Clock.systemUTC())) {
+            log.record(entry(NOW, "<first@example.com>"));
+            // the writer has taken the first entry and sleeps while it collects the rest
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.pending() == 0);
+            for (int i = 1; i < 100; i++) {
+                log.record(entry(NOW.plusMillis(i), "<user" + i + "@example.com>"));
+            }
+            // the hundredth entry of the batch wakes it
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.written() == 100);
+            log.record(entry(NOW, "<one-more@example.com>"));
+            // and so does a flush: true means written within 10 s, not after the 10-minute delay
+            assertThat(log.flush(Duration.ofSeconds(10))).isTrue();
+            assertThat(log.written()).isEqualTo(101);
+            assertThat(log.batches()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void closeWritesWhatIsStillQueued() {
         MessageLog.Settings settings = new MessageLog.Settings(1000, 1000, Duration.ofSeconds(5), Duration.ofDays(30),
                 Duration.ofHours(1));
