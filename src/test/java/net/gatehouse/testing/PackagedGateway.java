@@ -7,7 +7,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -66,24 +65,12 @@ public final class PackagedGateway implements AutoCloseable {
 
     /** The log lines matching {@code regex} (found anywhere in the line). */
     public List<String> logLines(String regex) {
-        Pattern pattern = Pattern.compile(regex);
-        return log().stream().filter(line -> pattern.matcher(line).find()).toList();
+        return LogLines.matching(log().stream(), regex);
     }
 
     /** Waits until a log line matches {@code regex} and returns it. */
     public String awaitLog(String regex, Duration timeout) throws InterruptedException {
-        Instant deadline = Instant.now().plus(timeout);
-        while (true) {
-            List<String> lines = logLines(regex);
-            if (!lines.isEmpty()) {
-                return lines.getFirst();
-            }
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("the gateway logged nothing matching /" + regex + "/ within " + timeout + ":\n"
-                        + String.join("\n", log()));
-            }
-            Thread.sleep(100);
-        }
+        return LogLines.await(() -> log().stream(), regex, timeout, () -> "the gateway:\n" + String.join("\n", log()));
     }
 
     /** {@code gatehouse check --config FILE ARGS...}, in its own process, run to its end. */

@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -240,24 +239,13 @@ public final class PostfixInstance implements AutoCloseable {
 
     /** The log lines matching {@code regex} (found anywhere in the line). */
     public List<String> logLines(String regex) {
-        Pattern pattern = Pattern.compile(regex);
-        return log().lines().filter(line -> pattern.matcher(line).find()).toList();
+        return LogLines.matching(log().lines(), regex);
     }
 
     /** Waits until a log line matches {@code regex} and returns it. */
     public String awaitLog(String regex, Duration timeout) throws InterruptedException {
-        Instant deadline = Instant.now().plus(timeout);
-        while (true) {
-            List<String> lines = logLines(regex);
-            if (!lines.isEmpty()) {
-                return lines.getFirst();
-            }
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("Postfix " + directory + " logged nothing matching /" + regex + "/ within "
-                        + timeout + ":\n" + log() + "\nqueue:\n" + queue());
-            }
-            Thread.sleep(100);
-        }
+        return LogLines.await(() -> log().lines(), regex, timeout,
+                () -> "Postfix " + directory + ":\n" + log() + "\nqueue:\n" + queue());
     }
 
     /** The messages delivered to {@code address}'s Maildir, oldest first, as stored (LF line endings). */
