@@ -352,6 +352,7 @@ public final class MessageLog implements AutoCloseable {
                             throw new InterruptedException();
                         }
                     }
+                    room = settings.batchSize(); // collecting is over: no early wake-ups while it writes or idles
                     write(batch);
                     batch.clear();
                     flushes.forEach(CountDownLatch::countDown);
