@@ -54,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
                 return Main.EXIT_BAD_CONFIG;
             }
             System.out.println(instructions(configFile, mailboxes, backend.port()));
-            return RunCommand.runUntilSignalled(config);
+            return RunCommand.runUntilSignalled(configFile, config);
         }
     }
 

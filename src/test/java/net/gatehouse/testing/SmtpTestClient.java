@@ -132,6 +132,15 @@ public final class SmtpTestClient implements AutoCloseable {
         out = secured.getOutputStream();
     }
 
+    /** The subject of the certificate the server presented, after {@link #startTls()}. */
+    public String peerCertificateSubject() throws IOException {
+        if (!(socket instanceof SSLSocket secured)) {
+            throw new IllegalStateException("no TLS yet: call startTls() first");
+        }
+        return ((java.security.cert.X509Certificate) secured.getSession().getPeerCertificates()[0])
+                .getSubjectX500Principal().getName();
+    }
+
     private String readLine() throws IOException {
         StringBuilder line = new StringBuilder();
         int b;
