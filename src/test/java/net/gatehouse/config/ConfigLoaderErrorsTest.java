@@ -30,6 +30,9 @@ class ConfigLoaderErrorsTest {
                 bad("smtp: {tls: {cert: cert.pem, key: key.pem, chain: x}}", "smtp.tls.chain", "unknown key; valid keys here: cert, key"),
                 bad("policy: {domains: [{name: example.com, backend: m.internal, backends: x}]}",
                         "policy.domains[0].backends", "unknown key (did you mean backend?)"),
+                // YAML 1.1 merge keys, which SnakeYAML would otherwise apply (CONFIGURATION.md says they do not)
+                bad("console:\n  <<: {listen: \"127.0.0.1:9999\"}", "", "merge keys (<<) are not supported"),
+                bad("delivery: &d {min_backoff: 1m}\ncallout:\n  <<: *d", "", "merge keys (<<) are not supported"),
                 // wrong types and bad numbers
                 bad("smtp: {max_recipients: lots}", "smtp.max_recipients", "expected a whole number, got \"lots\""),
                 bad("smtp: {max_recipients: 1.5}", "smtp.max_recipients", "expected a whole number, got \"1.5\""),
