@@ -227,6 +227,10 @@ class SmtpDialogueIT {
             assertThat(codes(client.command("MAIL FROM:<josé@example.test>"))).isEqualTo("553 5.6.7");
             assertThat(codes(client.command("MAIL FROM:<josé@example.test> SMTPUTF8"))).isEqualTo("250 2.1.0");
             assertThat(codes(client.command("RCPT TO:<zoë@example.test>"))).isEqualTo("250 2.1.5");
+            // bytes that are not UTF-8 (Latin-1 "jörg") are a syntax error, never a probe
+            client.send("RCPT TO:<j".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            client.send(new byte[] {(byte) 0xf6});
+            assertThat(codes(client.command("rg@example.test>"))).isEqualTo("501 5.1.3");
         }
     }
 
