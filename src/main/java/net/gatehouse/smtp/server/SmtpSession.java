@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
 final class SmtpSession {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
+    /** Postfix's smtpd_recipient_overshoot_limit: 452s past max_recipients before they count as errors. */
+    static final int RECIPIENT_OVERSHOOT_LIMIT = 1000;
 
     private final SessionContext context;
     private final SmtpConfig config;
@@ -69,6 +71,8 @@ final class SmtpSession {
     private final Set<String> recipients = new LinkedHashSet<>();
     /** Recipients accepted in this transaction: refused ones do not count (as Postfix's smtpd_recipient_limit). */
     private int recipientsInMessage;
+    /** RCPTs past max_recipients in this transaction: answered 452, counted as errors only beyond the limit. */
+    private int recipientOvershoot;
 
     SmtpSession(SessionContext context, Socket socket, InetAddress client) throws IOException {
         this.context = context;
@@ -235,7 +239,13 @@ final class SmtpSession {
         }
         if (recipientsInMessage >= config.maxRecipients()) {
             context.metrics().recipient("tempfail", "max_recipients");
-            return Reply.TOO_MANY_RECIPIENTS; // RFC 5321 4.5.3.1.8: the client sends the rest later
+            // RFC 5321 4.5.3.1.8: the client sends the rest later. Not an error of the client's, as
+            // in Postfix, until the overshoot is absurd (smtpd_recipient_overshoot_limit).
+            if (++recipientOvershoot > RECIPIENT_OVERSHOOT_LIMIT) {
+                return Reply.TOO_MANY_RECIPIENTS;
+            }
+            reply(Reply.TOO_MANY_RECIPIENTS);
+            return null;
         }
         Verdict verdict = context.recipientPolicy().decide(policy, client, recipient);
         context.metrics().recipient(verdict.word(), verdict.reason());
@@ -380,6 +390,7 @@ final class SmtpSession {
         queueId = null;
         recipients.clear();
         recipientsInMessage = 0;
+        recipientOvershoot = 0;
     }
 
     /** Counts a client error: the reply to send, or 421 once the session has had too many. */

@@ -135,6 +135,24 @@ class SmtpDialogueIT {
     }
 
     @Test
+    void recipientsOverTheLimitAreNotErrorsSoTheMessageStillGoes() throws Exception {
+        // the defaults' ratio: max_errors 10, so a message to 110 recipients used to end in 421
+        gateway = gateway().smtp("max_recipients: 5").smtp("max_errors: 3").start();
+        try (SmtpTestClient client = gateway.client()) {
+            client.command("MAIL FROM:<a@example.test>");
+            for (int i = 1; i <= 5; i++) {
+                assertThat(codes(client.command("RCPT TO:<r" + i + "@example.test>"))).isEqualTo("250 2.1.5");
+            }
+            for (int i = 6; i <= 20; i++) {
+                assertThat(codes(client.command("RCPT TO:<r" + i + "@example.test>"))).isEqualTo("452 4.5.3");
+            }
+            assertThat(client.command("DATA").code()).isEqualTo(354);
+            assertThat(codes(client.command("Subject: many\r\n\r\nto many\r\n."))).isEqualTo("250 2.0.0");
+        }
+        assertThat(backend.takeTransaction(Duration.ofSeconds(10)).recipients()).hasSize(5);
+    }
+
+    @Test
     void countsOnlyAcceptedRecipientsAgainstTheLimit() throws Exception {
         gateway = gateway().smtp("max_recipients: 2").start();
         try (SmtpTestClient client = gateway.client()) {
