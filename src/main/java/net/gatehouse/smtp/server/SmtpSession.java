@@ -341,6 +341,12 @@ final class SmtpSession {
             context.metrics().messageRefused("bare_line_ending");
             return Reply.BARE_LINE_ENDING;
         }
+        if (reader.sawLongLine()) {
+            log.info("queue_id={} refused client={} from={} reason=line_too_long limit={}", id, envelope.client(),
+                    envelope.sender(), DataReader.MAX_LINE_OCTETS);
+            context.metrics().messageRefused("line_too_long");
+            return Reply.DATA_LINE_TOO_LONG;
+        }
         if (sink.failure() != null) {
             log.error("queue_id={} spool_write_failed error=\"{}\"", id, sink.failure().getMessage());
             context.metrics().messageRefused("spool_write");

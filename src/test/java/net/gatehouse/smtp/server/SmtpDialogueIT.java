@@ -153,6 +153,22 @@ class SmtpDialogueIT {
     }
 
     @Test
+    void refusesAMessageWithALineLongerThanTheRfcAllowsRatherThanRelayIt() throws Exception {
+        gateway = gateway().start();
+        try (SmtpTestClient client = gateway.client()) {
+            client.command("MAIL FROM:<a@example.test>");
+            client.command("RCPT TO:<alice@example.test>");
+            assertThat(client.command("DATA").code()).isEqualTo(354);
+            client.send("Subject: long\r\n\r\n" + "x".repeat(1 << 20) + "\r\n");
+            assertThat(codes(client.command("."))).isEqualTo("550 5.6.0");
+            assertThat(client.sendMail("a@example.test", List.of("alice@example.test"),
+                    "Subject: fine\r\n\r\n" + "x".repeat(998) + "\r\n").code()).isEqualTo(250);
+        }
+        assertThat(backend.takeTransaction(Duration.ofSeconds(10)).text()).contains("Subject: fine");
+        assertThat(backend.transactions()).hasSize(1);
+    }
+
+    @Test
     void countsOnlyAcceptedRecipientsAgainstTheLimit() throws Exception {
         gateway = gateway().smtp("max_recipients: 2").start();
         try (SmtpTestClient client = gateway.client()) {
