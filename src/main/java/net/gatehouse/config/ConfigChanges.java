@@ -52,6 +52,7 @@ public record ConfigChanges(List<String> live, List<String> restart) {
         diff.live("smtp.max_connections_per_ip", a.maxConnectionsPerIp(), b.maxConnectionsPerIp());
         diff.live("smtp.command_timeout", a.commandTimeout(), b.commandTimeout());
         diff.live("smtp.data_timeout", a.dataTimeout(), b.dataTimeout());
+        diff.live("smtp.min_data_rate", a.minDataRate(), b.minDataRate());
         diff.live("smtp.greet_pause", a.greetPause(), b.greetPause());
         diff.live("smtp.max_errors", a.maxErrors(), b.maxErrors());
         diff.live("smtp.bare_line_endings", a.bareLineEndings(), b.bareLineEndings());
@@ -70,7 +71,7 @@ public record ConfigChanges(List<String> live, List<String> restart) {
         SmtpConfig b = reread.smtp();
         SmtpConfig smtp = new SmtpConfig(a.listen(), b.maxMessageSize(), b.maxRecipients(), b.maxConnections(),
                 b.maxConnectionsPerIp(), a.proxyProtocol(), b.tls(), b.commandTimeout(), b.dataTimeout(),
-                b.greetPause(), b.maxErrors(), b.bareLineEndings(), a.minFreeSpace(), b.shutdownGrace());
+                b.minDataRate(), b.greetPause(), b.maxErrors(), b.bareLineEndings(), a.minFreeSpace(), b.shutdownGrace());
         return new GatewayConfig(running.hostname(), running.dataDir(), smtp, running.console(), running.store(),
                 running.cache(), running.dns(), running.delivery(), running.callout(), running.messageLogRetention(),
                 reread.policy());

@@ -214,6 +214,7 @@ public final class ConfigLoader {
                 smtp.optionalSection("tls", tls -> tls(tls, baseDir)),
                 smtp.get("command_timeout", ConfigValue::positiveDuration, Duration.ofMinutes(5)),
                 smtp.get("data_timeout", ConfigValue::positiveDuration, Duration.ofMinutes(3)),
+                smtp.get("min_data_rate", ConfigValue::positiveNumber, 500), // Postfix's smtpd_min_data_rate
                 smtp.get("greet_pause", ConfigValue::duration, Duration.ZERO),
                 smtp.get("max_errors", ConfigValue::positiveNumber, 10),
                 smtp.get("bare_line_endings", v -> v.parse("normalise or reject", ConfigLoader::bareLineEndings),

@@ -79,7 +79,7 @@ final class SmtpSession {
         this.config = context.config();
         this.socket = socket;
         this.client = client;
-        this.input = new SessionInput(socket.getInputStream());
+        this.input = new SessionInput(socket.getInputStream(), millis -> this.socket.setSoTimeout(millis));
         this.output = new BufferedOutputStream(socket.getOutputStream(), 4096);
     }
 
@@ -113,14 +113,14 @@ final class SmtpSession {
             return "early talker";
         }
         reply(Reply.plain(220, context.hostname() + " ESMTP Gatehouse"));
-        socket.setSoTimeout(millis(config.commandTimeout()));
+        socket.setSoTimeout(millis(config.commandTimeout())); // for the TLS handshake; reads set their own
         while (true) {
             if (!input.hasPendingInput()) {
                 output.flush();
             }
             Reply reply;
             try {
-                String line = input.readLine();
+                String line = input.readLine(config.commandTimeout());
                 if (line == null) {
                     return "client closed";
                 }
@@ -313,12 +313,11 @@ final class SmtpSession {
         }
         reply(Reply.START_MAIL_INPUT);
         output.flush();
-        socket.setSoTimeout(millis(config.dataTimeout()));
         Reply result;
         try (writer) {
             SpoolSink sink = new SpoolSink(writer.content());
             DataReader reader = new DataReader(config.maxMessageSize(), sink);
-            input.readData(reader);
+            input.readData(reader, config.dataTimeout(), config.minDataRate());
             result = finishData(writer, reader, sink, envelope);
         } finally {
             socket.setSoTimeout(millis(config.commandTimeout()));
