@@ -245,10 +245,12 @@ class PackageIT {
         // As root, the program runs as gatehouse: the database and spool it creates stay the service's.
         ExternalCommand.run(TIMEOUT, PROGRAM.toString(), "queue", "list", "--config", CONFFILE.toString()).orFail();
         ExternalCommand.run(TIMEOUT, PROGRAM.toString(), "check", "--config", CONFFILE.toString(), "postmaster@example.com");
+        List<Path> created;
         try (Stream<Path> files = Files.walk(STATE)) {
-            assertThat(files.filter(f -> !f.equals(STATE_MARKER)).toList()).contains(STATE.resolve("gatehouse.db"), STATE.resolve("spool/active"))
-                    .allSatisfy(f -> assertThat(Files.getOwner(f, LinkOption.NOFOLLOW_LINKS).getName()).as(f.toString()).isEqualTo(PACKAGE));
+            created = files.filter(file -> !file.equals(STATE_MARKER)).toList();
         }
+        assertThat(created).contains(STATE.resolve("gatehouse.db"), STATE.resolve("spool/active")).allSatisfy(file ->
+                assertThat(Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).getName()).as(file.toString()).isEqualTo(PACKAGE));
 
         dpkg("--purge", PACKAGE);
         assertThat(STATE).doesNotExist();
