@@ -57,6 +57,19 @@ public final class GatewayProcess implements AutoCloseable {
         return new GatewayProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
+    /**
+     * Runs {@code command}, which runs the gateway some other way than from the jar: the installed
+     * Debian package's program, as its systemd unit would. Output merged and captured.
+     */
+    public static GatewayProcess exec(List<String> command) throws IOException {
+        return new GatewayProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+    }
+
+    /** The operating system's process ID: the JVM's, when the command execs it. */
+    public long pid() {
+        return process.pid();
+    }
+
     /** The SMTP port once the gateway is listening. */
     public int awaitPort() throws Exception {
         return port.get(60, TimeUnit.SECONDS);
