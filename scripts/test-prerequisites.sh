@@ -23,6 +23,7 @@ gatehouse_test_packages=(
   "pflogsumm:/usr/sbin/pflogsumm"                 # Postfix-shaped logs, read by Postfix's tools
   "fail2ban:/usr/bin/fail2ban-regex"
   "systemd:/usr/bin/systemd-analyze"              # the package's unit, scored offline
+  "testssl.sh:/usr/bin/testssl"                   # STARTTLS audited by the scanner auditors run
   "dpkg-dev:/usr/bin/dpkg-architecture"           # the Debian package test
   "adduser:/usr/sbin/adduser"
   "postgresql:/usr/bin/pg_ctlcluster"             # started below when nothing answers on 5432
