@@ -23,11 +23,29 @@ final class RunCommand implements Callable<Integer> {
         if (loaded == null) {
             return Main.EXIT_BAD_CONFIG;
         }
-        return runUntilSignalled(loaded);
+        return runUntilSignalled(loaded, Lifecycle.NONE);
+    }
+
+    /**
+     * What a command that runs the gateway does around its start: nothing for {@code run}; the demo
+     * prepares its console user and prints what to try.
+     */
+    interface Lifecycle {
+
+        Lifecycle NONE = new Lifecycle() {
+        };
+
+        /** The gateway is built (data_dir locked, store open) and no port is open yet. */
+        default void built(Gateway gateway) throws IOException {
+        }
+
+        /** Every port is open: {@link Gateway#smtpAddresses()} and {@link Gateway#consolePort()} are the bound ones. */
+        default void started(Gateway gateway) {
+        }
     }
 
     /** Starts the gateway and blocks until the JVM is asked to stop; shared with {@code demo}. */
-    static int runUntilSignalled(GatewayConfig config) throws Exception {
+    static int runUntilSignalled(GatewayConfig config, Lifecycle lifecycle) throws Exception {
         Gateway gateway;
         try {
             gateway = new Gateway(config, Clock.systemUTC());
@@ -45,6 +63,7 @@ final class RunCommand implements Callable<Integer> {
         }, "gatehouse-shutdown");
         Runtime.getRuntime().addShutdownHook(drain);
         try {
+            lifecycle.built(gateway);
             gateway.start();
         } catch (IOException e) {
             Runtime.getRuntime().removeShutdownHook(drain);
@@ -52,6 +71,7 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("gatehouse: " + e.getMessage());
             return 1;
         }
+        lifecycle.started(gateway);
         new CountDownLatch(1).await();
         return 0;
     }
