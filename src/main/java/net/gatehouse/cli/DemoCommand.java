@@ -26,10 +26,11 @@ import picocli.CommandLine.Option;
  * The console runs with a sign-in the banner shows.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run a self-contained demo: the gateway on 127.0.0.1:2525 protecting example.com",
-                "(recipients verified by callout) and example.org (verified against a valid list), in front of",
-                "a small demo back-end mail server on 127.0.0.1:2526, with the web console on 127.0.0.1:8080.",
-                "Prints what to try, and the console's user and password. Everything lives in --data-dir."})
+        description = {"Run a self-contained demo: the gateway on 127.0.0.1:2525 protecting",
+                "example.com (recipients verified by callout) and example.org (valid list),",
+                "in front of a demo back-end mail server on 127.0.0.1:2526, with the web",
+                "console on 127.0.0.1:8080. Prints what to try and the console's sign-in.",
+                "Everything lives in --data-dir."})
 final class DemoCommand implements Callable<Integer> {
 
     /** The callout domain: its back-end is asked whether an address exists. */
@@ -47,14 +48,15 @@ final class DemoCommand implements Callable<Integer> {
             description = "Where the demo keeps its spool, store, keys and mailboxes (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--port", defaultValue = "2525", description = "The gateway's SMTP port (default: ${DEFAULT-VALUE}; 0: any free port).")
+    @Option(names = "--port", defaultValue = "2525", paramLabel = "PORT",
+            description = "The gateway's SMTP port (default: ${DEFAULT-VALUE}; 0: any free port).")
     int port;
 
-    @Option(names = "--backend-port", defaultValue = "2526",
+    @Option(names = "--backend-port", defaultValue = "2526", paramLabel = "PORT",
             description = "The demo back-end's port (default: ${DEFAULT-VALUE}; 0: any free port).")
     int backendPort;
 
-    @Option(names = "--console-port", defaultValue = "8080",
+    @Option(names = "--console-port", defaultValue = "8080", paramLabel = "PORT",
             description = "The web console's port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0: any free port).")
     int consolePort;
 
