@@ -34,14 +34,32 @@ final class RunCommand implements Callable<Integer> {
         if (loaded == null) {
             return Main.EXIT_BAD_CONFIG;
         }
-        return runUntilSignalled(config.file, loaded);
+        return runUntilSignalled(config.file, loaded, Lifecycle.NONE);
+    }
+
+    /**
+     * What a command that runs the gateway does around its start: nothing for {@code run}; the demo
+     * prepares its console user and prints what to try.
+     */
+    interface Lifecycle {
+
+        Lifecycle NONE = new Lifecycle() {
+        };
+
+        /** The gateway is built (data_dir locked, store open) and no port is open yet. */
+        default void built(Gateway gateway) throws IOException {
+        }
+
+        /** Every port is open: {@link Gateway#smtpAddresses()} and {@link Gateway#consolePort()} are the bound ones. */
+        default void started(Gateway gateway) {
+        }
     }
 
     /**
      * Starts the gateway and blocks until the JVM is asked to stop; SIGHUP reloads the file in the
      * meantime. Shared with {@code demo}.
      */
-    static int runUntilSignalled(Path configFile, GatewayConfig config) throws Exception {
+    static int runUntilSignalled(Path configFile, GatewayConfig config, Lifecycle lifecycle) throws Exception {
         Gateway gateway;
         try {
             gateway = new Gateway(config, Clock.systemUTC());
@@ -65,6 +83,7 @@ final class RunCommand implements Callable<Integer> {
         Signal.handle(new Signal("HUP"), signal -> Thread.ofVirtual().name("gatehouse-reload").start(reloader::reload));
         try {
             control.started();
+            lifecycle.built(gateway);
             gateway.start();
         } catch (IOException e) {
             Runtime.getRuntime().removeShutdownHook(drain);
@@ -73,6 +92,7 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("gatehouse: " + e.getMessage());
             return 1;
         }
+        lifecycle.started(gateway);
         new CountDownLatch(1).await();
         return 0;
     }

@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -100,6 +101,11 @@ public final class GatewayProcess implements AutoCloseable {
 
     public List<String> output() {
         return List.copyOf(output);
+    }
+
+    /** Waits until a line of the output matches {@code regex} and returns it. */
+    public String awaitOutput(String regex, Duration timeout) throws InterruptedException {
+        return LogLines.await(output::stream, regex, timeout, () -> "the gateway:\n" + String.join("\n", output));
     }
 
     @Override

@@ -37,9 +37,24 @@ public final class SmtpTestClient implements AutoCloseable {
         return new SmtpTestClient(socket);
     }
 
+    /**
+     * Connects from another loopback address ({@code 127.0.0.2}: Linux routes all of 127.0.0.0/8 to
+     * lo), so that one test can be a trusted and an untrusted client, and reads the 220 greeting.
+     */
+    public static SmtpTestClient connectFrom(String localAddress, int port) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(localAddress, 0));
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        socket.setSoTimeout(10_000);
+        return greeted(new SmtpTestClient(socket));
+    }
+
     /** Connects and reads the 220 greeting. */
     public static SmtpTestClient connect(int port) throws IOException {
-        SmtpTestClient client = open(port);
+        return greeted(open(port));
+    }
+
+    private static SmtpTestClient greeted(SmtpTestClient client) throws IOException {
         Reply greeting = client.read();
         if (greeting.code() != 220) {
             throw new IOException("unexpected greeting: " + greeting);
