@@ -130,7 +130,7 @@ class ConfigLoaderTest {
                   shutdown_grace: 2m
                 console: {listen: "[::1]:0"}
                 store: jdbc:postgresql://db.internal/gatehouse
-                cache: rediss://cache.internal:6380
+                cache: local
                 dns: {servers: ["127.0.0.1:5353", "::1"], timeout: 2s}
                 delivery:
                   max_lifetime: 2d
@@ -161,7 +161,7 @@ class ConfigLoaderTest {
                         BareLineEndings.REJECT, 1024 * MIB, Duration.ofMinutes(2)),
                 new ConsoleConfig(Optional.of(new ListenAddress("::1", 0))),
                 "jdbc:postgresql://db.internal/gatehouse",
-                "rediss://cache.internal:6380",
+                "local",
                 new DnsConfig(List.of(new ListenAddress("127.0.0.1", 5353), new ListenAddress("::1", 53)),
                         Duration.ofSeconds(2)),
                 new DeliveryConfig(Duration.ofDays(2), Duration.ofMinutes(1), Duration.ofHours(4), 10, 2,
