@@ -1,5 +1,6 @@
 package net.gatehouse.cli;
 
+import net.gatehouse.tls.TlsContexts;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,6 +14,10 @@ public final class Main {
 
     /** Exit code for a configuration the gateway refuses to start with (SPEC §1). */
     static final int EXIT_BAD_CONFIG = 2;
+
+    static {
+        TlsContexts.refuseClientInitiatedRenegotiation(); // before any class does TLS
+    }
 
     public static void main(String[] args) {
         int status = commandLine().execute(args);

@@ -57,8 +57,15 @@ public final class TlsContexts {
             "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
     static {
-        // JSSE reads this once, when its handshake classes load; it has no per-socket setting. Set
-        // here, before this class builds or upgrades anything, it holds for the whole process.
+        refuseClientInitiatedRenegotiation();
+    }
+
+    /**
+     * JSSE reads this property once, when its handshake classes first load, and has no per-socket
+     * setting: it must be set before anything in the process does TLS. {@code cli.Main} calls this
+     * first thing; this class calls it again for a gateway embedded in another program.
+     */
+    public static void refuseClientInitiatedRenegotiation() {
         System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
     }
 

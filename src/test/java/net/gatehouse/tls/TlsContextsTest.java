@@ -149,11 +149,15 @@ class TlsContextsTest {
                 write(tls, "NOOP");
                 assertThat(readLine(tls)).isEqualTo("NOOP");
 
-                assertThatThrownBy(() -> {
+                String afterRenegotiation;
+                try {
                     tls.startHandshake(); // a second handshake on the same TLS 1.2 connection
                     write(tls, "NOOP");
-                    readLine(tls);
-                }).isInstanceOfAny(javax.net.ssl.SSLException.class, java.net.SocketException.class);
+                    afterRenegotiation = readLine(tls);
+                } catch (IOException refused) {
+                    afterRenegotiation = null;
+                }
+                assertThat(afterRenegotiation).as("the connection ends instead").isNull();
             }
         }
     }
