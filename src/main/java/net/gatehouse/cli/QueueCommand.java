@@ -170,6 +170,14 @@ final class QueueCommand {
 
         @Override
         public Integer call() {
+            GatewayConfig loaded = config.loadOrReport();
+            if (loaded != null && !Files.isDirectory(loaded.dataDir().resolve("spool/active"))) {
+                // a gateway that never ran has an empty queue, as mailq says on a fresh Postfix
+                if (!json) {
+                    new QueueListing(System.out, ZoneId.systemDefault()).finish();
+                }
+                return 0;
+            }
             return withSpool(config, spool -> {
                 QueueListing listing = new QueueListing(System.out, ZoneId.systemDefault());
                 int unreadable = 0;

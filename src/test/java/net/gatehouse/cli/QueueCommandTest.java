@@ -229,11 +229,14 @@ class QueueCommandTest {
     }
 
     @Test
-    void aConfigurationWithoutAQueueExitsOneWithoutCreatingOne() throws Exception {
+    void aConfigurationWithoutAQueueListsItEmptyAndActsOnNothingWithoutCreatingOne() throws Exception {
         Files.writeString(config, "hostname: gw.test\ndata_dir: elsewhere\n");
         CommandRun list = queue("list");
-        assertThat(list.exitCode()).isEqualTo(1);
-        assertThat(list.err()).contains("no queue in").contains("elsewhere");
+        assertThat(list.exitCode()).isZero();
+        assertThat(list.out()).contains("Mail queue is empty");
+        CommandRun hold = queue("hold", "--all");
+        assertThat(hold.exitCode()).isEqualTo(1);
+        assertThat(hold.err()).contains("no queue in").contains("elsewhere");
         assertThat(directory.resolve("elsewhere")).doesNotExist();
     }
 
