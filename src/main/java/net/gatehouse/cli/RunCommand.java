@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import net.gatehouse.Gateway;
 import net.gatehouse.config.GatewayConfig;
+import net.gatehouse.log.LogControl;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -28,6 +29,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** Starts the gateway and blocks until the JVM is asked to stop; shared with {@code demo}. */
     static int runUntilSignalled(GatewayConfig config) throws Exception {
+        LogControl.apply(config.log(), config.hostname()); // before the first line of the gateway
         Gateway gateway;
         try {
             gateway = new Gateway(config, Clock.systemUTC());

@@ -28,6 +28,7 @@ import net.gatehouse.config.DeliveryConfig;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.dns.MxResult;
+import net.gatehouse.log.MailEvent;
 import net.gatehouse.metrics.GatewayMetrics;
 import net.gatehouse.store.LogEntry;
 import net.gatehouse.store.MessageLog;
@@ -35,6 +36,7 @@ import net.gatehouse.policy.Policy;
 import net.gatehouse.smtp.client.MessageContent;
 import net.gatehouse.smtp.client.SmtpClient;
 import net.gatehouse.smtp.client.TransactionResult;
+import net.gatehouse.smtp.protocol.MessageIdFinder;
 import net.gatehouse.smtp.protocol.Reply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -210,7 +212,7 @@ public final class DeliveryAgent implements AutoCloseable {
         return claimed(id, item -> {
             spool.remove(id);
             forget(id);
-            log.info("queue_id={} deleted", id);
+            new MailEvent.Deleted(id.value()).logTo(log);
             return Result.DONE;
         });
     }
@@ -231,8 +233,9 @@ public final class DeliveryAgent implements AutoCloseable {
             int attempts = progress.getOrDefault(id, new Progress(0, "")).attempts();
             Outcome returned = new Outcome(Outcome.Kind.FAILED, RETURNED_BY_ADMINISTRATOR, "none");
             List<DeliveryStatusNotification.Failure> failures = new ArrayList<>();
+            Instant now = clock.instant();
             for (String recipient : message.pendingRecipients()) {
-                logOutcome(message, recipient, returned, attempts);
+                logOutcome(message, recipient, returned, attempts, now);
                 failures.add(new DeliveryStatusNotification.Failure(recipient, RETURNED_BY_ADMINISTRATOR, "none", true));
             }
             if (!failures.isEmpty()) {
@@ -330,6 +333,7 @@ public final class DeliveryAgent implements AutoCloseable {
     }
 
     private void attempt(Scheduled scheduled, int attempt) {
+        Instant started = clock.instant();
         QueueId id = scheduled.id();
         Optional<SpooledMessage> read;
         try {
@@ -355,11 +359,12 @@ public final class DeliveryAgent implements AutoCloseable {
         for (Map.Entry<Destination, List<String>> group : byDestination.entrySet()) {
             outcomes.putAll(deliver(message, group.getKey(), group.getValue()));
         }
-        finish(message, attempt, outcomes, byDestination);
+        finish(message, attempt, outcomes, byDestination, started);
     }
 
+    /** @param started when the attempt began, for the log's delays */
     private void finish(SpooledMessage message, int attempt, Map<String, Outcome> outcomes,
-                        Map<Destination, List<String>> routes) {
+                        Map<Destination, List<String>> routes, Instant started) {
         QueueId id = message.id();
         Instant now = clock.instant();
         boolean expired = retries.expired(message.envelope().received(), now);
@@ -374,7 +379,7 @@ public final class DeliveryAgent implements AutoCloseable {
                             "Message expired in the queue after " + config.maxLifetime().toHours()
                                     + " hours; last error: " + outcome.reply()), outcome.relay());
                 }
-                logOutcome(message, recipient, outcome, attempt);
+                logOutcome(message, recipient, outcome, attempt, started);
                 if (outcome.finished()) {
                     finished.add(recipient);
                 } else {
@@ -395,7 +400,7 @@ public final class DeliveryAgent implements AutoCloseable {
                 // the removal is durable delivers it again, the window the Spool documents).
                 spool.remove(id);
                 forget(id);
-                log.info("queue_id={} removed", id);
+                new MailEvent.Removed(id.value()).logTo(log);
                 return;
             }
             spool.recordFinished(id, finished);
@@ -409,7 +414,7 @@ public final class DeliveryAgent implements AutoCloseable {
         schedule(id, attempt, delay);
     }
 
-    private void logOutcome(SpooledMessage message, String recipient, Outcome outcome, int attempt) {
+    private void logOutcome(SpooledMessage message, String recipient, Outcome outcome, int attempt, Instant started) {
         String result = switch (outcome.kind()) {
             case DELIVERED -> "sent";
             case DEFERRED -> "deferred";
@@ -419,9 +424,10 @@ public final class DeliveryAgent implements AutoCloseable {
         Envelope envelope = message.envelope();
         messageLog.record(new LogEntry(clock.instant(), LogEntry.Kind.DELIVERY, envelope.client(), envelope.helo(),
                 envelope.sender(), recipient, result, outcome.relay(), outcome.reply().toString(), message.id().value()));
-        log.info("queue_id={} delivery to={} relay={} result={} reply=\"{}\" attempt={} delay_s={}",
-                message.id(), recipient, outcome.relay(), result, outcome.reply(), attempt,
-                Duration.between(message.envelope().received(), clock.instant()).toSeconds());
+        Instant now = clock.instant();
+        new MailEvent.Delivery(message.id().value(), Envelope.address(recipient), outcome.relay(), result, outcome.reply(),
+                Duration.between(envelope.received(), now), Duration.between(envelope.received(), started),
+                Duration.between(started, now), attempt).logTo(log);
     }
 
     private Map<String, Outcome> deliver(SpooledMessage message, Destination destination, List<String> recipients) {
@@ -467,7 +473,7 @@ public final class DeliveryAgent implements AutoCloseable {
             try {
                 lease = cached.isPresent() ? cached.get() : new ConnectionCache.Lease(connect(server, relay, message.id()), 0, false);
             } catch (IOException e) {
-                log.info("queue_id={} connect_failed relay={} error=\"{}\"", message.id(), relay, e.getMessage());
+                new MailEvent.ConnectFailed(message.id().value(), relay, String.valueOf(e.getMessage())).logTo(log);
                 return Optional.empty();
             }
             TransactionResult result;
@@ -580,8 +586,15 @@ public final class DeliveryAgent implements AutoCloseable {
             writer.content().write(dsn);
             queued = writer.commit();
         }
-        log.info("queue_id={} dsn queue_id_dsn={} to={} failed={}", message.id(), dsnId, original.sender(), failures.size());
+        new MailEvent.Dsn(message.id().value(), dsnId.value(), Envelope.address(original.sender()), failures.size(),
+                queued.contentLength(), messageId(dsn)).logTo(log);
         submit(queued);
+    }
+
+    private static String messageId(byte[] message) {
+        MessageIdFinder finder = new MessageIdFinder();
+        finder.feed(message, 0, message.length);
+        return finder.messageId();
     }
 
     /** The original message's header section, for the third part of the DSN. */
