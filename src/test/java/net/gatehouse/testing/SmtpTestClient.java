@@ -31,7 +31,18 @@ public final class SmtpTestClient implements AutoCloseable {
 
     /** Connects without reading the greeting. */
     public static SmtpTestClient open(int port) throws IOException {
+        return open(port, null);
+    }
+
+    /**
+     * Connects from {@code localAddress} (another loopback address such as 127.0.0.9, for a test
+     * that needs a second client), without reading the greeting.
+     */
+    public static SmtpTestClient open(int port, String localAddress) throws IOException {
         Socket socket = new Socket();
+        if (localAddress != null) {
+            socket.bind(new InetSocketAddress(localAddress, 0));
+        }
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(10_000);
         return new SmtpTestClient(socket);
@@ -39,7 +50,12 @@ public final class SmtpTestClient implements AutoCloseable {
 
     /** Connects and reads the 220 greeting. */
     public static SmtpTestClient connect(int port) throws IOException {
-        SmtpTestClient client = open(port);
+        return connect(port, null);
+    }
+
+    /** Connects from {@code localAddress} and reads the 220 greeting. */
+    public static SmtpTestClient connect(int port, String localAddress) throws IOException {
+        SmtpTestClient client = open(port, localAddress);
         Reply greeting = client.read();
         if (greeting.code() != 220) {
             throw new IOException("unexpected greeting: " + greeting);
