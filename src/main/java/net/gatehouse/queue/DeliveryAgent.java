@@ -2,8 +2,10 @@ package net.gatehouse.queue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -473,7 +475,7 @@ public final class DeliveryAgent implements AutoCloseable {
             try {
                 lease = cached.isPresent() ? cached.get() : new ConnectionCache.Lease(connect(server, relay, message.id()), 0, false);
             } catch (IOException e) {
-                new MailEvent.ConnectFailed(message.id().value(), relay, String.valueOf(e.getMessage())).logTo(log);
+                new MailEvent.ConnectFailed(message.id().value(), relay, connectError(e)).logTo(log);
                 return Optional.empty();
             }
             TransactionResult result;
@@ -589,6 +591,21 @@ public final class DeliveryAgent implements AutoCloseable {
         new MailEvent.Dsn(message.id().value(), dsnId.value(), Envelope.address(original.sender()), failures.size(),
                 queued.contentLength(), messageId(dsn)).logTo(log);
         submit(queued);
+    }
+
+    /**
+     * Why a new connection failed, in the words Postfix writes after "connect to host[addr]:port: "
+     * ("Connection refused", "Connection timed out"), or what went wrong after the TCP connection.
+     */
+    private static String connectError(IOException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof SocketTimeoutException && "Connect timed out".equalsIgnoreCase(cause.getMessage())) {
+            return "Connection timed out";
+        }
+        if (e instanceof ConnectException && cause != null && cause.getMessage() != null) {
+            return cause.getMessage();
+        }
+        return String.valueOf(e.getMessage());
     }
 
     private static String messageId(byte[] message) {
