@@ -27,9 +27,13 @@ public sealed interface MailEvent {
     /** The Postfix program that logs the event's main line. */
     String daemon();
 
-    /** Logs this event at INFO (WARN for the few that say something is wrong). */
+    /** Whether the event says something is wrong: logged at WARN, else at INFO. */
+    default boolean warning() {
+        return false;
+    }
+
     default void logTo(Logger log) {
-        (this instanceof HarvestBlock ? log.atWarn() : log.atInfo()).addKeyValue(KEY, this).log(event());
+        (warning() ? log.atWarn() : log.atInfo()).addKeyValue(KEY, this).log(event());
     }
 
     /** A client connected ({@code smtpd}: {@code connect from unknown[addr]}). */
@@ -80,6 +84,11 @@ public sealed interface MailEvent {
     record HarvestBlock(String client, String helo, Instant until) implements MailEvent {
         public String event() {
             return "harvest_block";
+        }
+
+        @Override
+        public boolean warning() {
+            return true;
         }
 
         public String daemon() {
