@@ -56,6 +56,7 @@ class LogControlTest {
     void restore() {
         root.detachAppender(appender);
         appender.stop();
+        LogControl.apply(LogConfig.DEFAULTS, "localhost"); // the format of logback-test.xml's appender too
         root.setLevel(rootLevel);
         gatehouse.setLevel(gatehouseLevel);
     }
