@@ -2,8 +2,13 @@ package net.gatehouse.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
@@ -16,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import net.gatehouse.smtp.protocol.Reply;
 import net.gatehouse.testing.ExternalCommand;
+import net.gatehouse.testing.LoopbackPorts;
 import net.gatehouse.testing.PackagedGateway;
 import net.gatehouse.testing.SmtpTestClient;
 import net.gatehouse.testing.TestBackend;
@@ -31,9 +37,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The gateway's log, as {@code log.format: postfix} writes it by default, read by the tools that
  * read Postfix's log, from Debian's packages: pflogsumm counts exactly the messages received,
- * delivered, deferred, bounced and the recipients rejected, and fail2ban's stock {@code postfix}
- * filter matches the rejects of a client harvesting addresses. With {@code log.format: json},
- * every line is one JSON object.
+ * delivered, deferred, bounced and the recipients rejected, fail2ban's stock {@code postfix}
+ * filter matches the rejects of a client harvesting addresses, and postfix_exporter counts the
+ * lines as Postfix's. With {@code log.format: json}, every line is one JSON object.
  */
 class PostfixLogToolsInteropIT {
 
@@ -47,6 +53,7 @@ class PostfixLogToolsInteropIT {
 
     private static String pflogsumm;
     private static String fail2banRegex;
+    private static String postfixExporter;
     private static TestBackend mailhost;
     private static TestBackend later;
     private static PackagedGateway gateway;
@@ -63,6 +70,7 @@ class PostfixLogToolsInteropIT {
     static void runMailThroughTheGateway() throws Exception {
         pflogsumm = ExternalCommand.require("pflogsumm", "pflogsumm");
         fail2banRegex = ExternalCommand.require("fail2ban-regex", "fail2ban");
+        postfixExporter = ExternalCommand.require("prometheus-postfix-exporter", "prometheus-postfix-exporter");
         mailhost = TestBackend.start().rejectRecipient("gone@example.test");
         later = TestBackend.start().tempFailRecipient("x@later.test").tempFailRecipient("y@later.test");
         gateway = PackagedGateway.start(TestGateway.in(directory.resolve("postfix"))
@@ -179,6 +187,43 @@ class PostfixLogToolsInteropIT {
 
         assertThat(summary).containsPattern("\\n\\s+6\\s+received\\n").containsPattern("\\n\\s+5\\s+delivered\\n");
         assertThat(addresses).hasSize(7);
+    }
+
+    /**
+     * postfix_exporter (Debian's prometheus-postfix-exporter, kumina's) follows a log file from its
+     * end, as it follows Postfix's: the lines are appended once it runs, then its metrics scraped.
+     */
+    @Test
+    void postfixExporterCountsTheLinesAsPostfixs() throws Exception {
+        Path followed = Files.createFile(directory.resolve("exporter.log"));
+        int port = LoopbackPorts.free();
+        Process exporter = new ProcessBuilder(postfixExporter, "--web.listen-address=127.0.0.1:" + port,
+                "--postfix.logfile_path=" + followed, "--postfix.showq_path=" + directory.resolve("no-showq"))
+                .redirectErrorStream(true).redirectOutput(directory.resolve("exporter.out").toFile()).start();
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build();
+            Awaitility.await().atMost(WAIT).ignoreExceptions()
+                    .until(() -> http.send(scrape, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+            Files.write(followed, Files.readAllLines(log), StandardOpenOption.APPEND);
+
+            Awaitility.await().atMost(WAIT).until(() -> http.send(scrape, HttpResponse.BodyHandlers.ofString()).body()
+                    .contains("\npostfix_smtpd_disconnects_total 2\n"));
+            List<String> metrics = http.send(scrape, HttpResponse.BodyHandlers.ofString()).body().lines().toList();
+            assertThat(metrics).contains(
+                    "postfix_smtpd_connects_total 2",
+                    "postfix_smtpd_messages_processed_total{sasl_method=\"\"} 6",
+                    "postfix_smtpd_messages_rejected_total{code=\"550\"} 6",
+                    "postfix_smtpd_messages_rejected_total{code=\"554\"} 1",
+                    "postfix_smtpd_messages_rejected_total{code=\"421\"} 1",
+                    "postfix_cleanup_messages_processed_total 7",             // six Message-IDs and the DSN's
+                    "postfix_qmgr_messages_inserted_receipients_count 7",     // six messages and the DSN
+                    "postfix_qmgr_messages_removed_total 5",                  // all but the two deferred
+                    "postfix_smtp_status_deferred 2",
+                    "postfix_smtp_delivery_delay_seconds_count{stage=\"\"} 32"); // a/b/c/d of 8 delivery lines
+        } finally {
+            ExternalCommand.destroyTree(exporter.toHandle());
+        }
     }
 
     private static List<String> fail2ban(String out, String filter) {
