@@ -14,6 +14,7 @@ import javax.net.ssl.SSLContext;
 import net.gatehouse.callout.CalloutVerifier;
 import net.gatehouse.callout.LocalVerdictCache;
 import java.util.Map;
+import net.gatehouse.config.ConfigChanges;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.PolicyConfig;
@@ -56,7 +57,7 @@ public final class Gateway implements AutoCloseable {
     private static final String FIRST_ADMIN = "admin";
     private static final Duration POLICY_POLL_INTERVAL = Duration.ofSeconds(1);
 
-    private final GatewayConfig config;
+    private volatile GatewayConfig config; // replaced by a reload: the configuration in force
     private final LivePolicy policy;
     private final RecipientPolicy recipients;
     private final ValidRecipientStore validRecipientStore;
@@ -212,6 +213,35 @@ public final class Gateway implements AutoCloseable {
 
     public GatewayConfig config() {
         return config;
+    }
+
+    /**
+     * Puts a re-read configuration file in force without dropping a session (SPEC §10): the
+     * policy's pins and the file's valid lists at once, the SMTP limits and a TLS certificate read
+     * anew from its files for the sessions that start from now on. What takes a restart (listen
+     * addresses, {@code data_dir}, {@code store}, ...) is logged as such and stays as it was.
+     * Nothing changes when this throws.
+     *
+     * @throws TlsConfigException if the TLS certificate or key cannot be used; the running one stays
+     * @throws StoreException if the store cannot be read for the valid lists; nothing changed
+     */
+    public synchronized ConfigChanges reload(GatewayConfig reread) throws TlsConfigException {
+        GatewayConfig running = config;
+        ConfigChanges changes = ConfigChanges.between(running, reread);
+        GatewayConfig inForce = ConfigChanges.inForce(running, reread);
+        Optional<SSLContext> tls = inForce.smtp().tls().isPresent()
+                ? Optional.of(TlsContexts.server(inForce.smtp().tls().get())) : Optional.empty();
+        validLists.replaceConfigEntries(inForce.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()));
+        policy.replaceFile(inForce.policy());
+        smtp.reconfigure(inForce.smtp(), tls);
+        config = inForce;
+        log.info("reload_applied changed={} tls={}", changes.live().isEmpty() ? "none" : String.join(",", changes.live()),
+                tls.isPresent() ? "reloaded" : "off");
+        if (!changes.restart().isEmpty()) {
+            log.warn("reload_needs_restart keys={} note=\"these keep their running values until gatehouse restarts\"",
+                    String.join(",", changes.restart()));
+        }
+        return changes;
     }
 
     /** Drains and stops: no new connections, sessions finish within the grace period, delivery stops. */

@@ -138,7 +138,7 @@ final class DomainsCommand {
             return ConsoleStore.withPolicy(config, policy -> {
                 if (policy.pinnedDomain(domain)) {
                     throw new RefusedChangeException("the domain " + domain
-                            + " is declared in the configuration file; remove it there and restart");
+                            + " is declared in the configuration file; remove it there and reload (gatehouse reload)");
                 }
                 policy.edit(ConsoleStore.ACTOR, "domain.remove", domain, stored -> PolicyEdits.removeDomain(stored, domain));
                 System.out.println(domain + " removed from the console's policy; running gateways follow within seconds");

@@ -98,7 +98,7 @@ final class NetworksCommand {
         @Override
         public Integer call() {
             return change(config, cidr, "network.remove", PolicyEdits::removeNetwork,
-                    "; remove it there and restart", " no longer trusted");
+                    "; remove it there and reload (gatehouse reload)", " no longer trusted");
         }
     }
 }

@@ -1,102 +1,474 @@
 package net.gatehouse.cli;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import net.gatehouse.config.GatewayConfig;
+import net.gatehouse.queue.Envelope;
+import net.gatehouse.queue.Journal;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.Spool;
 import net.gatehouse.queue.SpooledMessage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
+/**
+ * {@code gatehouse queue}: this node's mail queue with the verbs Postfix administrators know
+ * ({@code mailq}, {@code postcat -q}, {@code postsuper -h/-H/-r/-d}, {@code postqueue -f/-i}).
+ *
+ * <p>The commands work on the spool directory itself, beside a running gateway: what they change
+ * is written to the message's journal first (durably), then the gateway is asked to look at the
+ * message again, which it does within a second ({@link Spool#requestReview}). An attempt already
+ * under way when a message is held or deleted may still complete; no new one starts.
+ */
 @Command(name = "queue", mixinStandardHelpOptions = true,
-        description = "Inspect and act on this node's mail queue (the spool in data_dir).",
-        subcommands = {QueueCommand.ListMessages.class, QueueCommand.Flush.class, QueueCommand.Delete.class})
+        description = {"Inspect and act on this node's mail queue (the spool in data_dir), beside a running gateway, "
+                + "which takes changes into account within a second.",
+                "Run it as the user the gateway runs as, or as root (files it creates are given to the spool's owner)."},
+        footer = QueueCommand.EXIT_CODES,
+        subcommands = {QueueCommand.ListMessages.class, QueueCommand.Show.class, QueueCommand.Hold.class,
+                QueueCommand.Release.class, QueueCommand.Flush.class, QueueCommand.Requeue.class,
+                QueueCommand.Delete.class})
 final class QueueCommand {
 
-    static Spool openSpool(GatewayConfig config) throws IOException {
-        return new Spool(config.dataDir().resolve("spool"), 0);
+    /**
+     * Not everything asked was done: a named message is not in the queue (or, for {@code flush}, is
+     * on hold), or the spool could not be read or written. Standard error says which.
+     */
+    static final int EXIT_INCOMPLETE = 1;
+
+    static final String EXIT_CODES = "%nExit codes: 0 done; 1 a named message is not in the queue (each one is named "
+            + "on standard error), or the spool could not be read or written; 2 the configuration file or the command "
+            + "line is not valid.";
+
+    private static final String RUNNING_GATEWAY_NOTE = "gatehouse: note: a running gateway takes this into account "
+            + "within a second; an attempt already under way may still complete";
+
+    private QueueCommand() {
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List queued messages with their pending recipients.")
+    /** The work of a subcommand, with the spool open. */
+    @FunctionalInterface
+    private interface SpoolWork {
+        int run(Spool spool) throws IOException;
+    }
+
+    /**
+     * Loads the configuration, opens its spool and runs the work, reporting a failure as one line
+     * on standard error with its exit code. A missing spool is not created (a command run as root
+     * would make it root's): no gateway has run with this data_dir.
+     */
+    private static int withSpool(ConfigOption option, SpoolWork work) {
+        Logging.quiet();
+        GatewayConfig config = option.loadOrReport();
+        if (config == null) {
+            return Main.EXIT_BAD_CONFIG;
+        }
+        Path directory = config.dataDir().resolve("spool");
+        if (!Files.isDirectory(directory.resolve("active"))) {
+            System.err.println("gatehouse: no queue in " + directory + ": no gateway has run with this data_dir");
+            return EXIT_INCOMPLETE;
+        }
+        try {
+            return work.run(Spool.forAdministration(directory));
+        } catch (IOException e) {
+            System.err.println("gatehouse: spool " + directory + ": " + describe(e));
+            return EXIT_INCOMPLETE;
+        }
+    }
+
+    private static String describe(IOException e) {
+        return e instanceof java.nio.file.AccessDeniedException ? "permission denied: " + e.getMessage()
+                + " (run as the gateway's user, or as root)" : e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    /** The message, or empty after saying on standard error that it is not in the queue. */
+    private static Optional<SpooledMessage> find(Spool spool, String id) throws IOException {
+        Optional<SpooledMessage> message = QueueId.isValid(id) ? spool.read(new QueueId(id)) : Optional.empty();
+        if (message.isEmpty()) {
+            System.err.println("gatehouse: " + id + ": not in the queue"
+                    + (QueueId.isValid(id) ? "" : " (a queue ID is 13 characters of Crockford base 32)"));
+        }
+        return message;
+    }
+
+    /** The queue IDs named, or with {@code --all} every message in the queue. */
+    static final class Selection {
+        @Parameters(paramLabel = "QUEUE_ID", arity = "0..*", description = "IDs as 'queue list' shows them (without ! or *).")
+        List<String> ids = new ArrayList<>();
+
+        @Option(names = "--all", description = "Every message in the queue instead of the IDs named.")
+        boolean all;
+
+        /** A usage error (exit code 2) unless there are IDs or --all, but not both. */
+        void check(CommandSpec spec) {
+            if (all == !ids.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "name queue IDs, or give --all (not both)");
+            }
+        }
+
+        List<String> resolve(Spool spool) throws IOException {
+            return all ? spool.ids().stream().map(QueueId::value).toList() : ids;
+        }
+    }
+
+    /** One change per message, each reported on its own line; the exit code says whether all were found. */
+    @FunctionalInterface
+    private interface Change {
+        /** Reports what was done on standard output; false when the message could not be acted on. */
+        boolean apply(Spool spool, SpooledMessage message, Instant now) throws IOException;
+    }
+
+    private static int change(ConfigOption config, CommandSpec spec, Selection selection, Change change) {
+        selection.check(spec);
+        return withSpool(config, spool -> {
+            int missed = 0;
+            for (String id : selection.resolve(spool)) {
+                Optional<SpooledMessage> message = find(spool, id);
+                if (message.isEmpty() || !change.apply(spool, message.get(), Clock.systemUTC().instant())) {
+                    missed++;
+                }
+            }
+            return missed == 0 ? 0 : EXIT_INCOMPLETE;
+        });
+    }
+
+    /** The outcome of a change the spool refused because the message left the queue meanwhile. */
+    private static boolean gone(QueueId id) {
+        System.err.println("gatehouse: " + id + ": not in the queue (delivered meanwhile)");
+        return false;
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, footer = EXIT_CODES,
+            description = {"List the queue as Postfix's mailq does: per message the queue ID (! on hold, "
+                    + "* not attempted yet), size, arrival time and sender, then each pending recipient under the "
+                    + "reason of its last deferral; then the total.",
+                    "With --json, one JSON object per message and line, as postqueue -j."})
     static final class ListMessages implements Callable<Integer> {
         @Mixin
         ConfigOption config;
 
+        @Option(names = "--json", description = "One JSON object per message and line.")
+        boolean json;
+
         @Override
-        public Integer call() throws IOException {
-            Logging.quiet();
-            GatewayConfig loaded = config.loadOrReport();
-            if (loaded == null) {
-                return Main.EXIT_BAD_CONFIG;
-            }
-            Spool spool = openSpool(loaded);
-            List<QueueId> ids = spool.ids();
-            for (QueueId id : ids) {
-                Optional<SpooledMessage> message;
-                try {
-                    message = spool.read(id);
-                } catch (Spool.CorruptMessageException e) {
-                    System.out.printf("%s  corrupt: %s%n", id, e.getMessage());
-                    continue;
+        public Integer call() {
+            return withSpool(config, spool -> {
+                QueueListing listing = new QueueListing(System.out, ZoneId.systemDefault());
+                int unreadable = 0;
+                for (QueueId id : spool.ids()) {
+                    Optional<SpooledMessage> message;
+                    try {
+                        message = spool.read(id);
+                    } catch (Spool.CorruptMessageException e) {
+                        System.err.println("gatehouse: " + id + ": unreadable: " + e.getMessage());
+                        unreadable++;
+                        continue;
+                    }
+                    if (message.isPresent()) { // else delivered while listing
+                        if (json) {
+                            listing.addJson(message.get());
+                        } else {
+                            listing.add(message.get());
+                        }
+                    }
                 }
-                message.ifPresent(m -> System.out.printf("%s  %s  %8d  %s -> %s%n", id, m.envelope().received(),
-                        m.contentLength(), m.envelope().sender(), String.join(" ", m.pendingRecipients())));
-            }
-            System.out.println(ids.size() == 1 ? "1 message" : ids.size() + " messages");
-            return 0;
+                if (!json) {
+                    listing.finish();
+                }
+                return unreadable == 0 ? 0 : EXIT_INCOMPLETE;
+            });
         }
     }
 
-    @Command(name = "flush", mixinStandardHelpOptions = true,
-            description = "Ask the running gateway to attempt every deferred message now (within a second).")
+    @Command(name = "show", mixinStandardHelpOptions = true, footer = EXIT_CODES,
+            description = "Show one message as Postfix's postcat -q does: the envelope, each recipient's state, "
+                    + "attempts and last reply, then the message's header (all of it with --body).")
+    static final class Show implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Parameters(paramLabel = "QUEUE_ID", description = "The ID as 'queue list' shows it (without ! or *).")
+        String id;
+
+        @Option(names = "--body", description = "Print the whole message, not only its header.")
+        boolean body;
+
+        @Override
+        public Integer call() {
+            return withSpool(config, spool -> {
+                Optional<SpooledMessage> message = find(spool, id);
+                if (message.isEmpty()) {
+                    return EXIT_INCOMPLETE;
+                }
+                print(message.get(), body, Clock.systemUTC().instant(), System.out);
+                return 0;
+            });
+        }
+
+        static void print(SpooledMessage message, boolean body, Instant now, PrintStream out) throws IOException {
+            Envelope envelope = message.envelope();
+            Journal journal = message.journal();
+            out.println("*** ENVELOPE " + message.id() + " ***");
+            out.println("queue_id:      " + message.id());
+            out.println("state:         " + (journal.held() ? "on hold (not attempted until released)"
+                    : journal.attempts() == 0 ? "not attempted yet" : "deferred"));
+            out.println("arrival_time:  " + seconds(envelope.received()) + " (" + age(envelope.received(), now) + " ago)");
+            if (journal.requeued()) {
+                out.println("requeued:      " + seconds(journal.lifetimeStart()) + " (the maximum lifetime counts from here)");
+            }
+            out.println("client:        " + envelope.client());
+            out.println("helo:          " + envelope.helo());
+            out.println("sender:        " + envelope.sender());
+            out.println("message_size:  " + message.contentLength());
+            out.println("attempts:      " + journal.attempts());
+            for (String recipient : envelope.recipients()) {
+                out.println("recipient:     " + recipient);
+                Optional<Journal.LastResult> result = journal.result(recipient);
+                if (result.isEmpty()) {
+                    out.println("  state:       pending, not attempted yet");
+                    continue;
+                }
+                Journal.LastResult last = result.get();
+                String state = !last.finished() ? "deferred" : last.reply().isEmpty() ? "finished"
+                        : last.delivered() ? "delivered" : "bounced";
+                out.println("  state:       " + state + (last.attempt() > 0 ? " in attempt " + last.attempt() : "")
+                        + (last.at() != null ? ", " + seconds(last.at()) : ""));
+                if (!last.reply().isEmpty()) {
+                    out.println("  last_reply:  " + QueueListing.reason(last));
+                }
+            }
+            out.println("*** MESSAGE " + (body ? "CONTENTS " : "HEADER ") + message.id() + " ***");
+            content(message, body, out);
+            out.println("*** END OF MESSAGE " + message.id() + " ***");
+        }
+
+        /** The content as lines ending in LF, as postcat prints it; only the header section unless {@code body}. */
+        private static void content(SpooledMessage message, boolean body, PrintStream out) throws IOException {
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(message.file()))) {
+                in.skipNBytes(message.contentOffset());
+                long left = message.contentLength();
+                boolean lineStart = true;
+                int previous = -1;
+                while (left-- > 0) {
+                    int b = in.read();
+                    if (b < 0) {
+                        break;
+                    }
+                    if (b == '\r') {
+                        previous = b;
+                        continue; // CRLF becomes LF; a lone CR cannot be in the spool (smuggling defence)
+                    }
+                    if (b == '\n' && lineStart && !body) {
+                        return; // the empty line that ends the header section
+                    }
+                    if (previous == '\r' && b != '\n') {
+                        out.write('\r');
+                    }
+                    out.write(b);
+                    lineStart = b == '\n';
+                    previous = b;
+                }
+                if (!lineStart) {
+                    out.write('\n');
+                }
+            } finally {
+                out.flush();
+            }
+        }
+
+        private static Instant seconds(Instant instant) {
+            return instant.truncatedTo(ChronoUnit.SECONDS);
+        }
+
+        private static String age(Instant from, Instant now) {
+            long seconds = Math.max(0, Duration.between(from, now).toSeconds());
+            if (seconds < 60) {
+                return seconds + "s";
+            }
+            if (seconds < 3600) {
+                return seconds / 60 + "m";
+            }
+            if (seconds < 86400) {
+                return seconds / 3600 + "h " + seconds % 3600 / 60 + "m";
+            }
+            return seconds / 86400 + "d " + seconds % 86400 / 3600 + "h";
+        }
+    }
+
+    @Command(name = "hold", mixinStandardHelpOptions = true, footer = EXIT_CODES,
+            description = {"Put messages on hold, as Postfix's postsuper -h: no delivery attempt starts until they are "
+                    + "released, across restarts. An attempt already under way may still complete.",
+                    "As in Postfix, a message does not expire while on hold; it does once released, at the end of its "
+                    + "next attempt if it is older than delivery.max_lifetime: release one held that long with "
+                    + "'queue requeue' instead, which restarts its lifetime."})
+    static final class Hold implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Mixin
+        Selection selection;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            int exit = change(config, spec, selection, (spool, message, now) -> {
+                if (message.journal().held()) {
+                    System.out.println(message.id() + ": already on hold");
+                    return true;
+                }
+                if (!spool.hold(message.id(), now)) {
+                    return gone(message.id());
+                }
+                spool.requestReview(message.id());
+                System.out.println(message.id() + ": placed on hold");
+                return true;
+            });
+            System.err.println(RUNNING_GATEWAY_NOTE);
+            return exit;
+        }
+    }
+
+    @Command(name = "release", mixinStandardHelpOptions = true, footer = EXIT_CODES,
+            description = "Release messages from hold, as Postfix's postsuper -H: the running gateway attempts them "
+                    + "within a second, their attempts and lifetime going on from before the hold.")
+    static final class Release implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Mixin
+        Selection selection;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return change(config, spec, selection, (spool, message, now) -> {
+                if (!message.journal().held()) {
+                    if (!selection.all) {
+                        System.out.println(message.id() + ": not on hold");
+                    }
+                    return true;
+                }
+                if (!spool.release(message.id(), now)) {
+                    return gone(message.id());
+                }
+                spool.requestReview(message.id());
+                System.out.println(message.id() + ": released from hold");
+                return true;
+            });
+        }
+    }
+
+    @Command(name = "flush", mixinStandardHelpOptions = true, footer = EXIT_CODES,
+            description = {"Ask the running gateway to attempt deferred messages now (within a second): all of them, "
+                    + "as postqueue -f, or the IDs named, as postqueue -i.",
+                    "Messages on hold are not attempted: release them."})
     static final class Flush implements Callable<Integer> {
         @Mixin
         ConfigOption config;
 
+        @Parameters(paramLabel = "QUEUE_ID", arity = "0..*", description = "IDs as 'queue list' shows them; none: all.")
+        List<String> ids = new ArrayList<>();
+
         @Override
-        public Integer call() throws IOException {
-            Logging.quiet();
-            GatewayConfig loaded = config.loadOrReport();
-            if (loaded == null) {
-                return Main.EXIT_BAD_CONFIG;
-            }
-            openSpool(loaded).requestFlush();
-            System.out.println("flush requested");
-            return 0;
+        public Integer call() {
+            return withSpool(config, spool -> {
+                if (ids.isEmpty()) {
+                    spool.requestFlush();
+                    System.out.println("flush requested");
+                    return 0;
+                }
+                int missed = 0;
+                for (String id : ids) {
+                    Optional<SpooledMessage> message = find(spool, id);
+                    if (message.isEmpty()) {
+                        missed++;
+                    } else if (message.get().journal().held()) {
+                        System.err.println("gatehouse: " + id + ": on hold, not attempted (release it)");
+                        missed++;
+                    } else {
+                        spool.requestReview(message.get().id());
+                        System.out.println(id + ": flush requested");
+                    }
+                }
+                return missed == 0 ? 0 : EXIT_INCOMPLETE;
+            });
         }
     }
 
-    @Command(name = "delete", mixinStandardHelpOptions = true,
-            description = "Delete messages from the queue, without a bounce. An attempt already under way may still complete.")
+    @Command(name = "requeue", mixinStandardHelpOptions = true, footer = EXIT_CODES,
+            description = "Start messages again from scratch, as Postfix's postsuper -r: released from hold, attempts "
+                    + "and back-off reset, the maximum lifetime counted from now, routed by the policy in force; the "
+                    + "running gateway attempts them within a second. Recipients already delivered or bounced stay so.")
+    static final class Requeue implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Mixin
+        Selection selection;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return change(config, spec, selection, (spool, message, now) -> {
+                if (!spool.requeue(message.id(), now)) {
+                    return gone(message.id());
+                }
+                spool.requestReview(message.id());
+                System.out.println(message.id() + ": requeued");
+                return true;
+            });
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, footer = EXIT_CODES,
+            description = "Delete messages from the queue without a bounce, as Postfix's postsuper -d. An attempt "
+                    + "already under way may still complete.")
     static final class Delete implements Callable<Integer> {
         @Mixin
         ConfigOption config;
 
-        @Parameters(paramLabel = "QUEUE_ID", arity = "1..*", description = "IDs as shown by 'queue list'.")
-        List<String> ids;
+        @Mixin
+        Selection selection;
+
+        @Spec
+        CommandSpec spec;
 
         @Override
-        public Integer call() throws IOException {
-            Logging.quiet();
-            GatewayConfig loaded = config.loadOrReport();
-            if (loaded == null) {
-                return Main.EXIT_BAD_CONFIG;
-            }
-            Spool spool = openSpool(loaded);
-            int missing = 0;
-            for (String id : ids) {
-                if (QueueId.isValid(id) && spool.remove(new QueueId(id))) {
-                    System.out.println(id + " deleted");
-                } else {
-                    System.out.println(id + " not in the queue");
-                    missing++;
+        public Integer call() {
+            int exit = change(config, spec, selection, (spool, message, now) -> {
+                if (!spool.remove(message.id())) {
+                    return gone(message.id());
                 }
-            }
-            return missing == 0 ? 0 : 1;
+                spool.requestReview(message.id());
+                System.out.println(message.id() + ": removed");
+                return true;
+            });
+            System.err.println(RUNNING_GATEWAY_NOTE);
+            return exit;
         }
     }
 }

@@ -25,11 +25,16 @@ import net.gatehouse.config.PolicyConfig.DomainConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.SmtpConfig.BareLineEndings;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
@@ -107,12 +112,48 @@ public final class ConfigLoader {
                 .setCodePointLimit(MAX_FILE_CODE_POINTS)
                 .build();
         try {
-            return new Compose(settings).composeString(yaml).orElseThrow(() -> new ConfigException("",
+            return new MergeKeyRefusingComposer(settings, yaml).getSingleNode().orElseThrow(() -> new ConfigException("",
                     "the file is empty; write for example \"hostname: <this gateway's name>\", or {} for all defaults"));
+        } catch (MergeKeyException e) {
+            throw new ConfigException("", e.getMessage(), e.line, e.column, null);
         } catch (MarkedYamlEngineException e) {
             throw syntaxError(e);
         } catch (YamlEngineException e) {
             throw new ConfigException("", "not valid YAML: " + e.getMessage(), 0, 0, e);
+        }
+    }
+
+    /**
+     * SnakeYAML's composer applies YAML 1.1 merge keys ({@code <<: *base}) as it builds the tree;
+     * YAML 1.2, which the file is, has none. A file that uses one is refused, not read in a way
+     * the docs do not promise.
+     */
+    private static final class MergeKeyRefusingComposer extends Composer {
+        MergeKeyRefusingComposer(LoadSettings settings, String yaml) {
+            super(settings, new ParserImpl(settings, new StreamReader(settings, yaml)));
+        }
+
+        @Override
+        protected Node composeKeyNode(MappingNode node) {
+            Node key = super.composeKeyNode(node);
+            if (key.getTag().equals(Tag.MERGE) || key instanceof ScalarNode scalar && scalar.getValue().equals("<<")) {
+                Optional<Mark> mark = key.getStartMark();
+                throw new MergeKeyException(mark.map(m -> m.getLine() + 1).orElse(0),
+                        mark.map(m -> m.getColumn() + 1).orElse(0));
+            }
+            return key;
+        }
+    }
+
+    private static final class MergeKeyException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final int line;
+        private final int column;
+
+        MergeKeyException(int line, int column) {
+            super("merge keys (<<) are not supported: write the keys out (an alias of a whole value, *name, works)");
+            this.line = line;
+            this.column = column;
         }
     }
 
@@ -142,7 +183,7 @@ public final class ConfigLoader {
                 root.section("smtp", smtp -> smtp(smtp, baseDir)),
                 new ConsoleConfig(root.optionalSection("console", ConfigLoader::consoleListen)),
                 root.get("store", v -> v.parse("embedded or a PostgreSQL JDBC URL", ConfigLoader::store), "embedded"),
-                root.get("cache", v -> v.parse("local or a Redis URL", ConfigLoader::cache), "local"),
+                root.get("cache", v -> v.parse("local", ConfigLoader::cache), "local"),
                 root.section("dns", ConfigLoader::dns),
                 root.section("delivery", ConfigLoader::delivery),
                 root.section("callout", ConfigLoader::callout),
@@ -176,6 +217,7 @@ public final class ConfigLoader {
                 smtp.optionalSection("tls", tls -> tls(tls, baseDir)),
                 smtp.get("command_timeout", ConfigValue::positiveDuration, Duration.ofMinutes(5)),
                 smtp.get("data_timeout", ConfigValue::positiveDuration, Duration.ofMinutes(3)),
+                smtp.get("min_data_rate", ConfigValue::positiveNumber, 500), // Postfix's smtpd_min_data_rate
                 smtp.get("greet_pause", ConfigValue::duration, Duration.ZERO),
                 smtp.get("max_errors", ConfigValue::positiveNumber, 10),
                 smtp.get("bare_line_endings", v -> v.parse("normalise or reject", ConfigLoader::bareLineEndings),
@@ -408,16 +450,18 @@ public final class ConfigLoader {
     }
 
     private static String cache(String text) {
-        for (String prefix : List.of("redis://", "rediss://")) {
-            if (text.startsWith(prefix) && text.length() > prefix.length()) {
-                return text;
-            }
-        }
         if (text.equals("local")) {
             return text;
         }
-        throw new IllegalArgumentException(
-                "expected local or a Redis URL such as redis://cache.internal:6379 (rediss:// for TLS)");
+        for (String prefix : List.of("redis://", "rediss://")) {
+            if (text.startsWith(prefix) && text.length() > prefix.length()) {
+                // Refused rather than accepted and ignored: nodes that believed they shared a cache
+                // and harvest counts would each keep their own.
+                throw new IllegalArgumentException("a shared Redis cache is not supported by this version yet; "
+                        + "use local (each node keeps its own verification cache and harvest counts)");
+            }
+        }
+        throw new IllegalArgumentException("expected local");
     }
 
     private static BareLineEndings bareLineEndings(String word) {

@@ -8,8 +8,12 @@ import java.util.Optional;
  * The inbound SMTP listener: SPEC §2 {@code smtp:} plus the limits and timeouts an administrator
  * tunes (names follow the words of RFC 5321 and Postfix where they exist).
  *
- * @param commandTimeout  wait for the next command (RFC 5321 4.5.3.2.7: at least 5 minutes)
- * @param dataTimeout     wait for each block of DATA (RFC 5321 4.5.3.2.6 gives the client 3 minutes)
+ * @param commandTimeout  deadline for the whole of the next command line, the wait included (RFC
+ *                        5321 4.5.3.2.7: at least 5 minutes)
+ * @param dataTimeout     deadline for DATA before credit for bytes received (RFC 5321 4.5.3.2.6
+ *                        gives the client 3 minutes per block; a whole message may take longer)
+ * @param minDataRate     bytes per second: each byte of DATA received extends its deadline by
+ *                        1/minDataRate s, so an honest slow sender is never cut off, a drip is
  * @param greetPause      how long to wait before the greeting; a client that talks during it is an
  *                        early talker and is refused. {@code 0s} only refuses data already waiting.
  * @param maxErrors       client errors in one session before {@code 421 4.7.0} and disconnect
@@ -26,6 +30,7 @@ public record SmtpConfig(
         Optional<TlsConfig> tls,
         Duration commandTimeout,
         Duration dataTimeout,
+        int minDataRate,
         Duration greetPause,
         int maxErrors,
         BareLineEndings bareLineEndings,

@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * The back-end mail server of {@code gatehouse demo}: a small SMTP server on loopback that knows a
  * few mailboxes, refuses every other address at RCPT with 550 5.1.1 (as a well-configured back-end
  * should, see the Plesk article in the seeds), and files each message it accepts under
- * {@code mailboxes/<local part>/} so the newcomer can see it arrive. Not a product component.
+ * {@code mailboxes/<local part>/} so the newcomer can see it arrive, with a {@code Return-Path:}
+ * line first as a delivery agent writes it (RFC 5321 4.4), so that a bounce ({@code <>}) is easy to
+ * tell from a message. Not a product component.
  */
 public final class DemoMailServer implements AutoCloseable {
 
@@ -75,6 +77,7 @@ public final class DemoMailServer implements AutoCloseable {
             Writer out = new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.UTF_8);
             reply(out, "220 backend.demo ESMTP demo back-end");
             List<String> recipients = new ArrayList<>();
+            String sender = "";
             String line;
             while ((line = in.readLine()) != null) {
                 String upper = line.toUpperCase(Locale.ROOT);
@@ -84,6 +87,7 @@ public final class DemoMailServer implements AutoCloseable {
                     reply(out, "250 backend.demo");
                 } else if (upper.startsWith("MAIL FROM:")) {
                     recipients.clear();
+                    sender = between(line, '<', '>');
                     reply(out, "250 2.1.0 Ok");
                 } else if (upper.startsWith("RCPT TO:")) {
                     String address = between(line, '<', '>').toLowerCase(Locale.ROOT);
@@ -91,6 +95,8 @@ public final class DemoMailServer implements AutoCloseable {
                         recipients.add(address);
                         reply(out, "250 2.1.5 Ok");
                     } else {
+                        // One line per refusal: the newcomer sees the back-end answer the gateway's callouts.
+                        log.info("demo_backend refused to=<{}> from=<{}> reply=\"550 5.1.1\"", address, sender);
                         reply(out, "550 5.1.1 <" + address + ">: Recipient address rejected: User unknown");
                     }
                 } else if (upper.equals("DATA")) {
@@ -99,7 +105,7 @@ public final class DemoMailServer implements AutoCloseable {
                         continue;
                     }
                     reply(out, "354 End data with <CR><LF>.<CR><LF>");
-                    StringBuilder message = new StringBuilder();
+                    StringBuilder message = new StringBuilder("Return-Path: <" + sender + ">\r\n");
                     while ((line = in.readLine()) != null && !line.equals(".")) {
                         message.append(line.startsWith(".") ? line.substring(1) : line).append("\r\n");
                     }

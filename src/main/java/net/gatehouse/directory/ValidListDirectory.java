@@ -39,7 +39,7 @@ public final class ValidListDirectory implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ValidListDirectory.class);
 
     private final ValidRecipientStore store;
-    private final Map<String, List<String>> configEntries;
+    private Map<String, List<String>> configEntries; // under this object's lock; replaced by a reload
     private StorePoller poller; // set once, in start
     private volatile Map<String, ValidRecipients> lists = Map.of();
 
@@ -90,6 +90,38 @@ public final class ValidListDirectory implements AutoCloseable {
         refresh();
     }
 
+    /**
+     * Puts the re-read configuration file's {@code valid_recipients} in force (a reload): the lists
+     * of the domains whose entries changed are rebuilt off the RCPT path and swapped in.
+     *
+     * @throws StoreException if the store fails; the lists last loaded stay in force
+     */
+    public synchronized void replaceConfigEntries(Map<String, List<String>> reread) {
+        Map<String, List<String>> next = normalize(reread);
+        Set<String> changed = new HashSet<>();
+        for (String domain : union(configEntries.keySet(), next.keySet())) {
+            if (!configEntries.getOrDefault(domain, List.of()).equals(next.getOrDefault(domain, List.of()))) {
+                changed.add(domain);
+            }
+        }
+        configEntries = next;
+        Map<String, ValidRecipients> rebuilt = new HashMap<>(lists);
+        for (String domain : changed) {
+            if (next.containsKey(domain) || listRevisions.containsKey(domain)) {
+                rebuilt.put(domain, load(domain));
+            } else {
+                rebuilt.remove(domain);
+            }
+        }
+        lists = Map.copyOf(rebuilt);
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+
     /** Stops polling; the lists loaded stay readable. */
     @Override
     public void close() {
@@ -101,10 +133,8 @@ public final class ValidListDirectory implements AutoCloseable {
         // change again at the next poll, which costs a reload but never misses one
         revision = store.revision();
         listRevisions = store.revisions();
-        Set<String> domains = new HashSet<>(listRevisions.keySet());
-        domains.addAll(configEntries.keySet());
         Map<String, ValidRecipients> loaded = new HashMap<>();
-        for (String domain : domains) {
+        for (String domain : union(listRevisions.keySet(), configEntries.keySet())) {
             loaded.put(domain, load(domain));
         }
         lists = Map.copyOf(loaded);

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>the configuration file's {@code policy} section, which <em>pins</em> what it declares: a
  *       setting the file states, a domain it lists, a network it trusts, is in force as written and
- *       read-only in the console, the API and the CLI (change the file and restart);
+ *       read-only in the console, the API and the CLI (change the file and reload);
  *   <li>the store's policy document, edited from the console, the API and the CLI: every setting
  *       the file leaves out, more protected domains, more trusted networks.
  * </ul>
@@ -57,7 +57,7 @@ public final class LivePolicy implements AutoCloseable {
         PolicyConfig apply(PolicyConfig stored) throws RefusedChangeException, ConfigException;
     }
 
-    private final Optional<PolicyConfig> file;
+    private volatile Optional<PolicyConfig> file; // replaced by a reload of the configuration file
     private final PolicyStore store;
     private final Clock clock;
     private final AtomicReference<State> state = new AtomicReference<>();
@@ -167,13 +167,13 @@ public final class LivePolicy implements AutoCloseable {
             if (setting && pins.declares(key) && after.declares(key)
                     && (!before.declares(key) || changed(key, before, after))) {
                 throw new RefusedChangeException("policy." + key
-                        + " is set in the configuration file; change it there and restart");
+                        + " is set in the configuration file; change it there and reload (gatehouse reload)");
             }
         }
         for (DomainConfig domain : after.domains()) {
             if (pins.domain(domain.name()).isPresent()) {
                 throw new RefusedChangeException("the domain " + domain.name()
-                        + " is declared in the configuration file; change it there and restart");
+                        + " is declared in the configuration file; change it there and reload (gatehouse reload)");
             }
         }
     }
@@ -200,6 +200,17 @@ public final class LivePolicy implements AutoCloseable {
             return policy.trustedNetworks().contains(target) ? target : "";
         }
         return PolicyDocument.write(policy);
+    }
+
+    /**
+     * Puts the re-read configuration file's {@code policy} section in force (a reload, SPEC §10):
+     * its pins replace the old ones; what it no longer declares comes from the store's document.
+     * The next RCPT follows it.
+     */
+    public synchronized void replaceFile(Optional<PolicyConfig> reread) {
+        this.file = reread;
+        State running = state.get();
+        install(running.stored(), running.revision());
     }
 
     /** Reads the store now, rather than at the next poll; for the CLI's own changes and for tests. */

@@ -49,7 +49,12 @@ import org.slf4j.LoggerFactory;
  * until the maximum lifetime, and reports permanent failures to the sender in a DSN.
  *
  * <p>Every message in the spool is scheduled exactly once; an attempt runs on its own virtual
- * thread, bounded by the global and per-destination concurrency limits.
+ * thread, bounded by the global and per-destination concurrency limits. A message on hold
+ * ({@code gatehouse queue hold}) is kept aside, unscheduled, until it is released: no attempt of it
+ * starts, and it does not expire, since expiry is decided at the end of an attempt (as in Postfix,
+ * whose held mail expires only once released). The command line changes the spool; the agent
+ * looks at its requests once a second ({@link Spool#requestReview}), and reads the journal again
+ * before every retry, so that a hold made meanwhile is never missed.
  */
 public final class DeliveryAgent implements AutoCloseable {
 
@@ -72,7 +77,9 @@ public final class DeliveryAgent implements AutoCloseable {
         /** No such message in this node's queue (never was, or already delivered or removed). */
         NOT_QUEUED,
         /** An attempt is under way; the action is refused rather than racing it. Ask again shortly. */
-        BEING_DELIVERED
+        BEING_DELIVERED,
+        /** The message is on hold: it is not attempted until released ({@code gatehouse queue release}). */
+        HELD
     }
 
     /** What the console shows of past attempts: how many, and the last temporary error. */
@@ -95,6 +102,8 @@ public final class DeliveryAgent implements AutoCloseable {
     private final DelayQueue<Scheduled> queue = new DelayQueue<>();
     /** Messages scheduled or being attempted, so that no message is ever attempted twice at once. */
     private final Set<QueueId> known = ConcurrentHashMap.newKeySet();
+    /** Messages on hold: known, but kept out of the schedule until released. */
+    private final Map<QueueId, Scheduled> held = new ConcurrentHashMap<>();
     private final Map<QueueId, Progress> progress = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     private long lastHousekeeping = System.nanoTime();
@@ -119,7 +128,19 @@ public final class DeliveryAgent implements AutoCloseable {
 
     /** Starts delivering, beginning with what the spool held at start-up. */
     public void start(List<SpooledMessage> recovered) {
-        recovered.forEach(this::submit);
+        for (SpooledMessage message : recovered) {
+            if (known.add(message.id())) {
+                Journal journal = message.journal();
+                progress.put(message.id(), new Progress(journal.attempts(), lastReply(message)));
+                // every message is tried at once after a start; the back-off goes on from its attempts
+                Scheduled item = new Scheduled(message.id(), journal.attempts(), System.nanoTime(), message);
+                if (journal.held()) {
+                    held.put(message.id(), item);
+                } else {
+                    queue.add(item);
+                }
+            }
+        }
         if (!recovered.isEmpty()) {
             log.info("queue_recovered messages={}", recovered.size());
         }
@@ -193,15 +214,19 @@ public final class DeliveryAgent implements AutoCloseable {
         }
         SpooledMessage message = read.get();
         Progress done = progress.getOrDefault(id, new Progress(0, ""));
+        boolean onHold = held.containsKey(id);
         Instant now = clock.instant();
-        Instant next = waiting == null ? now
+        Instant next = onHold ? null : waiting == null ? now
                 : now.plusNanos(Math.max(0, waiting.getDelay(TimeUnit.NANOSECONDS)));
         return Optional.of(new QueuedMessage(message.envelope(), message.pendingRecipients(), message.contentLength(),
-                done.attempts(), waiting == null, next, done.lastError()));
+                done.attempts(), waiting == null && !onHold, onHold, next, done.lastError()));
     }
 
     /** Attempts the message now instead of at its scheduled time. */
     public Result retryNow(QueueId id) {
+        if (held.containsKey(id)) {
+            return Result.HELD;
+        }
         return claimed(id, item -> {
             queue.add(new Scheduled(id, item.attempts(), System.nanoTime(), item.fresh()));
             log.info("queue_id={} retry_now", id);
@@ -261,14 +286,19 @@ public final class DeliveryAgent implements AutoCloseable {
      * action fails, the message goes back to the scheduler as it was.
      */
     private <E extends Exception> Result claimed(QueueId id, ClaimedAction<E> action) throws E {
-        Optional<Scheduled> claimed = claim(id);
+        Scheduled parked = held.remove(id);
+        Optional<Scheduled> claimed = parked != null ? Optional.of(parked) : claim(id);
         if (claimed.isEmpty()) {
             return known.contains(id) ? Result.BEING_DELIVERED : Result.NOT_QUEUED;
         }
         try {
             return action.apply(claimed.get());
         } catch (Exception e) {
-            queue.add(claimed.get()); // still queued: give it back to the scheduler
+            if (parked != null) { // still queued: give it back as it was
+                held.put(id, parked);
+            } else {
+                queue.add(claimed.get());
+            }
             throw e;
         }
     }
@@ -298,7 +328,62 @@ public final class DeliveryAgent implements AutoCloseable {
 
     private void forget(QueueId id) {
         progress.remove(id);
+        held.remove(id);
         known.remove(id);
+    }
+
+    /**
+     * Takes into account what the command line changed in the spool for this message: forgets it
+     * when deleted, keeps it aside when on hold, and otherwise schedules it now with the attempts
+     * its journal counts (none after a requeue). False when an attempt is under way: ask again later.
+     */
+    private boolean review(QueueId id) {
+        // Taken out of the schedule first, so that no attempt changes the journal while it is read.
+        Scheduled parked = held.remove(id);
+        Scheduled current = parked != null ? parked : claim(id).orElse(null);
+        if (current == null && known.contains(id)) {
+            return false;
+        }
+        Optional<SpooledMessage> read;
+        try {
+            read = spool.read(id);
+        } catch (IOException e) {
+            log.error("queue_id={} unreadable error=\"{}\"", id, e.getMessage());
+            if (parked != null) { // as it was; its next attempt reports it again
+                held.put(id, parked);
+            } else if (current != null) {
+                queue.add(current);
+            }
+            return true;
+        }
+        if (read.isEmpty()) {
+            if (current != null) {
+                forget(id);
+                new MailEvent.Deleted(id.value()).logTo(log);
+            }
+            return true;
+        }
+        SpooledMessage message = read.get();
+        Journal journal = message.journal();
+        known.add(id);
+        progress.put(id, new Progress(journal.attempts(), lastReply(message)));
+        Scheduled next = new Scheduled(id, journal.attempts(), System.nanoTime(), null);
+        if (journal.held()) {
+            held.put(id, next);
+        } else {
+            queue.add(next);
+        }
+        log.info("queue_id={} queue_command held={} attempts={}", id, journal.held() ? "yes" : "no", journal.attempts());
+        return true;
+    }
+
+    /** The last reply of the last pending recipient with one, as the console shows it after a start. */
+    private static String lastReply(SpooledMessage message) {
+        String last = "";
+        for (String recipient : message.pendingRecipients()) {
+            last = message.journal().result(recipient).map(Journal.LastResult::reply).orElse(last);
+        }
+        return last;
     }
 
     private void schedule(QueueId id, int attempts, Duration delay) {
@@ -315,6 +400,11 @@ public final class DeliveryAgent implements AutoCloseable {
                     if (spool.takeFlushRequest()) {
                         log.info("queue_flush requested=yes");
                         flush();
+                    }
+                    for (QueueId id : spool.reviewRequests()) {
+                        if (review(id)) {
+                            spool.reviewed(id);
+                        }
                     }
                 }
                 if (next == null) {
@@ -352,6 +442,10 @@ public final class DeliveryAgent implements AutoCloseable {
             return;
         }
         SpooledMessage message = read.get();
+        if (message.journal().held()) {
+            held.put(id, new Scheduled(id, scheduled.attempts(), System.nanoTime(), null)); // until released
+            return;
+        }
         Policy current = policy.get();
         Map<Destination, List<String>> byDestination = new LinkedHashMap<>();
         for (String recipient : message.pendingRecipients()) {
@@ -369,8 +463,9 @@ public final class DeliveryAgent implements AutoCloseable {
                         Map<Destination, List<String>> routes, Instant started) {
         QueueId id = message.id();
         Instant now = clock.instant();
-        boolean expired = retries.expired(message.envelope().received(), now);
+        boolean expired = retries.expired(message.journal().lifetimeStart(), now);
         List<String> finished = new ArrayList<>();
+        Map<String, Outcome> results = new LinkedHashMap<>();
         List<DeliveryStatusNotification.Failure> failures = new ArrayList<>();
         String lastError = "";
         for (Map.Entry<Destination, List<String>> route : routes.entrySet()) {
@@ -382,6 +477,7 @@ public final class DeliveryAgent implements AutoCloseable {
                                     + " hours; last error: " + outcome.reply()), outcome.relay());
                 }
                 logOutcome(message, recipient, outcome, attempt, started);
+                results.put(recipient, outcome);
                 if (outcome.finished()) {
                     finished.add(recipient);
                 } else {
@@ -405,7 +501,7 @@ public final class DeliveryAgent implements AutoCloseable {
                 new MailEvent.Removed(id.value()).logTo(log);
                 return;
             }
-            spool.recordFinished(id, finished);
+            spool.recordAttempt(id, attempt, now, results);
         } catch (IOException e) {
             // The journal could not be written: keep the message and try again later; at worst a
             // recipient gets it twice, never not at all.

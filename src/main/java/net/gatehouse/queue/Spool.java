@@ -10,19 +10,21 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,13 +39,19 @@ import org.slf4j.LoggerFactory;
  * <li>{@code active/ID}: committed. A text envelope, a blank line, the content, and a fixed-size end
  * record holding the content length. As in Postfix's queue files, a file without a valid end record
  * is corrupt: it is moved to {@code corrupt/} and reported, never delivered.</li>
- * <li>{@code active/ID.done}: the journal, one line per recipient that is finished (delivered or
- * bounced), appended and fsynced after each delivery attempt, so that a restart does not deliver
- * to them again.</li>
+ * <li>{@code active/ID.done}: the journal ({@link Journal}), appended to after each delivery attempt
+ * that leaves the message queued: one line per recipient, finished (delivered or bounced) or
+ * deferred, with the reply; and the administrator's hold, release and requeue. Appends with a
+ * finished recipient, a hold, a release or a requeue are fsynced, so that a restart neither
+ * delivers to a finished recipient again nor forgets a hold; deferrals are not (losing one in a
+ * crash loses a reason shown to administrators, nothing else), which keeps a retry cheap.</li>
  * <li>{@code active/ID.spare}: the file of a finished message, kept to be overwritten by a new one
  * ({@link SpareFiles}: reusing a file is much cheaper for the file system than creating and
  * deleting one per message). Never delivered: its name is not a queue ID. A new message is written
  * into a spare where there is one, else into a new file in {@code incoming/}.</li>
+ * <li>{@code requests/ID}: the command line asks the running gateway to look at the message again
+ * (a hold, release, requeue, flush or deletion made in the spool); {@code flush}: to attempt every
+ * deferred message now. The gateway looks once a second.</li>
  * </ul>
  *
  * <p>Commit order: write, fsync the file, rename it from {@code incoming/ID} or {@code active/OLD.spare}
@@ -65,6 +73,7 @@ public final class Spool {
     private static final int MAX_ENVELOPE_BYTES = 1 << 20;
     private static final String JOURNAL_SUFFIX = ".done";
     private static final String SPARE_SUFFIX = ".spare";
+    private static final String FLUSH_REQUEST = "flush";
     /** Spares kept at most: a few seconds' worth of mail on a busy gateway. */
     private static final int SPARE_CAPACITY = 10_000;
     /** Files larger than this are deleted rather than kept: a spare holds on to its disk blocks. */
@@ -79,6 +88,7 @@ public final class Spool {
     /** fsyncs of {@code active/}, shared by the sessions and deliveries that need one at once. */
     private final GroupSync activeSync;
     private final Path corrupt;
+    private final Path requests;
     private final long minFreeSpace;
     private final FileStore fileStore;
     private final SpareFiles spares;
@@ -98,9 +108,21 @@ public final class Spool {
         this.active = Files.createDirectories(directory.resolve("active"));
         this.activeSync = GroupSync.of(active);
         this.corrupt = Files.createDirectories(directory.resolve("corrupt"));
+        this.requests = Files.createDirectories(directory.resolve("requests"));
         this.minFreeSpace = minFreeSpace;
         // Looked up once: on Linux each lookup reads and parses the mount table.
         this.fileStore = Files.getFileStore(active);
+    }
+
+    /**
+     * The spool as the command line opens it beside a running gateway: the files of messages it
+     * deletes are deleted, not kept as spares that only the gateway's next start would reuse.
+     */
+    public static Spool forAdministration(Path directory) throws IOException {
+        Spool spool = new Spool(directory, 0, new SpareFiles(0, 0, System::nanoTime));
+        // created here by a command run as root when the gateway has not yet run this version
+        spool.giveToSpoolOwner(spool.requests);
+        return spool;
     }
 
     /** Whether the spool's file system has the configured free space (checked before accepting mail). */
@@ -171,7 +193,7 @@ public final class Spool {
                 move(temporary, committed);
                 activeSync.sync();
                 finished = true;
-                return new SpooledMessage(envelope, committed, contentOffset, length, Set.of());
+                return new SpooledMessage(envelope, committed, contentOffset, length, Journal.empty(envelope.received()));
             } catch (IOException | RuntimeException e) {
                 abort();
                 throw e;
@@ -217,10 +239,17 @@ public final class Spool {
 
     /**
      * Brings the spool back after a start: deletes messages that were never acknowledged, moves
-     * corrupt ones aside, removes orphaned journals, keeps the spares and returns what is still to
-     * be delivered.
+     * corrupt ones aside, removes orphaned journals, keeps the spares, forgets requests to a gateway
+     * that was not running (what they asked for is in the journals) and returns what is still to be
+     * delivered, held messages included.
      */
     public List<SpooledMessage> recover() throws IOException {
+        // First: a request made while the journals are read below is then looked at once running.
+        try (DirectoryStream<Path> answered = Files.newDirectoryStream(requests)) {
+            for (Path file : answered) {
+                Files.deleteIfExists(file);
+            }
+        }
         try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(incoming)) {
             for (Path file : leftovers) {
                 log.info("spool_discard_unacknowledged file={}", file.getFileName());
@@ -293,7 +322,8 @@ public final class Spool {
             ByteBuffer header = ByteBuffer.allocate((int) contentOffset);
             readFully(channel, header, 0);
             Envelope envelope = parseEnvelope(id, new String(header.array(), StandardCharsets.UTF_8));
-            return Optional.of(new SpooledMessage(envelope, file, contentOffset, contentLength, finished(id)));
+            return Optional.of(new SpooledMessage(envelope, file, contentOffset, contentLength,
+                    journal(id, envelope.received())));
         } catch (NoSuchFileException gone) {
             return Optional.empty();
         } catch (IllegalArgumentException e) {
@@ -301,25 +331,89 @@ public final class Spool {
         }
     }
 
-    /** Records durably that these recipients need no further delivery attempt. */
-    public void recordFinished(QueueId id, List<String> recipients) throws IOException {
-        if (recipients.isEmpty()) {
+    /**
+     * Records the results of an attempt that leaves the message queued: durably for the finished
+     * recipients, so that they are not delivered to again; without an fsync when all were deferred.
+     */
+    void recordAttempt(QueueId id, int attempt, Instant at, Map<String, Outcome> outcomes) throws IOException {
+        if (outcomes.isEmpty()) {
             return;
         }
+        StringBuilder lines = new StringBuilder();
+        boolean anyFinished = false;
+        for (Map.Entry<String, Outcome> result : outcomes.entrySet()) {
+            lines.append(Journal.resultLine(attempt, at, result.getKey(), result.getValue()));
+            anyFinished |= result.getValue().finished();
+        }
+        append(id, lines.toString(), anyFinished);
+    }
+
+    /**
+     * Puts the message on hold: no attempt starts until it is released (a running gateway notices
+     * at its next look at the message, see {@link #requestReview}). False when it is not in the spool.
+     */
+    public boolean hold(QueueId id, Instant at) throws IOException {
+        return administer(id, Journal.actionLine(Journal.HOLD, at));
+    }
+
+    /** Releases a message from hold. False when it is not in the spool. */
+    public boolean release(QueueId id, Instant at) throws IOException {
+        return administer(id, Journal.actionLine(Journal.RELEASE, at));
+    }
+
+    /**
+     * Postfix's {@code postsuper -r}: the message starts again as if it had just arrived, released
+     * from hold, its attempts, reasons and lifetime counted from {@code at}; finished recipients
+     * stay finished. Routes are the current policy's at every attempt anyway. False when it is not
+     * in the spool.
+     */
+    public boolean requeue(QueueId id, Instant at) throws IOException {
+        return administer(id, Journal.actionLine(Journal.REQUEUE, at));
+    }
+
+    /** An administrator's record, durable, for a message that is in the spool. */
+    private boolean administer(QueueId id, String line) throws IOException {
+        Path message = active.resolve(id.value());
+        if (!Files.exists(message)) {
+            return false;
+        }
+        boolean created = append(id, line, true);
+        if (created) {
+            // The command line may run as root beside a gateway that runs as its own user.
+            giveToSpoolOwner(journal(id));
+        }
+        if (!Files.exists(message)) { // delivered meanwhile: nothing left to hold
+            if (created) {
+                Files.deleteIfExists(journal(id));
+            }
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Appends to the message's journal; fsyncs it when {@code durable}, and the directory when the
+     * journal is new. Returns whether it was created.
+     */
+    private boolean append(QueueId id, String lines, boolean durable) throws IOException {
         Path journal = journal(id);
         boolean created = !Files.exists(journal);
-        StringBuilder lines = new StringBuilder();
-        for (String recipient : recipients) {
-            lines.append("done ").append(recipient).append('\n');
-        }
         try (FileChannel channel = FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
-            writeFully(channel, ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8)));
-            channel.force(true);
+            writeFully(channel, ByteBuffer.wrap(lines.getBytes(StandardCharsets.UTF_8)));
+            if (durable) {
+                channel.force(true);
+            }
         }
         if (created) {
+            if (!Files.exists(active.resolve(id.value()))) {
+                Files.deleteIfExists(journal); // the message was removed during the attempt
+                return false;
+            }
+            // also when not durable: a later record that must be durable appends to this file
             activeSync.sync();
         }
+        return created;
     }
 
     /**
@@ -354,35 +448,88 @@ public final class Spool {
 
     /** Asks the running gateway to attempt every deferred message now ({@code gatehouse queue flush}). */
     public void requestFlush() throws IOException {
-        Files.writeString(directory.resolve("flush"), "");
+        Path request = directory.resolve(FLUSH_REQUEST);
+        Files.writeString(request, "");
+        giveToSpoolOwner(request);
     }
 
     /** Whether a flush was requested since the last call; cheap enough to poll every second. */
     public boolean takeFlushRequest() {
         try {
-            return Files.deleteIfExists(directory.resolve("flush"));
+            return Files.deleteIfExists(directory.resolve(FLUSH_REQUEST));
         } catch (IOException e) {
             return false;
         }
     }
 
-    private Set<String> finished(QueueId id) throws IOException {
-        Path journal = journal(id);
-        if (!Files.exists(journal)) {
-            return Set.of();
+    /**
+     * Asks the running gateway to look at the message again within a second, for what the command
+     * line changed in the spool: it then takes a hold into account, forgets a deleted message, and
+     * attempts any other at once ({@code gatehouse queue hold|release|requeue|flush ID|delete}).
+     */
+    public void requestReview(QueueId id) throws IOException {
+        Path request = requests.resolve(id.value());
+        try {
+            Files.createFile(request);
+        } catch (FileAlreadyExistsException pending) {
+            return; // asked already, not yet looked at: the gateway reads the journal as it is then
         }
-        String text = Files.readString(journal, StandardCharsets.UTF_8);
-        Set<String> done = new HashSet<>();
-        int start = 0;
-        // Only complete lines count: a crash can leave the last append half written.
-        for (int newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
-            String line = text.substring(start, newline);
-            if (line.startsWith("done ")) {
-                done.add(line.substring(5));
+        giveToSpoolOwner(request);
+    }
+
+    /** The messages the command line asked to be looked at again; one directory read, fit for every second. */
+    public List<QueueId> reviewRequests() {
+        List<QueueId> ids = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(requests)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                if (QueueId.isValid(name)) {
+                    ids.add(new QueueId(name));
+                }
             }
-            start = newline + 1;
+        } catch (IOException e) {
+            log.warn("spool_requests_unreadable directory={} error=\"{}\"", requests, e.getMessage());
         }
-        return done;
+        return ids;
+    }
+
+    /** The message was looked at again: the request is done. */
+    public void reviewed(QueueId id) {
+        try {
+            Files.deleteIfExists(requests.resolve(id.value()));
+        } catch (IOException e) {
+            log.warn("spool_request_undeletable queue_id={} error=\"{}\"", id, e.getMessage());
+        }
+    }
+
+    /**
+     * Gives a file the command line created to the owner and group of the spool, so that a gateway
+     * running as its own user can append to it and delete it when the command ran as root. Without
+     * the privilege to change owners the file stays as it is (the command then ran as that user).
+     */
+    private void giveToSpoolOwner(Path file) {
+        try {
+            PosixFileAttributes spool = Files.readAttributes(active, PosixFileAttributes.class);
+            PosixFileAttributes created = Files.readAttributes(file, PosixFileAttributes.class);
+            PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+            if (!created.owner().equals(spool.owner())) {
+                view.setOwner(spool.owner());
+            }
+            if (!created.group().equals(spool.group())) {
+                view.setGroup(spool.group());
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            log.warn("spool_owner_unchanged file={} error=\"{}\"", file, e.getMessage());
+        }
+    }
+
+    private Journal journal(QueueId id, Instant arrival) throws IOException {
+        try {
+            // leniently decoded: bytes a crash garbled make one unreadable line, not an unreadable message
+            return Journal.parse(new String(Files.readAllBytes(journal(id)), StandardCharsets.UTF_8), arrival);
+        } catch (NoSuchFileException none) {
+            return Journal.empty(arrival);
+        }
     }
 
     private Path journal(QueueId id) {

@@ -5,22 +5,26 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A message safely in the spool: its envelope, where its content lies in the file, and which
- * recipients are already finished (delivered or bounced) according to its journal.
+ * A message safely in the spool: its envelope, where its content lies in the file, and what its
+ * journal says (finished recipients, last results, attempts, hold).
  */
-public record SpooledMessage(Envelope envelope, Path file, long contentOffset, long contentLength,
-                             Set<String> finishedRecipients) {
-
-    public SpooledMessage {
-        finishedRecipients = Set.copyOf(finishedRecipients);
-    }
+public record SpooledMessage(Envelope envelope, Path file, long contentOffset, long contentLength, Journal journal) {
 
     public QueueId id() {
         return envelope.id();
     }
 
+    /** Recipients that need no further attempt (delivered or bounced). */
+    public Set<String> finishedRecipients() {
+        return journal.finished();
+    }
+
     /** Recipients still to be delivered, in RCPT order. */
     public List<String> pendingRecipients() {
-        return envelope.recipients().stream().filter(r -> !finishedRecipients.contains(r)).toList();
+        Set<String> finished = journal.finished();
+        if (finished.isEmpty()) {
+            return envelope.recipients();
+        }
+        return envelope.recipients().stream().filter(r -> !finished.contains(r)).toList();
     }
 }

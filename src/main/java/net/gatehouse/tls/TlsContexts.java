@@ -35,10 +35,32 @@ import net.gatehouse.config.TlsConfig;
  * <p>Only TLS 1.2 and 1.3 are spoken (RFC 8996 retires 1.0 and 1.1). An {@link SSLContext} cannot
  * carry that restriction, so {@link #startTls} applies it to each socket: upgrade sockets with it
  * rather than with the context's own factories.
+ *
+ * <p>As a server, only AEAD cipher suites with forward secrecy (RFC 9325 section 4.2): no CBC
+ * (LUCKY13 and its kind), and no client-initiated renegotiation, which costs the server a full
+ * handshake for each one a client asks for. Senders that know no AEAD suite (none current does)
+ * then deliver in plaintext, as SMTP allows, rather than over a weak channel. As a client, towards
+ * whatever MX a message is for, the JDK's defaults stay: opportunistic TLS is better than none.
  */
 public final class TlsContexts {
 
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    /** TLS 1.3's suites, then TLS 1.2's ECDHE and DHE suites with AES-GCM or ChaCha20-Poly1305. */
+    static final List<String> SERVER_CIPHER_SUITES = List.of(
+            "TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    static {
+        // JSSE reads this once, when its handshake classes load; it has no per-socket setting. Set
+        // here, before this class builds or upgrades anything, it holds for the whole process.
+        System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+    }
 
     private TlsContexts() {
     }
@@ -120,6 +142,9 @@ public final class TlsContexts {
         try {
             tls.setUseClientMode(clientMode);
             tls.setEnabledProtocols(PROTOCOLS.clone());
+            if (!clientMode) {
+                tls.setEnabledCipherSuites(SERVER_CIPHER_SUITES.toArray(String[]::new));
+            }
             tls.startHandshake();
             return tls;
         } catch (IOException | RuntimeException e) {

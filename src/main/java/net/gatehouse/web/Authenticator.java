@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import net.gatehouse.store.ConsoleUsers;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,8 @@ public final class Authenticator {
     private final ConsoleUsers users;
     private final Clock clock;
     private final LoginThrottle throttle;
+    private final Counter failures;
+    private final Counter guessingAlarms;
 
     /** The outcome of a login attempt. */
     public sealed interface Login {
@@ -45,10 +49,16 @@ public final class Authenticator {
         }
     }
 
-    public Authenticator(ConsoleUsers users, Clock clock) {
+    public Authenticator(ConsoleUsers users, Clock clock, MeterRegistry registry) {
         this.users = users;
         this.clock = clock;
         this.throttle = new LoginThrottle(clock);
+        this.failures = Counter.builder("gatehouse_console_login_failures")
+                .description("Console logins refused for a wrong user name or password").register(registry);
+        this.guessingAlarms = Counter.builder("gatehouse_console_login_guessing_alarms")
+                .description("User names that drew " + LoginThrottle.ALARM_FAILURES + " failed logins within "
+                        + LoginThrottle.WINDOW.toMinutes() + " minutes from all addresses together")
+                .register(registry);
     }
 
     /** The principal of the request: from a bearer token on the API, from the session cookie elsewhere. */
@@ -108,11 +118,17 @@ public final class Authenticator {
                 : Passwords.verify(password, DUMMY_HASH); // the same work whether the user exists or not
         Optional<Role> role = found.flatMap(u -> Role.parse(u.role()));
         if (!right || role.isEmpty()) {
-            throttle.failed(client, user);
+            failures.increment();
             log.warn("console_login_failed user=\"{}\" client={}", printable(user), client);
+            throttle.failed(client, user).ifPresent(alarm -> {
+                guessingAlarms.increment();
+                log.warn("console_login_guessing user=\"{}\" failures={} window={}m note=\"failed logins for this "
+                        + "user from many addresses; each address is throttled on its own, the user is not locked out\"",
+                        printable(alarm.user()), alarm.failures(), LoginThrottle.WINDOW.toMinutes());
+            });
             return new Login.Refused();
         }
-        throttle.succeeded(user);
+        throttle.succeeded(client, user);
         String id = Secrets.random("");
         String csrf = Secrets.random("");
         Instant now = clock.instant();

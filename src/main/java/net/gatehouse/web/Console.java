@@ -24,7 +24,7 @@ public final class Console {
         this.users = users;
         this.audit = audit;
         this.clock = clock;
-        this.authenticator = new Authenticator(users, clock);
+        this.authenticator = new Authenticator(users, clock, gateway.metrics().registry());
     }
 
     /** Every route of the console and the API. */

@@ -170,7 +170,7 @@ public final class DomainsPage {
         LivePolicy policy = console.gateway().policy();
         String domain = parsed.name();
         if (policy.pinnedDomain(domain)) {
-            throw ApiException.conflict(domain + " is declared in the configuration file; change it there and restart");
+            throw ApiException.conflict(domain + " is declared in the configuration file; change it there and reload (gatehouse reload)");
         }
         boolean exists = policy.stored().domain(domain).isPresent();
         if (create && exists) {
@@ -191,7 +191,7 @@ public final class DomainsPage {
     static void remove(Console console, String actor, String name) {
         String domain = find(console, name).name();
         if (console.gateway().policy().pinnedDomain(domain)) {
-            throw ApiException.conflict(domain + " is declared in the configuration file; remove it there and restart");
+            throw ApiException.conflict(domain + " is declared in the configuration file; remove it there and reload (gatehouse reload)");
         }
         PolicyEditor.edit(console, actor, "domain.remove", domain, stored -> PolicyEdits.removeDomain(stored, domain));
     }

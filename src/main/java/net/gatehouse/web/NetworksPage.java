@@ -90,7 +90,7 @@ public final class NetworksPage {
         String network = normalize(cidr);
         LivePolicy policy = console.gateway().policy();
         if (policy.pinnedNetwork(network)) {
-            throw ApiException.conflict(network + " is trusted by the configuration file; remove it there and restart");
+            throw ApiException.conflict(network + " is trusted by the configuration file; remove it there and reload (gatehouse reload)");
         }
         if (!policy.stored().trustedNetworks().contains(network)) {
             throw ApiException.notFound(network + " is not a trusted network");

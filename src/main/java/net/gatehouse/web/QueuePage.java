@@ -27,16 +27,21 @@ import net.gatehouse.queue.QueuedMessage;
  */
 public final class QueuePage {
 
-    /** A queued message as the page and the API show it. */
+    /**
+     * A queued message as the page and the API show it.
+     *
+     * @param held        on hold ({@code gatehouse queue hold}): not attempted until released
+     * @param nextAttempt null while on hold
+     */
     public record Message(String id, Instant received, String client, String helo, String sender,
                           List<String> recipients, List<String> pendingRecipients, long size, int attempts,
-                          boolean delivering, Instant nextAttempt, String lastError, long ageSeconds) {
+                          boolean delivering, boolean held, Instant nextAttempt, String lastError, long ageSeconds) {
 
         static Message of(QueuedMessage queued, Instant now) {
             Envelope envelope = queued.envelope();
             return new Message(queued.id().value(), envelope.received(), envelope.client(), envelope.helo(),
                     envelope.sender(), envelope.recipients(), queued.pendingRecipients(), queued.size(),
-                    queued.attempts(), queued.delivering(), queued.nextAttempt(), queued.lastError(),
+                    queued.attempts(), queued.delivering(), queued.held(), queued.nextAttempt(), queued.lastError(),
                     Math.max(0, Duration.between(envelope.received(), now).toSeconds()));
         }
 
@@ -107,7 +112,7 @@ public final class QueuePage {
         table.api(GET, "/api/v1/queue/{id}", Access.VIEWER, "One queued message's envelope and delivery state",
                 (ctx, who) -> ctx.json(message(console, id(ctx))));
         table.api(POST, "/api/v1/queue/{id}/retry", Access.ADMIN, "Attempts delivery of a queued message now "
-                + "(409 while an attempt is under way)", (ctx, who) -> api(ctx, console, who, Operation.RETRY));
+                + "(409 while an attempt is under way, or while it is on hold)", (ctx, who) -> api(ctx, console, who, Operation.RETRY));
         table.api(POST, "/api/v1/queue/{id}/bounce", Access.ADMIN, "Returns a queued message to its sender in a DSN "
                 + "(none for the null sender) and removes it (409 while an attempt is under way)",
                 (ctx, who) -> api(ctx, console, who, Operation.BOUNCE));
@@ -148,6 +153,8 @@ public final class QueuePage {
             case NOT_QUEUED -> throw notQueued(id);
             case BEING_DELIVERED -> throw ApiException.conflict("message " + id + " is being delivered right now; "
                     + "try again when the attempt is over");
+            case HELD -> throw ApiException.conflict("message " + id + " is on hold; release it first "
+                    + "(gatehouse queue release)");
             case DONE -> {
             }
         }
@@ -166,6 +173,7 @@ public final class QueuePage {
         Envelope envelope = message.envelope();
         return "from: " + envelope.sender() + "\npending: " + String.join(", ", message.pendingRecipients())
                 + "\nreceived: " + envelope.received() + "\nattempts: " + message.attempts()
+                + (message.held() ? "\non hold" : "")
                 + (message.lastError().isEmpty() ? "" : "\nlast error: " + message.lastError());
     }
 

@@ -168,7 +168,8 @@ class CommandLineTest {
         }
         CommandRun list = run("queue", "list", "--config", config.toString());
         assertThat(list.exitCode()).isZero();
-        assertThat(list.out()).contains(id.value()).contains("<sender@example.org> -> <alice@example.com>").contains("1 message");
+        assertThat(list.out()).contains(id.value()).contains(" sender@example.org\n").contains(" alice@example.com\n")
+                .contains("-- 0 Kbytes in 1 Request.");
 
         assertThat(run("queue", "flush", "--config", config.toString()).exitCode()).isZero();
         assertThat(spool.takeFlushRequest()).isTrue();

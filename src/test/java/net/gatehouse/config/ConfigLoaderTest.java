@@ -85,7 +85,7 @@ class ConfigLoaderTest {
                         List.of(new ListenAddress("0.0.0.0", 25)),
                         50 * MIB, 100, 5000, 50, false,
                         Optional.of(new TlsConfig(dir.resolve("cert.pem"), dir.resolve("key.pem"))),
-                        Duration.ofMinutes(5), Duration.ofMinutes(3), Duration.ZERO, 10,
+                        Duration.ofMinutes(5), Duration.ofMinutes(3), 500, Duration.ZERO, 10,
                         BareLineEndings.NORMALISE, 100 * MIB, Duration.ofSeconds(30)),
                 new ConsoleConfig(Optional.of(new ListenAddress("127.0.0.1", 8080))),
                 "embedded",
@@ -123,6 +123,7 @@ class ConfigLoaderTest {
                   proxy_protocol: yes
                   command_timeout: 10m
                   data_timeout: 10m
+                  min_data_rate: 250
                   greet_pause: 500ms
                   max_errors: 3
                   bare_line_endings: REJECT
@@ -130,7 +131,7 @@ class ConfigLoaderTest {
                   shutdown_grace: 2m
                 console: {listen: "[::1]:0"}
                 store: jdbc:postgresql://db.internal/gatehouse
-                cache: rediss://cache.internal:6380
+                cache: local
                 dns: {servers: ["127.0.0.1:5353", "::1"], timeout: 2s}
                 delivery:
                   max_lifetime: 2d
@@ -161,11 +162,11 @@ class ConfigLoaderTest {
                 new SmtpConfig(
                         List.of(new ListenAddress("0.0.0.0", 2525), new ListenAddress("::", 2525)),
                         10 * MIB, 500, 100, 5, true, Optional.empty(),
-                        Duration.ofMinutes(10), Duration.ofMinutes(10), Duration.ofMillis(500), 3,
+                        Duration.ofMinutes(10), Duration.ofMinutes(10), 250, Duration.ofMillis(500), 3,
                         BareLineEndings.REJECT, 1024 * MIB, Duration.ofMinutes(2)),
                 new ConsoleConfig(Optional.of(new ListenAddress("::1", 0))),
                 "jdbc:postgresql://db.internal/gatehouse",
-                "rediss://cache.internal:6380",
+                "local",
                 new DnsConfig(List.of(new ListenAddress("127.0.0.1", 5353), new ListenAddress("::1", 53)),
                         Duration.ofSeconds(2)),
                 new DeliveryConfig(Duration.ofDays(2), Duration.ofMinutes(1), Duration.ofHours(4), 10, 2,
@@ -191,7 +192,7 @@ class ConfigLoaderTest {
                 "gw.example.net",
                 dir.resolve("data"),
                 new SmtpConfig(List.of(new ListenAddress("0.0.0.0", 25)), 50 * MIB, 100, 5000, 50, false,
-                        Optional.empty(), Duration.ofMinutes(5), Duration.ofMinutes(3), Duration.ZERO, 10,
+                        Optional.empty(), Duration.ofMinutes(5), Duration.ofMinutes(3), 500, Duration.ZERO, 10,
                         BareLineEndings.NORMALISE, 100 * MIB, Duration.ofSeconds(30)),
                 new ConsoleConfig(Optional.empty()),
                 "embedded",

@@ -75,6 +75,21 @@ class ValidListDirectoryTest {
     }
 
     @Test
+    void aReloadedConfigurationFileReplacesItsEntriesAndKeepsTheStores() {
+        store.add("example.com", List.of("alice@example.com"));
+        try (ValidListDirectory directory = ValidListDirectory.start(store,
+                Map.of("example.com", List.of("bob@example.com"), "example.org", List.of("@example.org")), Duration.ofHours(1))) {
+
+            directory.replaceConfigEntries(Map.of("example.com", List.of("carol@example.com")));
+
+            assertThat(accepts(directory, "carol", "example.com")).isTrue();
+            assertThat(accepts(directory, "bob", "example.com")).isFalse();
+            assertThat(accepts(directory, "alice", "example.com")).isTrue(); // the store's entry stays
+            assertThat(directory.list("example.org")).isSameAs(ValidRecipients.EMPTY);
+        }
+    }
+
+    @Test
     void refreshNowLoadsAChangeWithoutWaitingForThePoll() {
         try (ValidListDirectory directory = ValidListDirectory.start(store, Map.of(), Duration.ofHours(1))) {
             store.add("example.com", List.of("alice@example.com"));

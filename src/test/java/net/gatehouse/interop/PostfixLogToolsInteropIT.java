@@ -90,7 +90,7 @@ class PostfixLogToolsInteropIT {
             send(client, "sender@example.test", "gone@example.test");
             client.command("QUIT");
         }
-        try (SmtpTestClient harvester = SmtpTestClient.connect(gateway.port(), HARVESTER)) {
+        try (SmtpTestClient harvester = SmtpTestClient.connectFrom(HARVESTER, gateway.port())) {
             harvester.command("EHLO harvester.test");
             harvester.command("MAIL FROM:<>");
             List<Integer> codes = new ArrayList<>();

@@ -64,6 +64,30 @@ class LivePolicyTest {
     }
 
     @Test
+    void aReloadedFileReplacesThePinsAndTheStoreFillsWhatItNoLongerDeclares() throws Exception {
+        live.edit("alice", "settings.change", "settings",
+                stored -> PolicyEdits.recipientVerification(stored, Verification.VALID_LIST));
+
+        live.replaceFile(Optional.of(ConfigLoader.parsePolicy("""
+                recipient_verification: callout
+                domains:
+                  - name: example.org
+                    backend: [mail.internal:25]
+                """)));
+
+        Policy policy = live.current();
+        assertThat(policy.domains()).containsOnlyKeys("example.org");
+        assertThat(policy.recipientVerification()).isEqualTo(Verification.CALLOUT); // pinned now
+        assertThat(policy.rejectUnknownRecipientDomains()).isTrue(); // no longer pinned: the default
+        assertThat(live.pinnedDomain("example.com")).isFalse();
+        assertThat(live.pinned(PolicyConfig.RECIPIENT_VERIFICATION)).isTrue();
+
+        live.replaceFile(Optional.empty());
+
+        assertThat(live.current().recipientVerification()).isEqualTo(Verification.VALID_LIST); // the store's
+    }
+
+    @Test
     void anEditIsInForceWhenItReturnsAndIsAudited() throws Exception {
         Policy before = live.current();
 

@@ -153,6 +153,46 @@ class QueueAdministrationIT {
     }
 
     @Test
+    void aHoldMadeInTheSpoolKeepsTheMessageAsideUntilReleasedOrRequeued() throws Exception {
+        DeliveryAgent agent = start();
+        Spool spool = gateway.gateway().spool();
+        QueueId id = send("bob@senders.test");
+        waitingAfterAttempts(agent, id, 1);
+
+        spool.hold(id, Instant.now()); // what gatehouse queue hold does, in another process
+        spool.requestReview(id);
+
+        QueuedMessage held = await().atMost(WAIT).until(() -> agent.find(id).orElseThrow(), QueuedMessage::held);
+        assertThat(held.delivering()).isFalse();
+        assertThat(held.nextAttempt()).isNull();
+        assertThat(agent.retryNow(id)).isEqualTo(DeliveryAgent.Result.HELD);
+        assertThat(agent.size()).isEqualTo(1);
+
+        spool.requeue(id, Instant.now());
+        spool.requestReview(id);
+
+        // attempted at once, counting from one again
+        await().atMost(WAIT).until(() -> protectedBackend.commands().stream().filter(c -> c.startsWith("RCPT")).count() == 2);
+        QueuedMessage requeued = waitingAfterAttempts(agent, id, 1);
+        assertThat(requeued.held()).isFalse();
+        assertThat(spool.read(id).orElseThrow().journal().attempts()).isEqualTo(1);
+    }
+
+    @Test
+    void aMessageDeletedInTheSpoolIsForgotten() throws Exception {
+        DeliveryAgent agent = start();
+        Spool spool = gateway.gateway().spool();
+        QueueId id = send("bob@senders.test");
+        waitingAfterAttempts(agent, id, 1);
+
+        Spool.forAdministration(gateway.dataDir().resolve("spool")).remove(id); // gatehouse queue delete
+        spool.requestReview(id);
+
+        await().atMost(WAIT).until(() -> agent.size() == 0);
+        assertThat(agent.find(id)).isEmpty();
+    }
+
+    @Test
     void unknownMessagesAreNotQueued() throws Exception {
         DeliveryAgent agent = start();
         QueueId unknown = QueueId.next(System.currentTimeMillis());

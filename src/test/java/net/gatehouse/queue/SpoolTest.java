@@ -8,8 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import net.gatehouse.smtp.protocol.Reply;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,30 +80,161 @@ class SpoolTest {
         assertThat(directory.resolve("corrupt").resolve(message.id().value())).exists();
     }
 
+    private static final Instant ATTEMPTED = Instant.parse("2026-11-23T10:05:00Z");
+    private static final Outcome SENT = Outcome.of(Reply.of(250, "2.0.0", "Ok"), "mx.example.test[192.0.2.25]:25");
+    private static final Outcome BUSY = Outcome.of(Reply.of(450, "4.2.0", "Mailbox busy"), "mx.example.test[192.0.2.25]:25");
+
+    private static void attempted(Spool spool, SpooledMessage message, int attempt, Map<String, Outcome> outcomes)
+            throws IOException {
+        spool.recordAttempt(message.id(), attempt, ATTEMPTED.plusSeconds(attempt), new LinkedHashMap<>(outcomes));
+    }
+
     @Test
     void finishedRecipientsAreNotPendingAfterARestart() throws IOException {
         Spool spool = new Spool(directory, 0);
         SpooledMessage message = write(spool, envelope("<a@example.test>", "<b@example.test>"), "x\r\n");
-        spool.recordFinished(message.id(), List.of("<a@example.test>"));
+        attempted(spool, message, 1, Map.of("<a@example.test>", SENT, "<b@example.test>", BUSY));
         SpooledMessage recovered = new Spool(directory, 0).recover().getFirst();
         assertThat(recovered.pendingRecipients()).containsExactly("<b@example.test>");
+    }
+
+    @Test
+    void theLastResultOfEachRecipientAndTheAttemptsSurviveARestart() throws IOException {
+        Spool spool = new Spool(directory, 0);
+        SpooledMessage message = write(spool, envelope("<a@example.test>", "<b@example.test>"), "x\r\n");
+        attempted(spool, message, 1, Map.of("<a@example.test>", BUSY, "<b@example.test>", BUSY));
+        attempted(spool, message, 2, Map.of("<a@example.test>", SENT,
+                "<b@example.test>", Outcome.deferred("4.4.1", "Connection to the destination's server failed")));
+
+        Journal journal = new Spool(directory, 0).recover().getFirst().journal();
+
+        assertThat(journal.attempts()).isEqualTo(2);
+        assertThat(journal.held()).isFalse();
+        assertThat(journal.result("<a@example.test>")).contains(new Journal.LastResult(true, 2, ATTEMPTED.plusSeconds(2),
+                "mx.example.test[192.0.2.25]:25", "250 2.0.0 Ok"));
+        assertThat(journal.result("<b@example.test>")).contains(new Journal.LastResult(false, 2, ATTEMPTED.plusSeconds(2),
+                "none", "451 4.4.1 Connection to the destination's server failed"));
     }
 
     @Test
     void aHalfWrittenJournalLineIsIgnored() throws IOException {
         Spool spool = new Spool(directory, 0);
         SpooledMessage message = write(spool, envelope("<a@example.test>", "<b@example.test>"), "x\r\n");
-        spool.recordFinished(message.id(), List.of("<a@example.test>"));
-        Files.writeString(directory.resolve("active").resolve(message.id() + ".done"), "done <b@exa",
+        attempted(spool, message, 1, Map.of("<a@example.test>", SENT, "<b@example.test>", BUSY));
+        Files.writeString(directory.resolve("active").resolve(message.id() + ".done"), "done\t2\t2026-11-23T10:0",
                 java.nio.file.StandardOpenOption.APPEND);
         assertThat(spool.read(message.id()).orElseThrow().pendingRecipients()).containsExactly("<b@example.test>");
     }
 
     @Test
-    void removedMessagesAreGone() throws IOException {
+    void journalsOfEarlierVersionsStillMarkRecipientsFinished() throws IOException {
+        Spool spool = new Spool(directory, 0);
+        SpooledMessage message = write(spool, envelope("<a@example.test>", "<b@example.test>"), "x\r\n");
+        Files.writeString(directory.resolve("active").resolve(message.id() + ".done"), "done <a@example.test>\n");
+        assertThat(spool.read(message.id()).orElseThrow().pendingRecipients()).containsExactly("<b@example.test>");
+    }
+
+    @Test
+    void aHoldSurvivesARestartUntilReleased() throws IOException {
         Spool spool = new Spool(directory, 0);
         SpooledMessage message = write(spool, envelope("<a@example.test>"), "x\r\n");
-        spool.recordFinished(message.id(), List.of("<a@example.test>"));
+
+        assertThat(spool.hold(message.id(), ATTEMPTED)).isTrue();
+        assertThat(new Spool(directory, 0).recover().getFirst().journal().held()).isTrue();
+
+        assertThat(spool.release(message.id(), ATTEMPTED.plusSeconds(60))).isTrue();
+        assertThat(new Spool(directory, 0).recover().getFirst().journal().held()).isFalse();
+    }
+
+    @Test
+    void aHoldKeepsTheAttemptsAndTheLifetime() throws IOException {
+        Spool spool = new Spool(directory, 0);
+        SpooledMessage message = write(spool, envelope("<a@example.test>"), "x\r\n");
+        attempted(spool, message, 1, Map.of("<a@example.test>", BUSY));
+        spool.hold(message.id(), ATTEMPTED.plusSeconds(60));
+        spool.release(message.id(), ATTEMPTED.plusSeconds(120));
+
+        Journal journal = spool.read(message.id()).orElseThrow().journal();
+
+        assertThat(journal.attempts()).isEqualTo(1);
+        assertThat(journal.lifetimeStart()).isEqualTo(message.envelope().received());
+        assertThat(journal.result("<a@example.test>")).map(Journal.LastResult::reply).contains("450 4.2.0 Mailbox busy");
+    }
+
+    @Test
+    void requeueStartsAgainFromScratchButFinishedRecipientsStayFinished() throws IOException {
+        Spool spool = new Spool(directory, 0);
+        SpooledMessage message = write(spool, envelope("<a@example.test>", "<b@example.test>"), "x\r\n");
+        attempted(spool, message, 1, Map.of("<a@example.test>", SENT, "<b@example.test>", BUSY));
+        attempted(spool, message, 2, Map.of("<b@example.test>", BUSY));
+        spool.hold(message.id(), ATTEMPTED.plusSeconds(60));
+        Instant requeued = ATTEMPTED.plusSeconds(3600);
+
+        assertThat(spool.requeue(message.id(), requeued)).isTrue();
+
+        SpooledMessage read = new Spool(directory, 0).recover().getFirst();
+        assertThat(read.journal().held()).isFalse();
+        assertThat(read.journal().requeued()).isTrue();
+        assertThat(read.journal().attempts()).isZero();
+        assertThat(read.journal().lifetimeStart()).isEqualTo(requeued);
+        assertThat(read.journal().result("<b@example.test>")).isEmpty();
+        assertThat(read.pendingRecipients()).containsExactly("<b@example.test>");
+    }
+
+    @Test
+    void holdReleaseAndRequeueOfAMessageNotInTheSpoolLeaveNothingBehind() throws IOException {
+        Spool spool = new Spool(directory, 0);
+        QueueId missing = QueueId.next(System.currentTimeMillis());
+
+        assertThat(spool.hold(missing, ATTEMPTED)).isFalse();
+        assertThat(spool.release(missing, ATTEMPTED)).isFalse();
+        assertThat(spool.requeue(missing, ATTEMPTED)).isFalse();
+
+        assertThat(directory.resolve("active")).isEmptyDirectory();
+    }
+
+    @Test
+    void anAttemptRecordedForAMessageDeletedMeanwhileLeavesNoJournal() throws IOException {
+        Spool spool = new Spool(directory, 0);
+        SpooledMessage message = write(spool, envelope("<a@example.test>"), "x\r\n");
+        Spool.forAdministration(directory).remove(message.id());
+
+        attempted(spool, message, 1, Map.of("<a@example.test>", BUSY));
+
+        assertThat(directory.resolve("active")).isEmptyDirectory();
+    }
+
+    @Test
+    void reviewRequestsWaitUntilReviewedAndAreForgottenAtRecovery() throws IOException {
+        Spool spool = new Spool(directory, 0);
+        QueueId first = write(spool, envelope("<a@example.test>"), "x\r\n").id();
+        QueueId second = write(spool, envelope("<b@example.test>"), "y\r\n").id();
+        assertThat(spool.reviewRequests()).isEmpty();
+
+        spool.requestReview(first);
+        spool.requestReview(second);
+        spool.requestReview(first);
+        assertThat(spool.reviewRequests()).containsExactlyInAnyOrder(first, second);
+
+        spool.reviewed(first);
+        assertThat(spool.reviewRequests()).containsExactly(second);
+
+        new Spool(directory, 0).recover();
+        assertThat(spool.reviewRequests()).isEmpty();
+    }
+
+    @Test
+    void theCommandLinesSpoolDeletesFilesRatherThanKeepingSpares() throws IOException {
+        SpooledMessage message = write(new Spool(directory, 0), envelope("<a@example.test>"), "x\r\n");
+        assertThat(Spool.forAdministration(directory).remove(message.id())).isTrue();
+        assertThat(directory.resolve("active")).isEmptyDirectory();
+    }
+
+    @Test
+    void removedMessagesAreGone() throws IOException {
+        Spool spool = new Spool(directory, 0);
+        SpooledMessage message = write(spool, envelope("<a@example.test>", "<b@example.test>"), "x\r\n");
+        attempted(spool, message, 1, Map.of("<a@example.test>", SENT, "<b@example.test>", BUSY));
         assertThat(spool.remove(message.id())).isTrue();
         assertThat(spool.read(message.id())).isEmpty();
         assertThat(spool.ids()).isEmpty();

@@ -11,7 +11,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * Headless Chromium driven by Selenium, from Debian's {@code chromium} and {@code chromedriver}
- * (installed by .ci/run), offline: no download, no background connections, a fresh profile.
+ * (installed by ./run-tests), offline: no download, no background connections, a fresh profile.
  */
 public final class Browser implements AutoCloseable {
 
@@ -29,7 +29,7 @@ public final class Browser implements AutoCloseable {
     public static Browser start() throws IOException {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
             throw new IllegalStateException("the console's browser tests need Debian's chromium and chromedriver: "
-                    + "run .ci/run, or apt-get install chromium chromium-driver");
+                    + "run ./run-tests as root, or apt-get install chromium chromium-driver");
         }
         Path profile = Files.createTempDirectory("gatehouse-chromium");
         ChromeOptions options = new ChromeOptions();

@@ -43,22 +43,32 @@ public final class ConsoleClient implements AutoCloseable {
     private static final int CHEAP_ITERATIONS = 1000;
 
     private final String base;
+    /** The gateway's store, for {@link #session}; null for a gateway in another process ({@link #at}). */
     private final ConsoleUsers users;
     private final CookieManager cookies = new CookieManager();
     private final HttpClient http;
     private String bearer;
     private String csrf = "";
 
-    private ConsoleClient(Gateway gateway) {
-        this.base = "http://127.0.0.1:" + gateway.consolePort().orElseThrow(() -> new IllegalStateException("no console"));
-        this.users = new ConsoleUsers(gateway.database());
+    private ConsoleClient(int port, ConsoleUsers users) {
+        this.base = "http://127.0.0.1:" + port;
+        this.users = users;
         this.http = HttpClient.newBuilder().cookieHandler(cookies).followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     /** A client of this gateway's console, not signed in. */
     public static ConsoleClient of(Gateway gateway) {
-        return new ConsoleClient(gateway);
+        return new ConsoleClient(gateway.consolePort().orElseThrow(() -> new IllegalStateException("no console")),
+                new ConsoleUsers(gateway.database()));
+    }
+
+    /**
+     * A client of the console on 127.0.0.1:{@code port} of a gateway in another process (the
+     * packaged jar), not signed in: it signs in with {@link #login}, as a person would.
+     */
+    public static ConsoleClient at(int port) {
+        return new ConsoleClient(port, null);
     }
 
     /**
@@ -123,6 +133,9 @@ public final class ConsoleClient implements AutoCloseable {
      * check, for tests that are not about signing in.
      */
     public ConsoleClient session(String user) {
+        if (users == null) {
+            throw new IllegalStateException("the gateway runs in another process: sign in with login(user, password)");
+        }
         String id = Secrets.random("");
         csrf = Secrets.random("");
         Instant now = Instant.now();

@@ -44,14 +44,14 @@ public final class ExternalCommand {
      */
     public static String require(String program, String debianPackage) {
         return find(program).orElseThrow(() -> new AssertionError(program + " is not installed, and the interop tests"
-                + " need it: run .ci/run, or apt-get install " + debianPackage));
+                + " need it: run ./run-tests as root, or apt-get install " + debianPackage));
     }
 
     /** Fails unless this process may start Postfix instances (the master process must start as root). */
     public static void requireRoot(String why) {
         String user = System.getProperty("user.name");
         if (!"root".equals(user)) {
-            throw new AssertionError(why + " must run as root (as .ci/run does), not as " + user);
+            throw new AssertionError(why + " must run as root (as ./run-tests in CI does), not as " + user);
         }
     }
 

@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,6 +58,19 @@ public final class GatewayProcess implements AutoCloseable {
         return new GatewayProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
+    /**
+     * Runs {@code command}, which runs the gateway some other way than from the jar: the installed
+     * Debian package's program, as its systemd unit would. Output merged and captured.
+     */
+    public static GatewayProcess exec(List<String> command) throws IOException {
+        return new GatewayProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+    }
+
+    /** The operating system's process ID: the JVM's, when the command execs it. */
+    public long pid() {
+        return process.pid();
+    }
+
     /** The SMTP port once the gateway is listening. */
     public int awaitPort() throws Exception {
         return port.get(60, TimeUnit.SECONDS);
@@ -87,6 +101,11 @@ public final class GatewayProcess implements AutoCloseable {
 
     public List<String> output() {
         return List.copyOf(output);
+    }
+
+    /** Waits until a line of the output matches {@code regex} and returns it. */
+    public String awaitOutput(String regex, Duration timeout) throws InterruptedException {
+        return LogLines.await(output::stream, regex, timeout, () -> "the gateway:\n" + String.join("\n", output));
     }
 
     @Override

@@ -25,6 +25,21 @@ public final class LoopbackPorts {
         }
     }
 
+    /**
+     * A TCP port below 1024 free on 127.0.0.1 now, for a program that must bind a privileged port
+     * (port 25's kind) without being root. Only root can look: binding one is the test.
+     */
+    public static int freePrivileged() {
+        for (int port = 1023; port >= 600; port--) {
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            } catch (IOException e) {
+                // taken, or we may not bind privileged ports at all: the next, then the error below
+            }
+        }
+        throw new IllegalStateException("no privileged TCP port free on 127.0.0.1 between 600 and 1023 (are we root?)");
+    }
+
     /** A port free on 127.0.0.1 for both TCP and UDP (a DNS server). */
     public static int freeForTcpAndUdp() {
         for (int attempt = 0; attempt < 50; attempt++) {

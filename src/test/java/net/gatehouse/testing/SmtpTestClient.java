@@ -31,31 +31,30 @@ public final class SmtpTestClient implements AutoCloseable {
 
     /** Connects without reading the greeting. */
     public static SmtpTestClient open(int port) throws IOException {
-        return open(port, null);
-    }
-
-    /**
-     * Connects from {@code localAddress} (another loopback address such as 127.0.0.9, for a test
-     * that needs a second client), without reading the greeting.
-     */
-    public static SmtpTestClient open(int port, String localAddress) throws IOException {
         Socket socket = new Socket();
-        if (localAddress != null) {
-            socket.bind(new InetSocketAddress(localAddress, 0));
-        }
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(10_000);
         return new SmtpTestClient(socket);
     }
 
-    /** Connects and reads the 220 greeting. */
-    public static SmtpTestClient connect(int port) throws IOException {
-        return connect(port, null);
+    /**
+     * Connects from another loopback address ({@code 127.0.0.2}: Linux routes all of 127.0.0.0/8 to
+     * lo), so that one test can be a trusted and an untrusted client, and reads the 220 greeting.
+     */
+    public static SmtpTestClient connectFrom(String localAddress, int port) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(localAddress, 0));
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        socket.setSoTimeout(10_000);
+        return greeted(new SmtpTestClient(socket));
     }
 
-    /** Connects from {@code localAddress} and reads the 220 greeting. */
-    public static SmtpTestClient connect(int port, String localAddress) throws IOException {
-        SmtpTestClient client = open(port, localAddress);
+    /** Connects and reads the 220 greeting. */
+    public static SmtpTestClient connect(int port) throws IOException {
+        return greeted(open(port));
+    }
+
+    private static SmtpTestClient greeted(SmtpTestClient client) throws IOException {
         Reply greeting = client.read();
         if (greeting.code() != 220) {
             throw new IOException("unexpected greeting: " + greeting);
@@ -146,6 +145,15 @@ public final class SmtpTestClient implements AutoCloseable {
         socket = secured;
         in = new BufferedInputStream(secured.getInputStream());
         out = secured.getOutputStream();
+    }
+
+    /** The subject of the certificate the server presented, after {@link #startTls()}. */
+    public String peerCertificateSubject() throws IOException {
+        if (!(socket instanceof SSLSocket secured)) {
+            throw new IllegalStateException("no TLS yet: call startTls() first");
+        }
+        return ((java.security.cert.X509Certificate) secured.getSession().getPeerCertificates()[0])
+                .getSubjectX500Principal().getName();
     }
 
     private String readLine() throws IOException {

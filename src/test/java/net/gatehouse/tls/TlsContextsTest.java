@@ -5,7 +5,6 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static net.gatehouse.tls.SelfSignedCertificateTest.readCertificate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -102,6 +101,64 @@ class TlsContextsTest {
     }
 
     @Test
+    void refusesAClientThatOffersOnlyCbcSuites() {
+        ClientUpgrade cbcOnly = plain -> {
+            SSLSocket tls = (SSLSocket) TlsContexts.opportunisticClient().getSocketFactory()
+                    .createSocket(plain, "localhost", plain.getPort(), true);
+            tls.setEnabledProtocols(new String[] {"TLSv1.2"});
+            tls.setEnabledCipherSuites(new String[] {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+                    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", "TLS_RSA_WITH_AES_128_CBC_SHA"});
+            tls.startHandshake();
+            return tls;
+        };
+
+        assertThatThrownBy(() -> startTlsAndEcho(TlsContexts.server(new TlsConfig(cert, key)), cbcOnly))
+                .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+    }
+
+    @Test
+    void offersOnlyAeadSuitesWithForwardSecrecyAsAServer() {
+        assertThat(TlsContexts.SERVER_CIPHER_SUITES).allSatisfy(suite -> {
+            assertThat(suite).doesNotContain("CBC").doesNotStartWith("TLS_RSA_");
+            assertThat(suite).containsAnyOf("GCM", "CHACHA20");
+        });
+    }
+
+    @Test
+    void refusesRenegotiationThatTheClientStarts() throws Exception {
+        SSLContext server = TlsContexts.server(new TlsConfig(cert, key));
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            listener.setSoTimeout(TIMEOUT_MILLIS);
+            executor.submit(() -> { // echoes lines over TLS until the client goes
+                try (Socket plain = listener.accept()) {
+                    plain.setSoTimeout(TIMEOUT_MILLIS);
+                    SSLSocket tls = TlsContexts.startTls(plain, server, false, null);
+                    for (String line = readLine(tls); line != null; line = readLine(tls)) {
+                        write(tls, line);
+                    }
+                }
+                return null;
+            });
+            try (Socket plain = new Socket(listener.getInetAddress(), listener.getLocalPort())) {
+                plain.setSoTimeout(TIMEOUT_MILLIS);
+                SSLSocket tls = (SSLSocket) TlsContexts.opportunisticClient().getSocketFactory()
+                        .createSocket(plain, "localhost", plain.getPort(), true);
+                tls.setEnabledProtocols(new String[] {"TLSv1.2"}); // TLS 1.3 has no renegotiation at all
+                tls.startHandshake();
+                write(tls, "NOOP");
+                assertThat(readLine(tls)).isEqualTo("NOOP");
+
+                assertThatThrownBy(() -> {
+                    tls.startHandshake(); // a second handshake on the same TLS 1.2 connection
+                    write(tls, "NOOP");
+                    readLine(tls);
+                }).isInstanceOfAny(javax.net.ssl.SSLException.class, java.net.SocketException.class);
+            }
+        }
+    }
+
+    @Test
     void opportunisticClientAcceptsSelfSignedCertificateNamingAnotherHost() throws Exception {
         ClientUpgrade toOtherName =
                 plain -> TlsContexts.startTls(plain, TlsContexts.opportunisticClient(), true, "mx.example.test");
@@ -162,7 +219,7 @@ class TlsContextsTest {
     @ParameterizedTest
     @EnumSource(value = KeyType.class, names = {"RSA", "EC"})
     void readsTraditionalKeysWrittenByOpenssl(KeyType type) throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "needs /usr/bin/openssl");
+        assertThat(Path.of("/usr/bin/openssl")).as("this test needs openssl (apt-get install openssl)").isExecutable();
         Path typeCert = dir.resolve(type + "-openssl-cert.pem");
         Path pkcs8 = dir.resolve(type + "-openssl-key.pem");
         SelfSignedCertificate.create(typeCert, pkcs8, "localhost", type);

@@ -37,7 +37,7 @@ class MonitoringEndpointsTest {
     void start() {
         database = Database.open(Database.EMBEDDED, dataDir);
         server = ConsoleServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), new RouteTable(),
-                new Authenticator(new ConsoleUsers(database), Clock.systemUTC()), metrics, ready::get);
+                new Authenticator(new ConsoleUsers(database), Clock.systemUTC(), metrics.registry()), metrics, ready::get);
     }
 
     @AfterEach

@@ -156,6 +156,27 @@ class QueuePageIT {
     }
 
     @Test
+    void aMessageOnHoldShowsSoAndRetryIs409ButDeleteWorks() throws Exception {
+        QueueId id = queued("bob@senders.test");
+        gateway.gateway().spool().hold(id, java.time.Instant.now()); // as gatehouse queue hold does
+        gateway.gateway().spool().requestReview(id);
+        await().atMost(WAIT).until(() -> delivery.find(id).orElseThrow().held());
+
+        JsonNode message = ConsoleClient.json(viewer.api("GET", "/api/v1/queue/" + id, viewerToken, null));
+        assertThat(message.get("held").asBoolean()).isTrue();
+        assertThat(message.get("delivering").asBoolean()).isFalse();
+        assertThat(message.get("nextAttempt").isNull()).isTrue();
+        assertThat(admin.get("/queue").body()).contains("<span class=\"badge deferred\">on hold</span>");
+        assertThat(admin.get("/queue/" + id).body()).contains("<span class=\"badge deferred\">on hold</span> until released");
+        HttpResponse<String> retry = admin.api("POST", "/api/v1/queue/" + id + "/retry", adminToken, null);
+        assertThat(retry.statusCode()).isEqualTo(409);
+        assertThat(ConsoleClient.json(retry).get("error").asString()).contains("on hold");
+
+        assertThat(admin.api("DELETE", "/api/v1/queue/" + id, adminToken, null).statusCode()).isEqualTo(200);
+        assertThat(delivery.find(id)).isEmpty();
+    }
+
+    @Test
     void actionsOnAMessageBeingDeliveredAre409() throws Exception {
         QueueId id = queued("bob@senders.test");
         deferring.delay(Duration.ofMillis(800));

@@ -16,11 +16,15 @@ import java.io.OutputStream;
  * message instead when the administrator prefers that.
  *
  * <p>Content is always normalised to CRLF line endings; the stored message is what a strict
- * RFC 5322 reader expects.
+ * RFC 5322 reader expects. Lines longer than {@link #MAX_LINE_OCTETS} are noted, so that the
+ * session refuses what a strict server after Gatehouse would refuse after Gatehouse said 250.
  */
 public final class DataReader {
 
     private enum State { LINE_START, DOT_AT_LINE_START, DOT_CR, MIDDLE, CR }
+
+    /** RFC 5321 4.5.3.1.6: 1000 octets with the CRLF, not counting a dot added for transparency. */
+    public static final int MAX_LINE_OCTETS = 998;
 
     private static final byte CR = '\r';
     private static final byte LF = '\n';
@@ -35,6 +39,8 @@ public final class DataReader {
     private boolean sizeExceeded;
     private boolean bareLineEnding;
     private boolean eightBit;
+    private int lineOctets;
+    private boolean longLine;
 
     /**
      * @param maxSize content beyond this many bytes is counted but not written
@@ -81,8 +87,7 @@ public final class DataReader {
                 }
                 case CR -> {
                     if (b == LF) {
-                        emit(CR);
-                        emit(LF);
+                        endLine();
                         state = State.LINE_START;
                     } else {
                         bareCr();
@@ -106,22 +111,29 @@ public final class DataReader {
         }
         if (b == LF) {
             bareLineEnding = true;
-            emit(CR);
-            emit(LF);
+            endLine();
         } else {
             if (b < 0) {
                 eightBit = true;
+            }
+            if (++lineOctets > MAX_LINE_OCTETS) {
+                longLine = true;
             }
             emit(b);
         }
         state = State.MIDDLE;
     }
 
+    private void endLine() throws IOException {
+        emit(CR);
+        emit(LF);
+        lineOctets = 0;
+    }
+
     /** The CR just before was not followed by LF. */
     private void bareCr() throws IOException {
         bareLineEnding = true;
-        emit(CR);
-        emit(LF);
+        endLine();
         state = State.MIDDLE;
     }
 
@@ -160,6 +172,11 @@ public final class DataReader {
     /** A bare CR or LF was seen (and normalised to CRLF). */
     public boolean sawBareLineEnding() {
         return bareLineEnding;
+    }
+
+    /** A line of more than {@link #MAX_LINE_OCTETS} octets was seen. */
+    public boolean sawLongLine() {
+        return longLine;
     }
 
     /** A byte with the high bit set was seen (RFC 6152). */

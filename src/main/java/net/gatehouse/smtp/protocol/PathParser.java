@@ -114,11 +114,17 @@ final class PathParser {
         return true;
     }
 
-    /** RFC 5322 atext, and any non-ASCII character (RFC 6531 UTF8-non-ascii). */
+    /**
+     * RFC 5322 atext, and the non-ASCII characters of RFC 6531 UTF8-non-ascii except two: C1
+     * controls, and U+FFFD, which is what a line's bytes that were not UTF-8 decode to. Such an
+     * address is a syntax error here, as it is in the domain, rather than an address to probe.
+     */
     private static boolean isAtext(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0 || c >= 0x80;
+                || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0 || (c >= 0xa0 && c != REPLACEMENT_CHARACTER);
     }
+
+    private static final char REPLACEMENT_CHARACTER = '\uFFFD';
 
     private static boolean isSourceRoute(String route) {
         for (String hop : route.split(",", -1)) {

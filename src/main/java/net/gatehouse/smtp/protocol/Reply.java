@@ -87,6 +87,9 @@ public record Reply(int code, String enhanced, List<String> lines) {
     public static final Reply MESSAGE_TOO_BIG = of(552, "5.3.4", "Message size exceeds fixed limit");
     public static final Reply BARE_LINE_ENDING =
             of(550, "5.6.0", "Message refused: bare CR or LF in message data (RFC 5321 2.3.8)");
+    /** After DATA: a line longer than RFC 5321 allows, which a back-end could refuse after our 250. */
+    public static final Reply DATA_LINE_TOO_LONG = of(550, "5.6.0",
+            "Message refused: a line is longer than 998 octets (RFC 5321 4.5.3.1.6); encode it");
 
     // --- relay control
     public static final Reply RELAY_DENIED = of(554, "5.7.1", "Relay access denied");

@@ -3,25 +3,43 @@ package net.gatehouse.smtp.server;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import net.gatehouse.smtp.protocol.DataReader;
 
 /**
  * The client's bytes, buffered once and shared by command lines and DATA, so that commands a
  * client pipelines behind its DATA (RFC 2920) are not lost between the two readers.
+ *
+ * <p>Every read has a deadline, not just a timeout: a client that sends one byte every few
+ * seconds does not get to keep a command line open for longer than the command's time in all,
+ * nor DATA for longer than its time plus what it has sent at the minimum rate (Postfix's
+ * {@code smtpd_per_request_deadline} and {@code smtpd_min_data_rate}). Past the deadline a read
+ * ends in {@link SocketTimeoutException}.
  */
 final class SessionInput {
+
+    /** Sets the socket's read timeout; the socket changes at STARTTLS, so it is asked each time. */
+    @FunctionalInterface
+    interface ReadTimeout {
+        void set(int millis) throws IOException;
+    }
 
     /** Command lines longer than this are refused; RFC 5321 4.5.3.1.4 allows 512 octets, extensions more. */
     static final int MAX_COMMAND_LINE = 2048;
 
     private InputStream in;
+    private final ReadTimeout timeout;
     private final byte[] buffer = new byte[16 * 1024];
     private int position;
     private int limit;
+    private long deadline; // System.nanoTime() past which no read may wait
 
-    SessionInput(InputStream in) {
+    SessionInput(InputStream in, ReadTimeout timeout) {
         this.in = in;
+        this.timeout = timeout;
     }
 
     /** Thrown when a command line exceeds {@link #MAX_COMMAND_LINE}; the rest of the line is skipped. */
@@ -35,9 +53,12 @@ final class SessionInput {
      * Reads one command line, without its line ending. CRLF ends a line; so does a bare LF,
      * tolerated in commands (not in DATA) as most servers do.
      *
+     * @param allowed how long the whole line may take to arrive, from now
      * @return the line, or null when the client closed the connection
+     * @throws SocketTimeoutException when the line is not complete within {@code allowed}
      */
-    String readLine() throws IOException {
+    String readLine(Duration allowed) throws IOException {
+        deadline = System.nanoTime() + allowed.toNanos();
         byte[] line = null;
         int lineLength = 0;
         boolean tooLong = false;
@@ -76,15 +97,27 @@ final class SessionInput {
         }
     }
 
-    /** Feeds the DATA stream to the reader until its end-of-data marker. */
-    void readData(DataReader reader) throws IOException {
+    /**
+     * Feeds the DATA stream to the reader until its end-of-data marker.
+     *
+     * @param allowed      how long DATA may take, from now, before any credit for bytes received
+     * @param minByteRate  each byte received adds 1/minByteRate seconds to the deadline, so that
+     *                     a large message sent at this rate or faster is never cut off
+     * @throws SocketTimeoutException when the deadline passes first
+     */
+    void readData(DataReader reader, Duration allowed, int minByteRate) throws IOException {
+        deadline = System.nanoTime() + allowed.toNanos();
+        long nanosPerByte = TimeUnit.SECONDS.toNanos(1) / minByteRate;
         while (!reader.isDone()) {
             if (position == limit && !fill()) {
                 throw new EOFException("connection closed during DATA");
             }
-            position += reader.feed(buffer, position, limit - position);
+            int fed = reader.feed(buffer, position, limit - position);
+            position += fed;
+            deadline += fed * nanosPerByte;
         }
     }
+
 
     /** Whether the client has sent more than we have read: then replies can wait (RFC 2920). */
     boolean hasPendingInput() throws IOException {
@@ -102,6 +135,11 @@ final class SessionInput {
     }
 
     private boolean fill() throws IOException {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+            throw new SocketTimeoutException("deadline passed");
+        }
+        timeout.set((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(remaining))));
         int read = in.read(buffer, 0, buffer.length);
         if (read < 0) {
             return false;

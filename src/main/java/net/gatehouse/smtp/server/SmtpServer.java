@@ -41,8 +41,9 @@ public final class SmtpServer implements AutoCloseable {
     /** The balancer sends its header at once; HAProxy's spec asks receivers to wait at least 3 s. */
     private static final int PROXY_HEADER_TIMEOUT_MILLIS = 10_000;
 
-    private final SmtpConfig config;
-    private final SessionContext context;
+    /** What new sessions start with; replaced whole by {@link #reconfigure}. */
+    private volatile SessionContext context;
+    private final boolean proxyProtocol;
     private final HarvestGuard harvest;
     private final GatewayMetrics metrics;
     private final List<ServerSocket> listeners = new ArrayList<>();
@@ -54,15 +55,28 @@ public final class SmtpServer implements AutoCloseable {
     public SmtpServer(String hostname, SmtpConfig config, Optional<SSLContext> tls, RecipientPolicy recipientPolicy,
                       HarvestGuard harvest, Spool spool, Consumer<SpooledMessage> onQueued, Clock clock,
                       GatewayMetrics metrics, MessageLog messageLog) {
-        this.config = config;
+        this.proxyProtocol = config.proxyProtocol();
         this.harvest = harvest;
         this.metrics = metrics;
         this.context = new SessionContext(hostname, config, tls, recipientPolicy, harvest, spool, onQueued, clock,
                 () -> draining, metrics, messageLog);
     }
 
+    /**
+     * New limits, timeouts and TLS context for the sessions that start from now on (a reload);
+     * sessions in progress finish with what they started with. The listen addresses and
+     * {@code proxy_protocol} are those of the start: they take a restart.
+     */
+    public void reconfigure(SmtpConfig config, Optional<SSLContext> tls) {
+        SessionContext running = context;
+        context = new SessionContext(running.hostname(), config, tls, running.recipientPolicy(), running.harvest(),
+                running.spool(), running.onQueued(), running.clock(), running.drainingFlag(), running.metrics(),
+                running.messageLog());
+    }
+
     /** Binds every listen address (all or nothing) and starts accepting. */
     public void start() throws IOException {
+        SmtpConfig config = context.config();
         try {
             for (ListenAddress address : config.listen()) {
                 ServerSocket listener = new ServerSocket();
@@ -121,7 +135,7 @@ public final class SmtpServer implements AutoCloseable {
      * reports in its PROXY header (empty for its own health checks: then the balancer itself).
      */
     private Optional<InetAddress> clientAddress(Socket socket) throws IOException {
-        if (!config.proxyProtocol()) {
+        if (!proxyProtocol) {
             return Optional.of(socket.getInetAddress());
         }
         socket.setSoTimeout(PROXY_HEADER_TIMEOUT_MILLIS);
@@ -138,6 +152,8 @@ public final class SmtpServer implements AutoCloseable {
         AtomicInteger fromClient = perClient.computeIfAbsent(client, c -> new AtomicInteger());
         int clientCount = fromClient.incrementAndGet();
         int totalCount = total.incrementAndGet();
+        SessionContext context = this.context;
+        SmtpConfig config = context.config();
         try {
             socket.setTcpNoDelay(true);
             if (totalCount > config.maxConnections()) {

@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
 final class SmtpSession {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
+    /** Postfix's smtpd_recipient_overshoot_limit: 452s past max_recipients before they count as errors. */
+    static final int RECIPIENT_OVERSHOOT_LIMIT = 1000;
 
     private final SessionContext context;
     private final SmtpConfig config;
@@ -79,6 +81,8 @@ final class SmtpSession {
     private final Set<String> recipients = new LinkedHashSet<>();
     /** Recipients accepted in this transaction: refused ones do not count (as Postfix's smtpd_recipient_limit). */
     private int recipientsInMessage;
+    /** RCPTs past max_recipients in this transaction: answered 452, counted as errors only beyond the limit. */
+    private int recipientOvershoot;
 
     SmtpSession(SessionContext context, Socket socket, InetAddress client) throws IOException {
         this.context = context;
@@ -86,7 +90,7 @@ final class SmtpSession {
         this.socket = socket;
         this.client = client;
         this.clientAddress = client.getHostAddress();
-        this.input = new SessionInput(socket.getInputStream());
+        this.input = new SessionInput(socket.getInputStream(), millis -> this.socket.setSoTimeout(millis));
         this.output = new BufferedOutputStream(socket.getOutputStream(), 4096);
     }
 
@@ -121,7 +125,7 @@ final class SmtpSession {
             return "early_talker";
         }
         reply(Reply.plain(220, context.hostname() + " ESMTP Gatehouse"));
-        socket.setSoTimeout(millis(config.commandTimeout()));
+        socket.setSoTimeout(millis(config.commandTimeout())); // for the TLS handshake; reads set their own
         while (true) {
             if (!input.hasPendingInput()) {
                 output.flush();
@@ -129,7 +133,7 @@ final class SmtpSession {
             Reply reply;
             CommandCounts.Verb verb;
             try {
-                String line = input.readLine();
+                String line = input.readLine(config.commandTimeout());
                 if (line == null) {
                     return "client_closed";
                 }
@@ -262,7 +266,13 @@ final class SmtpSession {
         }
         if (recipientsInMessage >= config.maxRecipients()) {
             context.metrics().recipient("tempfail", "max_recipients");
-            return Reply.TOO_MANY_RECIPIENTS; // RFC 5321 4.5.3.1.8: the client sends the rest later
+            // RFC 5321 4.5.3.1.8: the client sends the rest later. Not an error of the client's, as
+            // in Postfix, until the overshoot is absurd (smtpd_recipient_overshoot_limit).
+            if (++recipientOvershoot > RECIPIENT_OVERSHOOT_LIMIT) {
+                return Reply.TOO_MANY_RECIPIENTS;
+            }
+            reply(Reply.TOO_MANY_RECIPIENTS);
+            return null;
         }
         Verdict verdict = context.recipientPolicy().decide(policy, client, recipient);
         context.metrics().recipient(verdict.word(), verdict.reason());
@@ -338,12 +348,11 @@ final class SmtpSession {
         }
         reply(Reply.START_MAIL_INPUT);
         output.flush();
-        socket.setSoTimeout(millis(config.dataTimeout()));
         Reply result;
         try (writer) {
             SpoolSink sink = new SpoolSink(writer.content());
             DataReader reader = new DataReader(config.maxMessageSize(), sink);
-            input.readData(reader);
+            input.readData(reader, config.dataTimeout(), config.minDataRate());
             after = "END-OF-MESSAGE";
             result = finishData(writer, reader, sink, envelope);
         } finally {
@@ -367,6 +376,12 @@ final class SmtpSession {
                     "a bare CR or LF in the data, and smtp.bare_line_endings is reject");
             context.metrics().messageRefused("bare_line_ending");
             return Reply.BARE_LINE_ENDING;
+        }
+        if (reader.sawLongLine()) {
+            refused(envelope, Reply.DATA_LINE_TOO_LONG, "line_too_long", "a line of the data is longer than "
+                    + DataReader.MAX_LINE_OCTETS + " octets (RFC 5322 2.1.1)");
+            context.metrics().messageRefused("line_too_long");
+            return Reply.DATA_LINE_TOO_LONG;
         }
         if (sink.failure() != null) {
             log.error("queue_id={} spool_write_failed error=\"{}\"", id, sink.failure().getMessage());
@@ -426,6 +441,7 @@ final class SmtpSession {
         queueId = null;
         recipients.clear();
         recipientsInMessage = 0;
+        recipientOvershoot = 0;
     }
 
     /** Counts a client error: the reply to send, or 421 once the session has had too many. */

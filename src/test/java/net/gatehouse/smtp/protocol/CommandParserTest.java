@@ -69,6 +69,27 @@ class CommandParserTest {
             VRFY                                 | 501 5.5.4
             """)
     void refusesMalformedCommandsWithTheRightReply(String line, String expected) {
+        assertRefused(line, expected);
+    }
+
+    /**
+     * Bytes that are not UTF-8 reach the parser as U+FFFD (the session decodes lines with
+     * replacement): in a local part as in a domain, that is a syntax error, never an address to
+     * probe at the back-end (where its 550 would count toward the harvest limit).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"RCPT TO:<j\uFFFDrg@example.com>", "RCPT TO:<\uFFFD@example.com>",
+            "RCPT TO:<user@ex\uFFFDample.com>", "RCPT TO:<a\u0085b@example.com>", "MAIL FROM:<j\uFFFDrg@example.com> SMTPUTF8"})
+    void refusesAddressesWithBytesThatWereNotUtf8(String line) {
+        assertRefused(line, line.startsWith("MAIL") ? "501 5.1.7" : "501 5.1.3");
+    }
+
+    @Test
+    void acceptsUtf8LocalParts() {
+        assertThat(CommandParser.parse("RCPT TO:<jörg.müller@bücher.example>")).isInstanceOf(Command.Rcpt.class);
+    }
+
+    private static void assertRefused(String line, String expected) {
         Command command = CommandParser.parse(line);
         assertThat(command).isInstanceOf(Command.Invalid.class);
         Reply reply = ((Command.Invalid) command).reply();

@@ -121,4 +121,21 @@ class DataReaderTest {
         reader.feed(wire, 0, wire.length);
         assertThat(reader.sawEightBit()).isTrue();
     }
+
+    @Test
+    void notesALineLongerThan998OctetsButNotOneOfExactly998() throws IOException {
+        assertThat(longLine("x".repeat(998) + "\r\n.\r\n")).isFalse();
+        assertThat(longLine("..".concat("x".repeat(997)) + "\r\n.\r\n")).as("stuffing does not count").isFalse();
+        assertThat(longLine("short\r\n" + "x".repeat(999) + "\r\nshort\r\n.\r\n")).isTrue();
+        assertThat(longLine("x".repeat(600) + "\n" + "x".repeat(600) + "\r\n.\r\n")).as("a bare LF ends a line").isFalse();
+        assertThat(longLine("x".repeat(1 << 20) + "\r\n.\r\n")).isTrue();
+    }
+
+    private static boolean longLine(String wire) throws IOException {
+        DataReader reader = new DataReader(Long.MAX_VALUE, new ByteArrayOutputStream());
+        byte[] bytes = wire.getBytes(StandardCharsets.ISO_8859_1);
+        reader.feed(bytes, 0, bytes.length);
+        assertThat(reader.isDone()).isTrue();
+        return reader.sawLongLine();
+    }
 }

@@ -135,6 +135,40 @@ class SmtpDialogueIT {
     }
 
     @Test
+    void recipientsOverTheLimitAreNotErrorsSoTheMessageStillGoes() throws Exception {
+        // the defaults' ratio: max_errors 10, so a message to 110 recipients used to end in 421
+        gateway = gateway().smtp("max_recipients: 5").smtp("max_errors: 3").start();
+        try (SmtpTestClient client = gateway.client()) {
+            client.command("MAIL FROM:<a@example.test>");
+            for (int i = 1; i <= 5; i++) {
+                assertThat(codes(client.command("RCPT TO:<r" + i + "@example.test>"))).isEqualTo("250 2.1.5");
+            }
+            for (int i = 6; i <= 20; i++) {
+                assertThat(codes(client.command("RCPT TO:<r" + i + "@example.test>"))).isEqualTo("452 4.5.3");
+            }
+            assertThat(client.command("DATA").code()).isEqualTo(354);
+            assertThat(codes(client.command("Subject: many\r\n\r\nto many\r\n."))).isEqualTo("250 2.0.0");
+        }
+        assertThat(backend.takeTransaction(Duration.ofSeconds(10)).recipients()).hasSize(5);
+    }
+
+    @Test
+    void refusesAMessageWithALineLongerThanTheRfcAllowsRatherThanRelayIt() throws Exception {
+        gateway = gateway().start();
+        try (SmtpTestClient client = gateway.client()) {
+            client.command("MAIL FROM:<a@example.test>");
+            client.command("RCPT TO:<alice@example.test>");
+            assertThat(client.command("DATA").code()).isEqualTo(354);
+            client.send("Subject: long\r\n\r\n" + "x".repeat(1 << 20) + "\r\n");
+            assertThat(codes(client.command("."))).isEqualTo("550 5.6.0");
+            assertThat(client.sendMail("a@example.test", List.of("alice@example.test"),
+                    "Subject: fine\r\n\r\n" + "x".repeat(998) + "\r\n").code()).isEqualTo(250);
+        }
+        assertThat(backend.takeTransaction(Duration.ofSeconds(10)).text()).contains("Subject: fine");
+        assertThat(backend.transactions()).hasSize(1);
+    }
+
+    @Test
     void countsOnlyAcceptedRecipientsAgainstTheLimit() throws Exception {
         gateway = gateway().smtp("max_recipients: 2").start();
         try (SmtpTestClient client = gateway.client()) {
@@ -227,6 +261,10 @@ class SmtpDialogueIT {
             assertThat(codes(client.command("MAIL FROM:<josé@example.test>"))).isEqualTo("553 5.6.7");
             assertThat(codes(client.command("MAIL FROM:<josé@example.test> SMTPUTF8"))).isEqualTo("250 2.1.0");
             assertThat(codes(client.command("RCPT TO:<zoë@example.test>"))).isEqualTo("250 2.1.5");
+            // bytes that are not UTF-8 (Latin-1 "jörg") are a syntax error, never a probe
+            client.send("RCPT TO:<j".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            client.send(new byte[] {(byte) 0xf6});
+            assertThat(codes(client.command("rg@example.test>"))).isEqualTo("501 5.1.3");
         }
     }
 
