@@ -88,8 +88,8 @@ if [ "$warmup" -gt 0 ]; then
   baseline=$(backend_stat received)
 fi
 
-sent_before=$(grep -c ' result=sent ' "$tmp/gateway.log" || true)
-deferred_before=$(grep -c ' result=deferred ' "$tmp/gateway.log" || true)
+sent_before=$(grep -c ' status=sent ' "$tmp/gateway.log" || true)
+deferred_before=$(grep -c ' status=deferred ' "$tmp/gateway.log" || true)
 gateway_cpu_before=$(cpu_seconds "$gateway_jvm")
 sink_cpu_before=$(cpu_seconds "$backend_pid")
 read -r busy_before total_before iowait_before < <(machine_jiffies)
@@ -120,8 +120,8 @@ dump_recording
 # --- summary -------------------------------------------------------------------------------------
 describe_machine
 spool_fs=$(findmnt -n -o FSTYPE,SOURCE -T "$tmp" 2>/dev/null | tr -s ' ' || echo "?")
-sent=$(($(grep -c ' result=sent ' "$tmp/gateway.log" || true) - sent_before))
-deferred=$(($(grep -c ' result=deferred ' "$tmp/gateway.log" || true) - deferred_before))
+sent=$(($(grep -c ' status=sent ' "$tmp/gateway.log" || true) - sent_before))
+deferred=$(($(grep -c ' status=deferred ' "$tmp/gateway.log" || true) - deferred_before))
 
 if [ "$received" -gt 0 ] && [ "$last_ms" -gt "$load_start_ms" ]; then
   end_to_end=$(calc "printf \"%.1f\", $received / (($last_ms - $load_start_ms) / 1000)")

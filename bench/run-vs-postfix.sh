@@ -377,7 +377,7 @@ queue_empty() {
   if [ "$1" = postfix ]; then
     [ -z "$(cd "$gw_dir/queue" && find maildrop incoming active deferred hold -type f -print -quit 2>/dev/null)" ]
   else
-    [ "$(grep -c 'queue_id=[^ ]* removed' "$tmp/gateway.log" || true)" -ge "$2" ]
+    [ "$(grep -c 'postfix/qmgr\[[0-9]*\]: [0-9A-Z]*: removed$' "$tmp/gateway.log" || true)" -ge "$2" ]
   fi
 }
 

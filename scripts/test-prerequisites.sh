@@ -22,6 +22,7 @@ gatehouse_test_packages=(
   "chromium-driver:/usr/bin/chromedriver"
   "pflogsumm:/usr/sbin/pflogsumm"                 # Postfix-shaped logs, read by Postfix's tools
   "fail2ban:/usr/bin/fail2ban-regex"
+  "prometheus-postfix-exporter:/usr/bin/prometheus-postfix-exporter"
   "systemd:/usr/bin/systemd-analyze"              # the package's unit, scored offline
   "testssl.sh:/usr/bin/testssl"                   # STARTTLS audited by the scanner auditors run
   "dpkg-dev:/usr/bin/dpkg-architecture"           # the Debian package test
@@ -43,7 +44,7 @@ gatehouse_install_test_packages() {
   fi
   echo "run-tests: installing ${need[*]} ..." >&2
   export DEBIAN_FRONTEND=noninteractive
-  # Installing postfix, dnsmasq, fail2ban, postgresql or redis must not start their system services
+  # Installing postfix, dnsmasq, fail2ban, the exporter, postgresql or redis must not start their system services
   # (port 25 or 53 on every address, ...): policy-rc.d refuses every service start while apt-get runs.
   local policy=/usr/sbin/policy-rc.d had_policy=false status=0
   [ -e "$policy" ] && had_policy=true

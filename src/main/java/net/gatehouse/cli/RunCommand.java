@@ -10,6 +10,7 @@ import net.gatehouse.config.ConfigChanges;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.ConfigLoader;
 import net.gatehouse.config.GatewayConfig;
+import net.gatehouse.log.LogControl;
 import net.gatehouse.tls.TlsConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,7 @@ final class RunCommand implements Callable<Integer> {
      * meantime. Shared with {@code demo}.
      */
     static int runUntilSignalled(Path configFile, GatewayConfig config, Lifecycle lifecycle) throws Exception {
+        LogControl.apply(config.log(), config.hostname()); // before the first line of the gateway
         Gateway gateway;
         try {
             gateway = new Gateway(config, Clock.systemUTC());
@@ -116,6 +118,8 @@ final class RunCommand implements Callable<Integer> {
             try {
                 ConfigChanges changes = gateway.reload(ConfigLoader.load(file));
                 applied = true;
+                // the log section is live: format and level change from the next line on, none is lost
+                LogControl.apply(gateway.config().log(), gateway.config().hostname());
                 message = "applied: " + (changes.live().isEmpty() ? "no setting changed" : "changed "
                         + String.join(", ", changes.live())) + "; TLS certificate re-read"
                         + (changes.restart().isEmpty() ? "" : "; needs a restart to change: "

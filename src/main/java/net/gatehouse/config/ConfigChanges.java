@@ -58,6 +58,12 @@ public record ConfigChanges(List<String> live, List<String> restart) {
         diff.live("smtp.bare_line_endings", a.bareLineEndings(), b.bareLineEndings());
         diff.live("smtp.shutdown_grace", a.shutdownGrace(), b.shutdownGrace());
 
+        LogConfig logA = running.log();
+        LogConfig logB = reread.log();
+        diff.live("log.format", logA.format(), logB.format());
+        diff.live("log.level", logA.level(), logB.level());
+        diff.live("log.syslog_name", logA.syslogName(), logB.syslogName());
+
         diff.live("policy", running.policy(), reread.policy());
         return new ConfigChanges(live, restart);
     }
@@ -74,7 +80,7 @@ public record ConfigChanges(List<String> live, List<String> restart) {
                 b.minDataRate(), b.greetPause(), b.maxErrors(), b.bareLineEndings(), a.minFreeSpace(), b.shutdownGrace());
         return new GatewayConfig(running.hostname(), running.dataDir(), smtp, running.console(), running.store(),
                 running.cache(), running.dns(), running.delivery(), running.callout(), running.messageLogRetention(),
-                reread.policy());
+                reread.log(), reread.policy());
     }
 
     /** Whether the re-read file changes nothing (its TLS files may still hold a new certificate). */

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import net.gatehouse.config.PolicyConfig.DomainConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.SmtpConfig.BareLineEndings;
@@ -186,6 +188,7 @@ public final class ConfigLoader {
                 root.section("delivery", ConfigLoader::delivery),
                 root.section("callout", ConfigLoader::callout),
                 root.section("message_log", log -> log.get("retention", ConfigValue::positiveDuration, Duration.ofDays(30))),
+                root.section("log", ConfigLoader::log),
                 root.optionalSection("policy", ConfigLoader::policy));
     }
 
@@ -247,6 +250,42 @@ public final class ConfigLoader {
     private static ListenAddress consoleListen(ConfigSection console) throws ConfigException {
         // loopback by default: the console manages the policy and must not face the Internet by accident
         return console.get("listen", ConfigLoader::listenAddress, new ListenAddress("127.0.0.1", 8080));
+    }
+
+    private static LogConfig log(ConfigSection log) throws ConfigException {
+        LogConfig d = LogConfig.DEFAULTS;
+        return new LogConfig(
+                log.get("format", v -> v.parse("postfix or json", text -> oneOf(LogConfig.Format.values(),
+                        LogConfig.Format::configName, text)), d.format()),
+                log.get("level", v -> v.parse("error, warn, info or debug", text -> oneOf(LogConfig.Level.values(),
+                        LogConfig.Level::configName, text)), d.level()),
+                log.get("syslog_name", v -> v.parse("a name such as postfix", ConfigLoader::syslogName), d.syslogName()));
+    }
+
+    /** The value whose configuration name is {@code word}, in any case. */
+    private static <T> T oneOf(T[] values, Function<T, String> name, String word) {
+        List<String> names = new ArrayList<>(values.length);
+        for (T value : values) {
+            if (name.apply(value).equalsIgnoreCase(word)) {
+                return value;
+            }
+            names.add(name.apply(value));
+        }
+        String choices = String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast();
+        throw new IllegalArgumentException("expected " + choices + ", got " + quote(word));
+    }
+
+    /**
+     * Postfix's {@code syslog_name}: the tag every postfix-format line starts with. Letters, digits
+     * and {@code - _ .}, so that the {@code name/daemon[pid]:} prefix stays one word for the tools.
+     */
+    private static String syslogName(String text) {
+        if (text.isEmpty() || text.length() > 64 || !Character.isLetter(text.charAt(0))
+                || !text.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.'))) {
+            throw new IllegalArgumentException("expected a name of letters, digits, - _ or . that starts with a letter"
+                    + " (postfix, or postfix-NAME beside a Postfix on the same host), got " + quote(text));
+        }
+        return text;
     }
 
     private static DnsConfig dns(ConfigSection dns) throws ConfigException {

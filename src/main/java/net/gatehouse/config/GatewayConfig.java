@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param dataDir  spool and generated files; relative paths in the file are resolved against the
  *                 directory of the config file
  * @param messageLogRetention how long RCPT decisions and deliveries stay in the message log
+ * @param log      the format and level of the log on standard output
  * @param policy   the policy declared in the file, if it has a {@code policy} section
  */
 public record GatewayConfig(
@@ -25,5 +26,6 @@ public record GatewayConfig(
         DeliveryConfig delivery,
         CalloutConfig callout,
         Duration messageLogRetention,
+        LogConfig log,
         Optional<PolicyConfig> policy) {
 }

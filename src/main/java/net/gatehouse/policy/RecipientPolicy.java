@@ -24,7 +24,8 @@ public final class RecipientPolicy {
 
     static final Reply POSTMASTER_OK = Reply.RECIPIENT_OK;
     static final Reply RELAYED_OUTBOUND = Reply.of(250, "2.1.5", "Recipient ok, relayed for a trusted client");
-    static final Reply MAILBOX_UNKNOWN = Reply.of(550, "5.1.1", "Recipient address rejected: no such user here");
+    // Postfix's words (show_user_unknown_table_name = no), which log tools such as fail2ban's postfix filter know
+    static final Reply MAILBOX_UNKNOWN = Reply.of(550, "5.1.1", "Recipient address rejected: User unknown");
     static final Reply VERIFICATION_TEMPFAIL =
             Reply.of(451, "4.4.3", "Recipient address could not be verified now, try again later");
     static final Reply NO_POSTMASTER_HERE = Reply.of(550, "5.1.1", "No postmaster here: this gateway protects no domain");

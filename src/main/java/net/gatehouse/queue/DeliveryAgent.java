@@ -2,8 +2,10 @@ package net.gatehouse.queue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -28,6 +30,7 @@ import net.gatehouse.config.DeliveryConfig;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.dns.MxResult;
+import net.gatehouse.log.MailEvent;
 import net.gatehouse.metrics.GatewayMetrics;
 import net.gatehouse.store.LogEntry;
 import net.gatehouse.store.MessageLog;
@@ -35,6 +38,7 @@ import net.gatehouse.policy.Policy;
 import net.gatehouse.smtp.client.MessageContent;
 import net.gatehouse.smtp.client.SmtpClient;
 import net.gatehouse.smtp.client.TransactionResult;
+import net.gatehouse.smtp.protocol.MessageIdFinder;
 import net.gatehouse.smtp.protocol.Reply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -235,7 +239,7 @@ public final class DeliveryAgent implements AutoCloseable {
         return claimed(id, item -> {
             spool.remove(id);
             forget(id);
-            log.info("queue_id={} deleted", id);
+            new MailEvent.Deleted(id.value()).logTo(log);
             return Result.DONE;
         });
     }
@@ -256,8 +260,9 @@ public final class DeliveryAgent implements AutoCloseable {
             int attempts = progress.getOrDefault(id, new Progress(0, "")).attempts();
             Outcome returned = new Outcome(Outcome.Kind.FAILED, RETURNED_BY_ADMINISTRATOR, "none");
             List<DeliveryStatusNotification.Failure> failures = new ArrayList<>();
+            Instant now = clock.instant();
             for (String recipient : message.pendingRecipients()) {
-                logOutcome(message, recipient, returned, attempts);
+                logOutcome(message, recipient, returned, attempts, now);
                 failures.add(new DeliveryStatusNotification.Failure(recipient, RETURNED_BY_ADMINISTRATOR, "none", true));
             }
             if (!failures.isEmpty()) {
@@ -354,7 +359,7 @@ public final class DeliveryAgent implements AutoCloseable {
         if (read.isEmpty()) {
             if (current != null) {
                 forget(id);
-                log.info("queue_id={} deleted", id);
+                new MailEvent.Deleted(id.value()).logTo(log);
             }
             return true;
         }
@@ -420,6 +425,7 @@ public final class DeliveryAgent implements AutoCloseable {
     }
 
     private void attempt(Scheduled scheduled, int attempt) {
+        Instant started = clock.instant();
         QueueId id = scheduled.id();
         Optional<SpooledMessage> read;
         try {
@@ -449,11 +455,12 @@ public final class DeliveryAgent implements AutoCloseable {
         for (Map.Entry<Destination, List<String>> group : byDestination.entrySet()) {
             outcomes.putAll(deliver(message, group.getKey(), group.getValue()));
         }
-        finish(message, attempt, outcomes, byDestination);
+        finish(message, attempt, outcomes, byDestination, started);
     }
 
+    /** @param started when the attempt began, for the log's delays */
     private void finish(SpooledMessage message, int attempt, Map<String, Outcome> outcomes,
-                        Map<Destination, List<String>> routes) {
+                        Map<Destination, List<String>> routes, Instant started) {
         QueueId id = message.id();
         Instant now = clock.instant();
         boolean expired = retries.expired(message.journal().lifetimeStart(), now);
@@ -469,7 +476,7 @@ public final class DeliveryAgent implements AutoCloseable {
                             "Message expired in the queue after " + config.maxLifetime().toHours()
                                     + " hours; last error: " + outcome.reply()), outcome.relay());
                 }
-                logOutcome(message, recipient, outcome, attempt);
+                logOutcome(message, recipient, outcome, attempt, started);
                 results.put(recipient, outcome);
                 if (outcome.finished()) {
                     finished.add(recipient);
@@ -491,7 +498,7 @@ public final class DeliveryAgent implements AutoCloseable {
                 // the removal is durable delivers it again, the window the Spool documents).
                 spool.remove(id);
                 forget(id);
-                log.info("queue_id={} removed", id);
+                new MailEvent.Removed(id.value()).logTo(log);
                 return;
             }
             spool.recordAttempt(id, attempt, now, results);
@@ -505,7 +512,7 @@ public final class DeliveryAgent implements AutoCloseable {
         schedule(id, attempt, delay);
     }
 
-    private void logOutcome(SpooledMessage message, String recipient, Outcome outcome, int attempt) {
+    private void logOutcome(SpooledMessage message, String recipient, Outcome outcome, int attempt, Instant started) {
         String result = switch (outcome.kind()) {
             case DELIVERED -> "sent";
             case DEFERRED -> "deferred";
@@ -515,9 +522,10 @@ public final class DeliveryAgent implements AutoCloseable {
         Envelope envelope = message.envelope();
         messageLog.record(new LogEntry(clock.instant(), LogEntry.Kind.DELIVERY, envelope.client(), envelope.helo(),
                 envelope.sender(), recipient, result, outcome.relay(), outcome.reply().toString(), message.id().value()));
-        log.info("queue_id={} delivery to={} relay={} result={} reply=\"{}\" attempt={} delay_s={}",
-                message.id(), recipient, outcome.relay(), result, outcome.reply(), attempt,
-                Duration.between(message.envelope().received(), clock.instant()).toSeconds());
+        Instant now = clock.instant();
+        new MailEvent.Delivery(message.id().value(), Envelope.address(recipient), outcome.relay(), result, outcome.reply(),
+                Duration.between(envelope.received(), now), Duration.between(envelope.received(), started),
+                Duration.between(started, now), attempt).logTo(log);
     }
 
     private Map<String, Outcome> deliver(SpooledMessage message, Destination destination, List<String> recipients) {
@@ -563,7 +571,7 @@ public final class DeliveryAgent implements AutoCloseable {
             try {
                 lease = cached.isPresent() ? cached.get() : new ConnectionCache.Lease(connect(server, relay, message.id()), 0, false);
             } catch (IOException e) {
-                log.info("queue_id={} connect_failed relay={} error=\"{}\"", message.id(), relay, e.getMessage());
+                new MailEvent.ConnectFailed(message.id().value(), relay, connectError(e)).logTo(log);
                 return Optional.empty();
             }
             TransactionResult result;
@@ -676,8 +684,30 @@ public final class DeliveryAgent implements AutoCloseable {
             writer.content().write(dsn);
             queued = writer.commit();
         }
-        log.info("queue_id={} dsn queue_id_dsn={} to={} failed={}", message.id(), dsnId, original.sender(), failures.size());
+        new MailEvent.Dsn(message.id().value(), dsnId.value(), Envelope.address(original.sender()), failures.size(),
+                queued.contentLength(), messageId(dsn)).logTo(log);
         submit(queued);
+    }
+
+    /**
+     * Why a new connection failed, in the words Postfix writes after "connect to host[addr]:port: "
+     * ("Connection refused", "Connection timed out"), or what went wrong after the TCP connection.
+     */
+    private static String connectError(IOException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof SocketTimeoutException && "Connect timed out".equalsIgnoreCase(cause.getMessage())) {
+            return "Connection timed out";
+        }
+        if (e instanceof ConnectException && cause != null && cause.getMessage() != null) {
+            return cause.getMessage();
+        }
+        return String.valueOf(e.getMessage());
+    }
+
+    private static String messageId(byte[] message) {
+        MessageIdFinder finder = new MessageIdFinder();
+        finder.feed(message, 0, message.length);
+        return finder.messageId();
     }
 
     /** The original message's header section, for the third part of the DSN. */

@@ -99,6 +99,29 @@ class ReloadIT {
         }
     }
 
+    /** log.format and log.level are live: the lines after the reload are in the new format, none lost. */
+    @Test
+    void switchesTheLogFromPostfixToJson() throws Exception {
+        try (SmtpTestClient before = SmtpTestClient.connect(gateway.port())) {
+            before.command("EHLO before.test");
+            before.command("QUIT");
+        }
+        gateway.awaitLog("postfix/smtpd\\[\\d+]: disconnect from unknown\\[127\\.0\\.0\\.1] ehlo=1 quit=1 commands=2", LOG_WAIT);
+
+        configuration.log("format: json").log("level: debug");
+        configuration.writeConfig();
+        ExternalCommand.Result reload = reload();
+
+        assertThat(reload.exitCode()).as(reload.output()).isZero();
+        assertThat(reload.output()).contains("log.format", "log.level");
+        try (SmtpTestClient after = SmtpTestClient.connect(gateway.port())) {
+            after.command("EHLO after.test");
+            after.command("QUIT");
+        }
+        gateway.awaitLog("^\\{\"ts\":.*\"event\":\"disconnect\",\"client\":\"127\\.0\\.0\\.1\",\"helo\":\"after\\.test\"", LOG_WAIT);
+        assertThat(gateway.logLines("disconnect from unknown")).hasSize(2); // the JSON line's message says it too
+    }
+
     @Test
     void namesWhatNeedsARestartAndKeepsItRunningAsBefore() throws Exception {
         configuration.smtp("listen: [\"127.0.0.1:0\", \"127.0.0.2:0\"]").delivery("min_backoff: 2s");

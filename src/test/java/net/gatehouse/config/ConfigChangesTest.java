@@ -57,6 +57,16 @@ class ConfigChangesTest {
         assertThat(ConfigChanges.between(inForce, reread).live()).isEmpty();
     }
 
+    @Test
+    void theLogSectionIsLiveAndInForceAfterTheReload() throws ConfigException {
+        GatewayConfig running = parse(FILE);
+        GatewayConfig reread = parse(FILE + "log: { format: json, level: debug }\n");
+
+        assertThat(ConfigChanges.between(running, reread).live()).containsExactly("log.format", "log.level");
+        assertThat(ConfigChanges.inForce(running, reread).log())
+                .isEqualTo(new LogConfig(LogConfig.Format.JSON, LogConfig.Level.DEBUG, "postfix"));
+    }
+
     private static GatewayConfig parse(String yaml) throws ConfigException {
         return ConfigLoader.parse(yaml, BASE);
     }

@@ -24,7 +24,7 @@ class ConfigLoaderErrorsTest {
                 // unknown keys, at every level, with a suggestion when one is near
                 bad("smpt: {}", "smpt", "unknown key (did you mean smtp?)"),
                 bad("colour: blue", "colour", "unknown key; valid keys here: hostname, data_dir, smtp, console, "
-                        + "store, cache, dns, delivery, callout, message_log, policy"),
+                        + "store, cache, dns, delivery, callout, message_log, log, policy"),
                 bad("smtp: {max_recipient: 5}", "smtp.max_recipient", "unknown key (did you mean max_recipients?)"),
                 bad("smtp: {max-recipients: 5}", "smtp.max-recipients", "unknown key (did you mean max_recipients?)"),
                 bad("smtp: {tls: {cert: cert.pem, key: key.pem, chain: x}}", "smtp.tls.chain", "unknown key; valid keys here: cert, key"),
@@ -67,6 +67,13 @@ class ConfigLoaderErrorsTest {
                 // store and cache: the value is not repeated (it may hold a password)
                 bad("store: mysql://user:secret@db/gatehouse", "store", "expected embedded or a PostgreSQL JDBC URL"),
                 bad("store: \"jdbc:postgresql:\"", "store", "expected embedded or a PostgreSQL JDBC URL"),
+                // log
+                bad("log: {format: syslog}", "log.format", "expected postfix or json, got \"syslog\""),
+                bad("log: {level: verbose}", "log.level", "expected error, warn, info or debug, got \"verbose\""),
+                bad("log: {level: [info]}", "log.level", "expected error, warn, info or debug, got a list"),
+                bad("log: {syslog_name: \"postfix/gatehouse\"}", "log.syslog_name", "letters, digits, - _ or ."),
+                bad("log: {syslog_name: \"\"}", "log.syslog_name", "starts with a letter"),
+                bad("log: {formats: json}", "log.formats", "unknown key (did you mean format?)"),
                 // policy
                 bad("policy: {trusted_networks: [10.0.0.0/33]}", "policy.trusted_networks[0]", "must be a number from 0 to 32"),
                 bad("policy: {trusted_networks: [127.0.0.0/8, 999.1.1.1/8]}", "policy.trusted_networks[1]",

@@ -95,6 +95,7 @@ class ConfigLoaderTest {
                         Duration.ofSeconds(30), Duration.ofMinutes(5), 25),
                 ConfigLoader.DEFAULT_CALLOUT,
                 Duration.ofDays(30),
+                LogConfig.DEFAULTS,
                 Optional.of(new PolicyConfig(
                         List.of("127.0.0.0/8", "::1/128"),
                         true,
@@ -141,6 +142,10 @@ class ConfigLoaderTest {
                   connect_timeout: 10s
                   command_timeout: 1m
                   remote_port: 2525
+                log:
+                  format: JSON
+                  level: debug
+                  syslog_name: postfix-gatehouse
                 policy:
                   trusted_networks: 10.0.0.0/8
                   reject_unknown_recipient_domains: No
@@ -168,6 +173,7 @@ class ConfigLoaderTest {
                         Duration.ofSeconds(10), Duration.ofMinutes(1), 2525),
                 ConfigLoader.DEFAULT_CALLOUT,
                 Duration.ofDays(30),
+                new LogConfig(LogConfig.Format.JSON, LogConfig.Level.DEBUG, "postfix-gatehouse"),
                 Optional.of(new PolicyConfig(
                         List.of("10.0.0.0/8"),
                         false,
@@ -196,6 +202,7 @@ class ConfigLoaderTest {
                         Duration.ofSeconds(30), Duration.ofMinutes(5), 25),
                 ConfigLoader.DEFAULT_CALLOUT,
                 Duration.ofDays(30),
+                LogConfig.DEFAULTS,
                 Optional.empty()));
     }
 

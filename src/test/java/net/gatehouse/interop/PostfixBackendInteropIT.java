@@ -149,7 +149,7 @@ class PostfixBackendInteropIT {
             assertThat(sent.replyTo("RCPT TO:<carol@example.test>")).isEqualTo("250 2.1.5");
             assertThat(sent.replies().getLast().codes()).as(sent.toString()).isEqualTo("221 2.0.0");
             assertThat(sent.output()).contains("Ok: queued as");
-            gateway.awaitLog("delivery to=<carol@example\\.test> .*result=deferred", Duration.ofSeconds(10));
+            gateway.awaitLog("postfix/smtp\\[\\d+]: \\w+: to=<carol@example\\.test>, .*status=deferred ", Duration.ofSeconds(10));
             assertThat(backend.messages("carol@example.test")).isEmpty();
         } finally {
             backend.start();

@@ -115,7 +115,7 @@ class PostfixClientInteropIT {
                 StandardCharsets.UTF_8);
         assertThat(delivered).contains("Subject: outbound through Gatehouse")
                 .containsPattern("Received: from client\\.test \\(\\[127\\.0\\.0\\.2]\\)\n\tby gw\\.test \\(Gatehouse\\)");
-        gateway.awaitLog("delivery to=<carol@world\\.test> .*result=sent", Duration.ofSeconds(10));
+        gateway.awaitLog("postfix/smtp\\[\\d+]: \\w+: to=<carol@world\\.test>, .*status=sent ", Duration.ofSeconds(10));
         assertThat(dns.log()).anyMatch(line -> line.contains("query[MX] world.test"));
         // the back-end, as world.test's MX, was reached by the gateway itself
         assertThat(backend.logLines("to=<carol@world\\.test>, relay=virtual.*status=sent")).hasSize(1);

@@ -66,7 +66,7 @@ class CrashRecoveryIT {
                 assertThat(backend.takeTransaction(WAIT).recipients()).containsExactly("alice@example.test");
                 // Wait for the journal of the attempt: the log line comes after its fsync.
                 org.awaitility.Awaitility.await().atMost(WAIT).until(() ->
-                        first.output().stream().anyMatch(line -> line.contains("result=deferred")));
+                        first.output().stream().anyMatch(line -> line.contains(" status=deferred ")));
                 first.kill();
             }
             backend.acceptAll();

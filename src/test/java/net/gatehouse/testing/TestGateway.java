@@ -29,6 +29,7 @@ public final class TestGateway implements AutoCloseable {
             "connect_timeout: 2s", "command_timeout: 5s", "remote_port: 25");
     private final Map<String, String> policy = new LinkedHashMap<>();
     private final Map<String, String> callout = settings("connect_timeout: 1s");
+    private final Map<String, String> log = new LinkedHashMap<>();
     private final List<String> trusted = new ArrayList<>();
     private final List<String> domains = new ArrayList<>();
     private final List<ConsoleUser> consoleUsers = new ArrayList<>();
@@ -77,6 +78,12 @@ public final class TestGateway implements AutoCloseable {
     /** A setting under {@code callout:}, e.g. {@code timeout: 2s}. */
     public TestGateway callout(String line) {
         put(callout, line);
+        return this;
+    }
+
+    /** A setting under {@code log:}, e.g. {@code format: json}. */
+    public TestGateway log(String line) {
+        put(log, line);
         return this;
     }
 
@@ -154,6 +161,10 @@ public final class TestGateway implements AutoCloseable {
         yaml.append("callout:\n");
         callout.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
         yaml.append(dns).append(console);
+        if (!log.isEmpty()) {
+            yaml.append("log:\n");
+            log.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
+        }
         yaml.append("policy:\n  trusted_networks: [").append(String.join(", ", trusted)).append("]\n");
         policy.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
         yaml.append("  domains:\n");

@@ -13,9 +13,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import net.gatehouse.config.SmtpConfig;
 import net.gatehouse.config.SmtpConfig.BareLineEndings;
+import net.gatehouse.log.MailEvent;
 import net.gatehouse.policy.HarvestGuard;
 import net.gatehouse.policy.Policy;
 import net.gatehouse.policy.Verdict;
@@ -29,6 +31,7 @@ import net.gatehouse.smtp.protocol.CommandParser;
 import net.gatehouse.smtp.protocol.DataReader;
 import net.gatehouse.smtp.protocol.MailPath;
 import net.gatehouse.smtp.protocol.MailboxAddress;
+import net.gatehouse.smtp.protocol.MessageIdFinder;
 import net.gatehouse.smtp.protocol.ReceivedHeader;
 import net.gatehouse.smtp.protocol.Reply;
 import net.gatehouse.tls.TlsContexts;
@@ -52,6 +55,8 @@ final class SmtpSession {
     private final SmtpConfig config;
     private Socket socket;
     private final InetAddress client;
+    /** The client's address as every log line gives it. */
+    private final String clientAddress;
     private final SessionInput input;
     private OutputStream output;
 
@@ -62,6 +67,11 @@ final class SmtpSession {
     private int messages;
     private int recipientsAccepted;
     private int recipientsRejected;
+    private final CommandCounts commands = new CommandCounts();
+    /** The last command, as Postfix names it in "lost connection after RCPT". */
+    private String after = "CONNECT";
+    /** The code of the last reply sent: whether the command it answered succeeded. */
+    private int lastReplyCode;
 
     // The transaction in progress (between MAIL and the end of DATA or RSET).
     private Command.Mail mail;
@@ -79,6 +89,7 @@ final class SmtpSession {
         this.config = context.config();
         this.socket = socket;
         this.client = client;
+        this.clientAddress = client.getHostAddress();
         this.input = new SessionInput(socket.getInputStream(), millis -> this.socket.setSoTimeout(millis));
         this.output = new BufferedOutputStream(socket.getOutputStream(), 4096);
     }
@@ -86,23 +97,24 @@ final class SmtpSession {
     /** Runs the dialogue to its end. Never throws: the connection is closed on return. */
     void run() {
         long started = System.nanoTime();
+        new MailEvent.Connect(clientAddress).logTo(log);
         String end = "quit";
+        String error = "";
         try {
             end = dialogue();
         } catch (SocketTimeoutException e) {
             end = "timeout";
             replyQuietly(Reply.TIMEOUT);
         } catch (IOException e) {
-            end = "lost: " + e.getMessage();
+            end = "lost";
+            error = String.valueOf(e.getMessage());
         } catch (RuntimeException e) {
-            end = "internal error";
-            log.error("session_error client={} error=\"{}\"", client.getHostAddress(), e.toString(), e);
+            end = "internal_error";
+            log.error("session_error client={} error=\"{}\"", clientAddress, e.toString(), e);
             replyQuietly(Reply.LOCAL_ERROR);
         } finally {
-            log.info("disconnect client={} helo={} tls={} messages={} rcpt_accepted={} rcpt_rejected={} errors={} end=\"{}\" duration_ms={}",
-                    client.getHostAddress(), helo == null ? "-" : ReceivedHeader.printable(helo), tls ? "yes" : "no",
-                    messages, recipientsAccepted, recipientsRejected, errors, end,
-                    (System.nanoTime() - started) / 1_000_000);
+            new MailEvent.Disconnect(clientAddress, printableHelo(), commands.toString(), end, after, error, messages,
+                    recipientsAccepted, recipientsRejected, errors, (System.nanoTime() - started) / 1_000_000, tls).logTo(log);
         }
     }
 
@@ -110,7 +122,7 @@ final class SmtpSession {
         if (isEarlyTalker()) {
             reply(Reply.EARLY_TALKER);
             output.flush();
-            return "early talker";
+            return "early_talker";
         }
         reply(Reply.plain(220, context.hostname() + " ESMTP Gatehouse"));
         socket.setSoTimeout(millis(config.commandTimeout())); // for the TLS handshake; reads set their own
@@ -119,28 +131,43 @@ final class SmtpSession {
                 output.flush();
             }
             Reply reply;
+            CommandCounts.Verb verb;
             try {
                 String line = input.readLine(config.commandTimeout());
                 if (line == null) {
-                    return "client closed";
+                    return "client_closed";
                 }
-                if (context.draining() && mail == null) {
-                    reply = Reply.SHUTTING_DOWN;
-                } else {
-                    reply = handle(CommandParser.parse(line));
-                }
+                Command command = CommandParser.parse(line);
+                verb = CommandCounts.Verb.of(command, line);
+                after = verb.name();
+                reply = context.draining() && mail == null ? Reply.SHUTTING_DOWN : handle(command);
             } catch (SessionInput.LineTooLongException e) {
+                verb = CommandCounts.Verb.UNKNOWN;
                 reply = countError(Reply.LINE_TOO_LONG);
             }
-            if (reply == null) {
-                continue; // the handler sent its own replies (RCPT refusals, DATA, STARTTLS)
+            if (reply != null) { // else the handler sent its own replies (RCPT refusals, DATA, STARTTLS)
+                reply(reply);
             }
-            reply(reply);
-            if (reply.closesConnection()) {
+            commands.count(verb, lastReplyCode < 400);
+            if (reply != null && reply.closesConnection()) {
                 output.flush();
-                return reply.code() == 221 ? "quit" : reply.toString();
+                return end(reply);
             }
         }
+    }
+
+    /** How a session that the server closes with {@code reply} ended, in the words of the disconnect line. */
+    private static String end(Reply reply) {
+        if (reply.code() == 221) {
+            return "quit";
+        }
+        if (reply == Reply.TOO_MANY_ERRORS) {
+            return "too_many_errors";
+        }
+        if (reply == Reply.HARVEST_BLOCKED) {
+            return "harvest_block";
+        }
+        return reply == Reply.SHUTTING_DOWN ? "shutdown" : reply.toString();
     }
 
     /**
@@ -220,7 +247,7 @@ final class SmtpSession {
             return Reply.NON_ASCII_NEEDS_SMTPUTF8;
         }
         if (!context.spool().hasRoom()) {
-            log.warn("spool_full client={} min_free_space={}", client.getHostAddress(), config.minFreeSpace());
+            log.warn("spool_full client={} min_free_space={}", clientAddress, config.minFreeSpace());
             return Reply.INSUFFICIENT_STORAGE;
         }
         mail = command;
@@ -250,7 +277,7 @@ final class SmtpSession {
         Verdict verdict = context.recipientPolicy().decide(policy, client, recipient);
         context.metrics().recipient(verdict.word(), verdict.reason());
         // Handed to the log's writer thread; never waited for (DESIGN: nothing on the RCPT path blocks).
-        context.messageLog().record(new LogEntry(context.clock().instant(), LogEntry.Kind.RCPT, client.getHostAddress(),
+        context.messageLog().record(new LogEntry(context.clock().instant(), LogEntry.Kind.RCPT, clientAddress,
                 ReceivedHeader.printable(helo), mail.sender().toString(), recipient.toString(), verdict.word(),
                 verdict.reason(), verdict.reply().toString(), queueId.value()));
         if (verdict.accepted()) {
@@ -260,23 +287,31 @@ final class SmtpSession {
             return verdict.reply();
         }
         recipientsRejected++;
-        log.info("reject client={} helo={} from={} to={} reply=\"{}\" reason={} why=\"{}\"",
-                client.getHostAddress(), ReceivedHeader.printable(helo), mail.sender(), recipient,
-                verdict.reply(), verdict.reason(), verdict.chain().getLast());
+        String sender = Envelope.address(mail.sender().toString());
+        String address = Envelope.address(recipient.toString());
         if (verdict.unknownRecipient()) {
             switch (context.harvest().unknownRecipient(client)) {
                 case HarvestGuard.Decision.Proceed proceed -> { }
                 case HarvestGuard.Decision.Tarpit tarpit -> tarpit(tarpit.delay());
                 case HarvestGuard.Decision.Block block -> {
-                    log.warn("harvest_block client={} helo={} until={}", client.getHostAddress(),
-                            ReceivedHeader.printable(helo), block.until());
+                    new MailEvent.Reject(null, "RCPT", clientAddress, printableHelo(), extended, sender, address,
+                            Reply.HARVEST_BLOCKED, "harvest_block", "too many unknown recipients from this client, "
+                            + verdict.chain().getLast()).logTo(log);
+                    new MailEvent.HarvestBlock(clientAddress, printableHelo(), block.until()).logTo(log);
                     return Reply.HARVEST_BLOCKED;
                 }
             }
         }
+        new MailEvent.Reject(null, "RCPT", clientAddress, printableHelo(), extended, sender, address, verdict.reply(),
+                verdict.reason(), verdict.chain().getLast()).logTo(log);
         // Policy refusals are answers, not protocol errors: the error limit does not count them.
         reply(verdict.reply());
         return null;
+    }
+
+    /** The HELO name as logs and headers show it (attacker-chosen text, reduced to printable ASCII); null before HELO. */
+    private String printableHelo() {
+        return helo == null ? null : ReceivedHeader.printable(helo);
     }
 
     /** Slows a harvesting client down: its virtual thread sleeps, costing us next to nothing. */
@@ -318,6 +353,7 @@ final class SmtpSession {
             SpoolSink sink = new SpoolSink(writer.content());
             DataReader reader = new DataReader(config.maxMessageSize(), sink);
             input.readData(reader, config.dataTimeout(), config.minDataRate());
+            after = "END-OF-MESSAGE";
             result = finishData(writer, reader, sink, envelope);
         } finally {
             socket.setSoTimeout(millis(config.commandTimeout()));
@@ -330,19 +366,20 @@ final class SmtpSession {
     private Reply finishData(Spool.Writer writer, DataReader reader, SpoolSink sink, Envelope envelope) {
         QueueId id = envelope.id();
         if (reader.sizeExceeded()) {
-            log.info("queue_id={} refused client={} from={} reason=size size={} limit={}",
-                    id, envelope.client(), envelope.sender(), reader.size(), config.maxMessageSize());
+            refused(envelope, Reply.MESSAGE_TOO_BIG, "size", "the message has " + reader.size()
+                    + " bytes, more than smtp.max_message_size (" + config.maxMessageSize() + ")");
             context.metrics().messageRefused("size");
             return Reply.MESSAGE_TOO_BIG;
         }
         if (reader.sawBareLineEnding() && config.bareLineEndings() == BareLineEndings.REJECT) {
-            log.info("queue_id={} refused client={} from={} reason=bare_line_ending", id, envelope.client(), envelope.sender());
+            refused(envelope, Reply.BARE_LINE_ENDING, "bare_line_ending",
+                    "a bare CR or LF in the data, and smtp.bare_line_endings is reject");
             context.metrics().messageRefused("bare_line_ending");
             return Reply.BARE_LINE_ENDING;
         }
         if (reader.sawLongLine()) {
-            log.info("queue_id={} refused client={} from={} reason=line_too_long limit={}", id, envelope.client(),
-                    envelope.sender(), DataReader.MAX_LINE_OCTETS);
+            refused(envelope, Reply.DATA_LINE_TOO_LONG, "line_too_long", "a line of the data is longer than "
+                    + DataReader.MAX_LINE_OCTETS + " octets (RFC 5322 2.1.1)");
             context.metrics().messageRefused("line_too_long");
             return Reply.DATA_LINE_TOO_LONG;
         }
@@ -361,11 +398,18 @@ final class SmtpSession {
         }
         messages++;
         context.metrics().messageAccepted(message.contentLength());
-        log.info("queue_id={} queued client={} helo={} from={} to={} size={} tls={} bare_line_endings={}",
-                id, envelope.client(), envelope.helo(), envelope.sender(), String.join(",", envelope.recipients()),
-                message.contentLength(), tls ? "yes" : "no", reader.sawBareLineEnding() ? "normalised" : "no");
+        new MailEvent.Queued(id.value(), envelope.client(), envelope.helo(), Envelope.address(envelope.sender()),
+                envelope.recipients().stream().map(Envelope::address).toList(), message.contentLength(),
+                sink.messageId(), tls, reader.sawBareLineEnding()).logTo(log);
         context.onQueued().accept(message);
         return Reply.queued(id.value());
+    }
+
+    /** A message refused at its final dot; as Postfix, the line names its first recipient. */
+    private void refused(Envelope envelope, Reply reply, String reason, String why) {
+        new MailEvent.Reject(envelope.id().value(), "END-OF-MESSAGE", clientAddress, envelope.helo(), extended,
+                Envelope.address(envelope.sender()), Envelope.address(envelope.recipients().getFirst()), reply, reason, why)
+                .logTo(log);
     }
 
     private Reply startTls() throws IOException {
@@ -378,6 +422,8 @@ final class SmtpSession {
         reply(Reply.READY_TO_START_TLS);
         output.flush();
         SSLSocket secured = TlsContexts.startTls(socket, context.tls().get(), false, null);
+        SSLSession session = secured.getSession();
+        new MailEvent.Tls(clientAddress, session.getProtocol(), session.getCipherSuite()).logTo(log);
         socket = secured;
         input.switchTo(secured.getInputStream());
         output = new BufferedOutputStream(secured.getOutputStream(), 4096);
@@ -404,6 +450,7 @@ final class SmtpSession {
     }
 
     private void reply(Reply reply) throws IOException {
+        lastReplyCode = reply.code();
         output.write(reply.wire().getBytes(StandardCharsets.UTF_8));
     }
 
@@ -422,10 +469,12 @@ final class SmtpSession {
 
     /**
      * The spool's stream, made to swallow a write failure (disk full) so that the rest of the DATA
-     * is still read and the client gets a clean 452 instead of a broken connection.
+     * is still read and the client gets a clean 452 instead of a broken connection. It notes the
+     * Message-ID on the way, for the log.
      */
     private static final class SpoolSink extends OutputStream {
         private final OutputStream out;
+        private final MessageIdFinder messageId = new MessageIdFinder();
         private IOException failure;
 
         SpoolSink(OutputStream out) {
@@ -439,6 +488,7 @@ final class SmtpSession {
 
         @Override
         public void write(byte[] bytes, int offset, int length) {
+            messageId.feed(bytes, offset, length);
             if (failure != null) {
                 return;
             }
@@ -451,6 +501,10 @@ final class SmtpSession {
 
         IOException failure() {
             return failure;
+        }
+
+        String messageId() {
+            return messageId.messageId();
         }
     }
 }
