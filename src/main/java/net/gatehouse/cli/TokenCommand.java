@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import net.gatehouse.policy.LivePolicy.RefusedChangeException;
 import net.gatehouse.store.ConsoleUsers.Token;
-import net.gatehouse.web.Secrets;
+import net.gatehouse.users.Secrets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -8,8 +8,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Optional;
 import net.gatehouse.store.ConsoleUsers;
-import net.gatehouse.web.Passwords;
-import net.gatehouse.web.Role;
+import net.gatehouse.users.Passwords;
+import net.gatehouse.users.Role;
 
 /**
  * The console sign-in that {@code gatehouse demo} prints in its banner.

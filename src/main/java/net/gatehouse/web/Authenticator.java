@@ -1,5 +1,8 @@
 package net.gatehouse.web;
 
+import net.gatehouse.users.Secrets;
+import net.gatehouse.users.Role;
+import net.gatehouse.users.Passwords;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.time.Clock;

@@ -1,5 +1,7 @@
 package net.gatehouse.web;
 
+import net.gatehouse.users.Role;
+
 /**
  * Who is making a request, once authenticated.
  *

@@ -1,5 +1,8 @@
 package net.gatehouse.web;
 
+import net.gatehouse.users.Secrets;
+import net.gatehouse.users.Role;
+import net.gatehouse.users.Passwords;
 import static io.javalin.http.HandlerType.DELETE;
 import static io.javalin.http.HandlerType.GET;
 import static io.javalin.http.HandlerType.POST;

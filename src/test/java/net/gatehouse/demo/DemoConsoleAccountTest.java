@@ -9,7 +9,7 @@ import java.time.Instant;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.testing.ConsoleClient;
 import net.gatehouse.store.Database;
-import net.gatehouse.web.Passwords;
+import net.gatehouse.users.Passwords;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -25,8 +25,8 @@ import javax.crypto.spec.PBEKeySpec;
 import net.gatehouse.Gateway;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.web.Authenticator;
-import net.gatehouse.web.Passwords;
-import net.gatehouse.web.Secrets;
+import net.gatehouse.users.Passwords;
+import net.gatehouse.users.Secrets;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 

@@ -1,5 +1,6 @@
 package net.gatehouse.web;
 
+import net.gatehouse.users.Passwords;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
