@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import net.gatehouse.callout.CalloutVerifier;
-import net.gatehouse.callout.LocalVerdictCache;
 import java.util.Map;
 import net.gatehouse.config.ConfigChanges;
 import net.gatehouse.config.ConfigException;
@@ -32,10 +31,21 @@ import net.gatehouse.store.PolicyStore;
 import net.gatehouse.store.StoreException;
 import net.gatehouse.store.AuditLog;
 import net.gatehouse.store.ConsoleUsers;
+import net.gatehouse.admin.Administration;
+import net.gatehouse.admin.PolicySettings;
+import net.gatehouse.admin.ProtectedDomains;
+import net.gatehouse.admin.QueueActions;
+import net.gatehouse.admin.Tokens;
+import net.gatehouse.admin.TrustedNetworkList;
+import net.gatehouse.admin.Users;
+import net.gatehouse.admin.ValidLists;
+import net.gatehouse.policy.RcptPath;
+import net.gatehouse.store.Actor;
 import net.gatehouse.web.Console;
+import net.gatehouse.web.ConsoleParts;
 import net.gatehouse.web.ConsoleServer;
-import net.gatehouse.web.Passwords;
-import net.gatehouse.web.Role;
+import net.gatehouse.users.Passwords;
+import net.gatehouse.users.Role;
 import net.gatehouse.policy.RecipientPolicy;
 import net.gatehouse.queue.DeliveryAgent;
 import net.gatehouse.queue.Spool;
@@ -59,14 +69,12 @@ public final class Gateway implements AutoCloseable {
 
     private volatile GatewayConfig config; // replaced by a reload: the configuration in force
     private final LivePolicy policy;
-    private final RecipientPolicy recipients;
+    private final RcptPath rcptPath;
     private final ValidRecipientStore validRecipientStore;
     private final Spool spool;
     private final DeliveryAgent delivery;
     private final SmtpServer smtp;
-    private final CalloutVerifier callout;
     private final Database database;
-    private final ValidListDirectory validLists;
     private final MessageLog messageLog;
     private final GatewayMetrics metrics = new GatewayMetrics();
     private volatile boolean ready;
@@ -103,20 +111,15 @@ public final class Gateway implements AutoCloseable {
                     + "as relaying until some are added (configuration file, console or API)");
         }
         this.validRecipientStore = new ValidRecipientStore(database);
-        this.validLists = ValidListDirectory.start(validRecipientStore,
-                config.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()),
-                ValidListDirectory.DEFAULT_POLL_INTERVAL);
-        this.messageLog = MessageLog.start(database, MessageLog.Settings.defaults(config.messageLogRetention()), clock);
         MxResolver mx = new MxResolver(config.dns());
+        this.rcptPath = RcptPath.start(config, policy.supplier(), validRecipientStore, mx, metrics.registry(), clock);
+        this.messageLog = MessageLog.start(database, MessageLog.Settings.defaults(config.messageLogRetention()), clock);
         this.delivery = new DeliveryAgent(spool, policy.supplier(), mx, config.delivery(),
                 config.hostname(), TlsContexts.opportunisticClient(), clock, metrics, messageLog);
         metrics.queue(delivery::size, delivery::oldestAgeSeconds);
         HarvestGuard harvest = new HarvestGuard(() -> policy.current().harvest(), new LocalHarvestCounters(clock),
                 metrics.registry());
-        this.callout = new CalloutVerifier(config.callout(), config.hostname(), () -> policy.current().cache(),
-                new LocalVerdictCache(() -> policy.current().cache(), clock), metrics.registry(), clock);
-        this.recipients = new RecipientPolicy(policy.supplier(), mx, callout, domain -> validLists.list(domain.name()));
-        this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, recipients, harvest, spool, delivery::submit,
+        this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, rcptPath.decision(), harvest, spool, delivery::submit,
                 clock, metrics, messageLog);
     }
 
@@ -124,7 +127,7 @@ public final class Gateway implements AutoCloseable {
         if (config.console().listen().isPresent()) {
             ConsoleUsers users = new ConsoleUsers(database);
             createFirstAdministrator(users);
-            Console web = new Console(this, users, new AuditLog(database), clock);
+            Console web = new Console(consoleParts(users));
             console = ConsoleServer.start(config.console().listen().get().toSocketAddress(), web.routes(),
                     web.authenticator(), metrics, () -> ready);
         }
@@ -137,6 +140,22 @@ public final class Gateway implements AutoCloseable {
                 config.smtp().tls().isPresent() ? "yes" : "no");
     }
 
+    /** What the console is given: what it reads, and the administration through which it changes things. */
+    private ConsoleParts consoleParts(ConsoleUsers users) {
+        AuditLog audit = new AuditLog(database);
+        CalloutVerifier callout = rcptPath.callout();
+        Administration admin = new Administration(
+                new ValidLists(validRecipientStore, rcptPath.validLists()::refreshNow, clock),
+                new ProtectedDomains(policy, callout::checkCatchAllSoon),
+                new TrustedNetworkList(policy),
+                new PolicySettings(policy),
+                new Users(users, clock),
+                new Tokens(users, clock),
+                new QueueActions(delivery, audit, clock));
+        return new ConsoleParts(policy, validRecipientStore, messageLog, delivery, callout,
+                config.callout().catchAllRecheck(), rcptPath.tester(), metrics, users, audit, admin, clock);
+    }
+
     /**
      * On the first start with a console, when the store has no user yet: an administrator "admin"
      * with a random password, printed once in the log (change it in the console, or create users
@@ -144,7 +163,7 @@ public final class Gateway implements AutoCloseable {
      */
     private void createFirstAdministrator(ConsoleUsers users) {
         String password = Passwords.generate();
-        if (users.addFirst(FIRST_ADMIN, Role.ADMIN.word(), Passwords.hash(password), clock.instant(), "system")) {
+        if (users.addFirst(FIRST_ADMIN, Role.ADMIN.word(), Passwords.hash(password), clock.instant(), Actor.GATEWAY)) {
             log.warn("console_first_run user={} password={} note=\"printed only this once: sign in at the console "
                     + "and change it (Users), or replace it with gatehouse user add\"", FIRST_ADMIN, password);
         }
@@ -174,7 +193,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Protected domains whose back-end accepts any address (verification against it proves nothing). */
     public java.util.Set<String> catchAllDomains() {
-        return callout.catchAllDomains();
+        return rcptPath.callout().catchAllDomains();
     }
 
     public MessageLog messageLog() {
@@ -192,11 +211,11 @@ public final class Gateway implements AutoCloseable {
 
     /** The RCPT decision, for the console's address tester. */
     public RecipientPolicy recipients() {
-        return recipients;
+        return rcptPath.decision();
     }
 
     public CalloutVerifier callout() {
-        return callout;
+        return rcptPath.callout();
     }
 
     public ValidRecipientStore validRecipientStore() {
@@ -204,7 +223,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     public ValidListDirectory validLists() {
-        return validLists;
+        return rcptPath.validLists();
     }
 
     public Database database() {
@@ -231,7 +250,7 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig inForce = ConfigChanges.inForce(running, reread);
         Optional<SSLContext> tls = inForce.smtp().tls().isPresent()
                 ? Optional.of(TlsContexts.server(inForce.smtp().tls().get())) : Optional.empty();
-        validLists.replaceConfigEntries(inForce.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()));
+        rcptPath.validLists().replaceConfigEntries(inForce.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()));
         policy.replaceFile(inForce.policy());
         smtp.reconfigure(inForce.smtp(), tls);
         config = inForce;
@@ -254,10 +273,9 @@ public final class Gateway implements AutoCloseable {
         if (console != null) {
             console.close(); // after the drain (readyz says 503 meanwhile), before the store closes
         }
-        callout.close();
+        rcptPath.close(); // the callout verifier and the valid lists
         policy.close();
         messageLog.close();
-        validLists.close();
         database.close();
         try {
             lock.release();

@@ -4,18 +4,15 @@ import java.net.InetAddress;
 import java.util.concurrent.Callable;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
-import net.gatehouse.callout.CalloutVerifier;
-import net.gatehouse.callout.LocalVerdictCache;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.PolicyConfig;
-import net.gatehouse.directory.ValidListDirectory;
 import net.gatehouse.store.Database;
 import net.gatehouse.store.ValidRecipientStore;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.policy.AddressTester;
 import net.gatehouse.policy.Policy;
-import net.gatehouse.policy.RecipientPolicy;
+import net.gatehouse.policy.RcptPath;
 import net.gatehouse.smtp.protocol.Reply;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,15 +57,11 @@ final class CheckCommand implements Callable<Integer> {
         }
         Policy policy = Policy.from(effective);
         AddressTester.Result result;
+        // the RCPT path wired as the gateway wires it, so that the verdict is the gateway's
         try (Database database = Database.open(loaded.store(), loaded.dataDir());
-             ValidListDirectory lists = ValidListDirectory.start(new ValidRecipientStore(database),
-                     effective.validRecipientsByDomain(), ValidListDirectory.DEFAULT_POLL_INTERVAL);
-             CalloutVerifier callout = new CalloutVerifier(loaded.callout(), loaded.hostname(), policy::cache,
-                     new LocalVerdictCache(policy::cache, Clock.systemUTC()), new SimpleMeterRegistry(),
-                     Clock.systemUTC())) {
-            RecipientPolicy recipients = new RecipientPolicy(() -> policy, new MxResolver(loaded.dns()), callout,
-                    domain -> lists.list(domain.name()));
-            result = new AddressTester(recipients, callout, loaded.callout().timeout()).test(address, clientAddress);
+             RcptPath path = RcptPath.start(loaded, () -> policy, new ValidRecipientStore(database),
+                     new MxResolver(loaded.dns()), new SimpleMeterRegistry(), Clock.systemUTC())) {
+            result = path.tester().test(address, clientAddress);
         }
         System.out.println("recipient: " + result.recipient());
         System.out.println("client:    " + result.client());

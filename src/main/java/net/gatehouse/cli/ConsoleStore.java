@@ -7,7 +7,10 @@ import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.policy.LivePolicy;
-import net.gatehouse.policy.LivePolicy.RefusedChangeException;
+import net.gatehouse.admin.Refusal;
+import net.gatehouse.admin.Tokens;
+import net.gatehouse.admin.Users;
+import net.gatehouse.store.Actor;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.store.Database;
 import net.gatehouse.store.PolicyStore;
@@ -19,6 +22,10 @@ import net.gatehouse.store.StoreException;
  * have the same store open; it notices policy changes at its next poll of the store (about a
  * second), and reads users and tokens at each login and API call.
  *
+ * <p>Changes go through the administration ({@code net.gatehouse.admin}), as the console's and the
+ * API's do, and are audited with the operating-system user who ran the command
+ * ({@link Actor#commandLine()}) and the door {@code cli}.
+ *
  * <p>Exit codes of these commands: 0 done; 1 the store failed, or someone else changed the policy
  * at the same moment (run the command again); 2 the configuration file or the input is not valid
  * (the message names the key or option); {@value #EXIT_REFUSED} the change was refused and nothing
@@ -29,8 +36,8 @@ final class ConsoleStore {
     static final int EXIT_FAILED = 1;
     /** A change refused: pinned by the configuration file, already there, or nothing of that name. */
     static final int EXIT_REFUSED = 3;
-    /** The actor of the audit log's entries for changes made with the command line. */
-    static final String ACTOR = "cli";
+    /** Who the audit log records for the changes of this command: the operating-system user, door cli. */
+    static final Actor ACTOR = Actor.commandLine();
 
     /** The command's own process only changes the policy: it has no need to follow other writers. */
     private static final Duration NO_POLLING = Duration.ofDays(1);
@@ -38,13 +45,13 @@ final class ConsoleStore {
     /** The work of a command, with its store open. */
     @FunctionalInterface
     interface Work {
-        int run(ConsoleStore store) throws IOException, ConfigException, RefusedChangeException;
+        int run(ConsoleStore store) throws IOException, ConfigException;
     }
 
     /** The work of a command on the policy, with the store open. */
     @FunctionalInterface
     interface PolicyWork {
-        int run(LivePolicy policy) throws IOException, ConfigException, RefusedChangeException;
+        int run(LivePolicy policy) throws IOException, ConfigException;
     }
 
     private final GatewayConfig config;
@@ -67,9 +74,8 @@ final class ConsoleStore {
         }
         try (Database database = Database.open(config.store(), config.dataDir())) {
             return work.run(new ConsoleStore(config, database));
-        } catch (RefusedChangeException e) {
-            System.err.println("gatehouse: refused: " + e.getMessage());
-            return EXIT_REFUSED;
+        } catch (Refusal e) {
+            return refused(e);
         } catch (ConfigException e) {
             System.err.println("gatehouse: " + e.getMessage());
             return Main.EXIT_BAD_CONFIG;
@@ -80,6 +86,27 @@ final class ConsoleStore {
             System.err.println("gatehouse: " + e.getMessage());
             return EXIT_FAILED;
         }
+    }
+
+    /**
+     * Reports a refused change on standard error, with its exit code: 2 for invalid input, 1 for a
+     * change that crossed another (run it again), else {@value #EXIT_REFUSED}.
+     */
+    static int refused(Refusal e) {
+        return switch (e.kind()) {
+            case INVALID -> {
+                System.err.println("gatehouse: " + e.getMessage());
+                yield Main.EXIT_BAD_CONFIG;
+            }
+            case CONCURRENT -> {
+                System.err.println("gatehouse: " + e.getMessage());
+                yield EXIT_FAILED;
+            }
+            case NOT_FOUND, CONFLICT, FORBIDDEN -> {
+                System.err.println("gatehouse: refused: " + e.getMessage());
+                yield EXIT_REFUSED;
+            }
+        };
     }
 
     /** {@link #run} with the {@link #policy()} of the store. */
@@ -129,5 +156,13 @@ final class ConsoleStore {
 
     ConsoleUsers users() {
         return new ConsoleUsers(database);
+    }
+
+    Users userChanges() {
+        return new Users(users(), Clock.systemUTC());
+    }
+
+    Tokens tokenChanges() {
+        return new Tokens(users(), Clock.systemUTC());
     }
 }

@@ -1,6 +1,7 @@
 package net.gatehouse.cli;
 
 import java.util.List;
+import net.gatehouse.admin.ProtectedDomains;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import net.gatehouse.config.ConfigException;
@@ -9,8 +10,6 @@ import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.DomainConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.PolicyDocument;
-import net.gatehouse.policy.LivePolicy.RefusedChangeException;
-import net.gatehouse.policy.PolicyEdits;
 import net.gatehouse.store.ValidRecipientEntry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -85,6 +84,7 @@ final class DomainsCommand {
 
         @Override
         public Integer call() {
+            // the arguments first, so that a mistake names its option; the rules are the administration's
             DomainConfig parsed;
             try {
                 parsed = PolicyDocument.domain(name, backends, verification);
@@ -94,10 +94,8 @@ final class DomainsCommand {
             }
             return ConsoleStore.withPolicy(config, policy -> {
                 boolean exists = policy.stored().domain(parsed.name()).isPresent();
-                policy.edit(ConsoleStore.ACTOR, exists ? "domain.change" : "domain.add", parsed.name(),
-                        stored -> PolicyEdits.putDomain(stored, new DomainConfig(parsed.name(), parsed.backend(),
-                                parsed.verification(), stored.domain(parsed.name())
-                                        .map(DomainConfig::validRecipients).orElse(List.of()))));
+                new ProtectedDomains(policy, noCallout -> { }).put(ConsoleStore.ACTOR, name, backends, verification,
+                        false);
                 System.out.printf("%s %s the console's policy; running gateways follow within seconds%n",
                         parsed.name(), exists ? "replaced in" : "added to");
                 return 0;
@@ -136,11 +134,7 @@ final class DomainsCommand {
                 return Main.EXIT_BAD_CONFIG;
             }
             return ConsoleStore.withPolicy(config, policy -> {
-                if (policy.pinnedDomain(domain)) {
-                    throw new RefusedChangeException("the domain " + domain
-                            + " is declared in the configuration file; remove it there and reload (gatehouse reload)");
-                }
-                policy.edit(ConsoleStore.ACTOR, "domain.remove", domain, stored -> PolicyEdits.removeDomain(stored, domain));
+                new ProtectedDomains(policy, noCallout -> { }).remove(ConsoleStore.ACTOR, domain);
                 System.out.println(domain + " removed from the console's policy; running gateways follow within seconds");
                 return 0;
             });

@@ -3,9 +3,7 @@ package net.gatehouse.cli;
 import java.util.List;
 import java.util.concurrent.Callable;
 import net.gatehouse.config.Cidr;
-import net.gatehouse.config.PolicyConfig;
-import net.gatehouse.policy.LivePolicy.RefusedChangeException;
-import net.gatehouse.policy.PolicyEdits;
+import net.gatehouse.admin.TrustedNetworkList;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -21,18 +19,14 @@ final class NetworksCommand {
     private NetworksCommand() {
     }
 
-    /** One change of the console's trusted networks. */
+    /** One change of the console's trusted networks, through the administration. */
     @FunctionalInterface
-    private interface NetworkEdit {
-        PolicyConfig apply(PolicyConfig stored, String network) throws RefusedChangeException;
+    private interface NetworkChange {
+        String apply(TrustedNetworkList networks, String network);
     }
 
-    /**
-     * Applies {@code edit} to the network in normal form ({@code 2001:DB8:0::/32} is {@code
-     * 2001:db8::/32}), unless the configuration file trusts it.
-     */
-    private static int change(ConfigOption config, String cidr, String action, NetworkEdit edit, String pinned,
-                              String done) {
+    /** Applies the change to the network, checked first so that a mistake names the argument. */
+    private static int change(ConfigOption config, String cidr, NetworkChange change, String done) {
         String network;
         try {
             network = Cidr.normalize(cidr.strip());
@@ -41,10 +35,7 @@ final class NetworksCommand {
             return Main.EXIT_BAD_CONFIG;
         }
         return ConsoleStore.withPolicy(config, policy -> {
-            if (policy.pinnedNetwork(network)) {
-                throw new RefusedChangeException(network + " is trusted by the configuration file" + pinned);
-            }
-            policy.edit(ConsoleStore.ACTOR, action, network, stored -> edit.apply(stored, network));
+            change.apply(new TrustedNetworkList(policy), network);
             System.out.println(network + done + "; running gateways follow within seconds");
             return 0;
         });
@@ -83,7 +74,7 @@ final class NetworksCommand {
 
         @Override
         public Integer call() {
-            return change(config, cidr, "network.add", PolicyEdits::addNetwork, " already", " trusted");
+            return change(config, cidr, (networks, network) -> networks.add(ConsoleStore.ACTOR, network), " trusted");
         }
     }
 
@@ -97,8 +88,8 @@ final class NetworksCommand {
 
         @Override
         public Integer call() {
-            return change(config, cidr, "network.remove", PolicyEdits::removeNetwork,
-                    "; remove it there and reload (gatehouse reload)", " no longer trusted");
+            return change(config, cidr, (networks, network) -> networks.remove(ConsoleStore.ACTOR, network),
+                    " no longer trusted");
         }
     }
 }

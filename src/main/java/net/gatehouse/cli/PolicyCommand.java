@@ -5,7 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import net.gatehouse.config.ConfigException;
+import net.gatehouse.admin.PolicySettings;
+import net.gatehouse.admin.Refusal;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyDocument;
 import net.gatehouse.policy.LivePolicy;
@@ -81,8 +82,11 @@ final class PolicyCommand {
             }
             return ConsoleStore.withPolicy(config, policy -> {
                 try {
-                    policy.replace(ConsoleStore.ACTOR, document);
-                } catch (ConfigException e) {
+                    new PolicySettings(policy).importDocument(ConsoleStore.ACTOR, document);
+                } catch (Refusal e) {
+                    if (e.kind() != Refusal.Kind.INVALID) {
+                        throw e;
+                    }
                     System.err.println("gatehouse: " + file + ": " + e.getMessage());
                     return Main.EXIT_BAD_CONFIG;
                 }

@@ -15,12 +15,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import net.gatehouse.admin.SpoolActions;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.queue.Envelope;
 import net.gatehouse.queue.Journal;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.Spool;
 import net.gatehouse.queue.SpooledMessage;
+import net.gatehouse.store.AuditLog;
+import net.gatehouse.store.Database;
+import net.gatehouse.store.StoreException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,6 +41,12 @@ import picocli.CommandLine.Spec;
  * is written to the message's journal first (durably), then the gateway is asked to look at the
  * message again, which it does within a second ({@link Spool#requestReview}). An attempt already
  * under way when a message is held or deleted may still complete; no new one starts.
+ *
+ * <p>The changes (hold, release, requeue, flush, delete) go through the administration
+ * ({@link SpoolActions}) and are recorded in the audit log of the configuration's store, with the
+ * operating-system user who ran the command, right after each change: the queue is not in the
+ * store, so a change and its entry cannot be one transaction. The store is opened before anything
+ * is changed; a store that cannot be opened changes nothing.
  */
 @Command(name = "queue", mixinStandardHelpOptions = true,
         description = {"Inspect and act on this node's mail queue (the spool in data_dir), beside a running gateway, "
@@ -70,12 +80,28 @@ final class QueueCommand {
         int run(Spool spool) throws IOException;
     }
 
+    /** The work of a subcommand that changes the queue, with the spool and the audit log open. */
+    @FunctionalInterface
+    private interface ChangeWork {
+        int run(Spool spool, SpoolActions actions) throws IOException;
+    }
+
     /**
      * Loads the configuration, opens its spool and runs the work, reporting a failure as one line
      * on standard error with its exit code. A missing spool is not created (a command run as root
      * would make it root's): no gateway has run with this data_dir.
      */
     private static int withSpool(ConfigOption option, SpoolWork work) {
+        return withSpool(option, (config, spool) -> work.run(spool));
+    }
+
+    /** The work of a subcommand, with the configuration loaded and the spool open. */
+    @FunctionalInterface
+    private interface ConfiguredWork {
+        int run(GatewayConfig config, Spool spool) throws IOException;
+    }
+
+    private static int withSpool(ConfigOption option, ConfiguredWork work) {
         Logging.quiet();
         GatewayConfig config = option.loadOrReport();
         if (config == null) {
@@ -87,11 +113,23 @@ final class QueueCommand {
             return EXIT_INCOMPLETE;
         }
         try {
-            return work.run(Spool.forAdministration(directory));
+            return work.run(config, Spool.forAdministration(directory));
         } catch (IOException e) {
             System.err.println("gatehouse: spool " + directory + ": " + describe(e));
             return EXIT_INCOMPLETE;
         }
+    }
+
+    /** {@link #withSpool}, with the store's audit log open for the changes ({@link SpoolActions}). */
+    private static int withChanges(ConfigOption option, ChangeWork work) {
+        return withSpool(option, (config, spool) -> {
+            try (Database database = Database.open(config.store(), config.dataDir())) {
+                return work.run(spool, new SpoolActions(spool, new AuditLog(database), Clock.systemUTC()));
+            } catch (StoreException e) {
+                System.err.println("gatehouse: " + e.getMessage());
+                return EXIT_INCOMPLETE;
+            }
+        });
     }
 
     private static String describe(IOException e) {
@@ -133,21 +171,27 @@ final class QueueCommand {
     @FunctionalInterface
     private interface Change {
         /** Reports what was done on standard output; false when the message could not be acted on. */
-        boolean apply(Spool spool, SpooledMessage message, Instant now) throws IOException;
+        boolean apply(SpoolActions actions, SpooledMessage message) throws IOException;
     }
 
     private static int change(ConfigOption config, CommandSpec spec, Selection selection, Change change) {
         selection.check(spec);
-        return withSpool(config, spool -> {
+        return withChanges(config, (spool, actions) -> {
             int missed = 0;
             for (String id : selection.resolve(spool)) {
                 Optional<SpooledMessage> message = find(spool, id);
-                if (message.isEmpty() || !change.apply(spool, message.get(), Clock.systemUTC().instant())) {
+                if (message.isEmpty() || !change.apply(actions, message.get())) {
                     missed++;
                 }
             }
             return missed == 0 ? 0 : EXIT_INCOMPLETE;
         });
+    }
+
+    /** Says what was done, on standard output; the message was acted on. */
+    private static boolean said(String line) {
+        System.out.println(line);
+        return true;
     }
 
     /** The outcome of a change the spool refused because the message left the queue meanwhile. */
@@ -339,18 +383,12 @@ final class QueueCommand {
 
         @Override
         public Integer call() {
-            int exit = change(config, spec, selection, (spool, message, now) -> {
-                if (message.journal().held()) {
-                    System.out.println(message.id() + ": already on hold");
-                    return true;
-                }
-                if (!spool.hold(message.id(), now)) {
-                    return gone(message.id());
-                }
-                spool.requestReview(message.id());
-                System.out.println(message.id() + ": placed on hold");
-                return true;
-            });
+            int exit = change(config, spec, selection, (actions, message) ->
+                    switch (actions.hold(ConsoleStore.ACTOR, message)) {
+                        case UNCHANGED -> said(message.id() + ": already on hold");
+                        case GONE -> gone(message.id());
+                        case DONE -> said(message.id() + ": placed on hold");
+                    });
             System.err.println(RUNNING_GATEWAY_NOTE);
             return exit;
         }
@@ -371,20 +409,12 @@ final class QueueCommand {
 
         @Override
         public Integer call() {
-            return change(config, spec, selection, (spool, message, now) -> {
-                if (!message.journal().held()) {
-                    if (!selection.all) {
-                        System.out.println(message.id() + ": not on hold");
-                    }
-                    return true;
-                }
-                if (!spool.release(message.id(), now)) {
-                    return gone(message.id());
-                }
-                spool.requestReview(message.id());
-                System.out.println(message.id() + ": released from hold");
-                return true;
-            });
+            return change(config, spec, selection, (actions, message) ->
+                    switch (actions.release(ConsoleStore.ACTOR, message)) {
+                        case UNCHANGED -> selection.all || said(message.id() + ": not on hold");
+                        case GONE -> gone(message.id());
+                        case DONE -> said(message.id() + ": released from hold");
+                    });
         }
     }
 
@@ -401,9 +431,9 @@ final class QueueCommand {
 
         @Override
         public Integer call() {
-            return withSpool(config, spool -> {
+            return withChanges(config, (spool, actions) -> {
                 if (ids.isEmpty()) {
-                    spool.requestFlush();
+                    actions.flushAll(ConsoleStore.ACTOR);
                     System.out.println("flush requested");
                     return 0;
                 }
@@ -412,11 +442,10 @@ final class QueueCommand {
                     Optional<SpooledMessage> message = find(spool, id);
                     if (message.isEmpty()) {
                         missed++;
-                    } else if (message.get().journal().held()) {
+                    } else if (actions.flush(ConsoleStore.ACTOR, message.get()) == SpoolActions.Outcome.UNCHANGED) {
                         System.err.println("gatehouse: " + id + ": on hold, not attempted (release it)");
                         missed++;
                     } else {
-                        spool.requestReview(message.get().id());
                         System.out.println(id + ": flush requested");
                     }
                 }
@@ -441,14 +470,11 @@ final class QueueCommand {
 
         @Override
         public Integer call() {
-            return change(config, spec, selection, (spool, message, now) -> {
-                if (!spool.requeue(message.id(), now)) {
-                    return gone(message.id());
-                }
-                spool.requestReview(message.id());
-                System.out.println(message.id() + ": requeued");
-                return true;
-            });
+            return change(config, spec, selection, (actions, message) ->
+                    switch (actions.requeue(ConsoleStore.ACTOR, message)) {
+                        case UNCHANGED, DONE -> said(message.id() + ": requeued");
+                        case GONE -> gone(message.id());
+                    });
         }
     }
 
@@ -467,14 +493,11 @@ final class QueueCommand {
 
         @Override
         public Integer call() {
-            int exit = change(config, spec, selection, (spool, message, now) -> {
-                if (!spool.remove(message.id())) {
-                    return gone(message.id());
-                }
-                spool.requestReview(message.id());
-                System.out.println(message.id() + ": removed");
-                return true;
-            });
+            int exit = change(config, spec, selection, (actions, message) ->
+                    switch (actions.delete(ConsoleStore.ACTOR, message)) {
+                        case UNCHANGED, DONE -> said(message.id() + ": removed");
+                        case GONE -> gone(message.id());
+                    });
             System.err.println(RUNNING_GATEWAY_NOTE);
             return exit;
         }

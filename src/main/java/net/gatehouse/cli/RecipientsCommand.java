@@ -13,16 +13,18 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import net.gatehouse.admin.Refusal;
+import net.gatehouse.admin.ValidLists;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.store.Database;
-import net.gatehouse.store.InvalidEntriesException;
 import net.gatehouse.store.StoreException;
 import net.gatehouse.store.ValidRecipientEntry;
 import net.gatehouse.store.ValidRecipientStore;
@@ -35,7 +37,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "recipients", mixinStandardHelpOptions = true,
         description = {"Manage the valid lists in the store: per protected domain, the addresses that exist "
                 + "(used by domains whose verification is valid_list). Changes take effect on running gateways "
-                + "within seconds.",
+                + "within seconds, and each is recorded in the audit log with the user who ran the command.",
                 "Entries in the configuration file's valid_recipients are separate: they are always in force "
                 + "and are changed by editing the file."},
         subcommands = {RecipientsCommand.Import.class, RecipientsCommand.Export.class, RecipientsCommand.Add.class,
@@ -52,6 +54,15 @@ final class RecipientsCommand {
     @FunctionalInterface
     private interface StoreWork {
         int run(GatewayConfig config, ValidRecipientStore store) throws IOException;
+    }
+
+    /**
+     * The changes of the lists, made as the console's and the API's are and audited with the
+     * operating-system user who ran the command; this process holds no lists to reload (running
+     * gateways notice the change within seconds).
+     */
+    private static ValidLists changes(ValidRecipientStore store) {
+        return new ValidLists(store, () -> { }, Clock.systemUTC());
     }
 
     /**
@@ -76,7 +87,7 @@ final class RecipientsCommand {
         }
         try (Database database = Database.open(config.store(), config.dataDir())) {
             return work.run(config, new ValidRecipientStore(database));
-        } catch (StoreException | InvalidEntriesException e) {
+        } catch (StoreException | Refusal e) {
             System.err.println("gatehouse: " + e.getMessage());
             return EXIT_FAILED;
         } catch (IOException e) {
@@ -154,8 +165,9 @@ final class RecipientsCommand {
                         : Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
                     ImportResult result;
                     try {
-                        result = store.importLines(domain, reader.lines().iterator(), replace);
-                    } catch (InvalidEntriesException e) {
+                        result = changes(store).importLines(ConsoleStore.ACTOR, domain, reader.lines().iterator(),
+                                replace, file.equals("-") ? "standard input" : file);
+                    } catch (Refusal e) {
                         System.err.println("gatehouse: " + file + ": " + e.getMessage());
                         return EXIT_FAILED;
                     } catch (UncheckedIOException e) { // reading the file failed half-way: nothing imported
@@ -213,7 +225,7 @@ final class RecipientsCommand {
         @Override
         public Integer call() {
             return withStore(config, domain, (loaded, store) -> {
-                int added = store.add(domain, addresses);
+                int added = changes(store).add(ConsoleStore.ACTOR, domain, addresses);
                 System.out.printf("%s: added %d of %d%s%n", ValidRecipientEntry.domain(domain), added,
                         addresses.size(), added < addresses.size() ? " (the others were listed already)" : "");
                 return 0;
@@ -238,7 +250,7 @@ final class RecipientsCommand {
         public Integer call() {
             return withStore(config, domain, (loaded, store) -> {
                 String listDomain = ValidRecipientEntry.domain(domain);
-                int removed = store.remove(domain, addresses);
+                int removed = changes(store).remove(ConsoleStore.ACTOR, domain, addresses);
                 System.out.printf("%s: removed %d of %d%s%n", listDomain, removed, addresses.size(),
                         removed < addresses.size() ? " (the others were not in the store's list)" : "");
                 inConfigurationFile(loaded, listDomain).stream()

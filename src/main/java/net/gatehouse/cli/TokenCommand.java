@@ -1,11 +1,10 @@
 package net.gatehouse.cli;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
-import net.gatehouse.policy.LivePolicy.RefusedChangeException;
+import net.gatehouse.admin.Tokens;
 import net.gatehouse.store.ConsoleUsers.Token;
-import net.gatehouse.web.Secrets;
+import net.gatehouse.users.Role;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,22 +31,18 @@ final class TokenCommand {
         @Option(names = "--user", required = true, paramLabel = "NAME", description = "The user whose rights it has.")
         String user;
 
-        @Option(names = "--label", paramLabel = "TEXT", defaultValue = "",
-                description = "What the token is for, shown in listings, e.g. \"deploy script\".")
+        @Option(names = "--label", paramLabel = "TEXT", defaultValue = "command line",
+                description = "What the token is for, shown in listings, e.g. \"deploy script\" "
+                        + "(default: ${DEFAULT-VALUE}).")
         String label;
 
         @Override
         public Integer call() {
             return ConsoleStore.run(config, store -> {
-                if (store.users().user(user).isEmpty()) {
-                    throw new RefusedChangeException("there is no user " + user + "; add one with gatehouse user add");
-                }
-                String token = "gh_" + Secrets.random("");
-                String id = Secrets.shortId();
-                Instant now = Instant.now();
-                store.users().createToken(new Token(id, user, label, now, now), Secrets.sha256(token), ConsoleStore.ACTOR);
-                System.out.println(token);
-                System.err.println("gatehouse: token " + id + " created for " + user
+                // the command line works on the store itself: it may do what an administrator may
+                Tokens.Created created = store.tokenChanges().create(ConsoleStore.ACTOR, Role.ADMIN, user, label);
+                System.out.println(created.token());
+                System.err.println("gatehouse: token " + created.id() + " created for " + user
                         + "; it is shown only this once");
                 return 0;
             });
@@ -88,9 +83,7 @@ final class TokenCommand {
         @Override
         public Integer call() {
             return ConsoleStore.run(config, store -> {
-                if (!store.users().revokeToken(id, Instant.now(), ConsoleStore.ACTOR)) {
-                    throw new RefusedChangeException("there is no API token " + id);
-                }
+                store.tokenChanges().revoke(ConsoleStore.ACTOR, Role.ADMIN, id);
                 System.out.println("token " + id + " revoked");
                 return 0;
             });

@@ -4,14 +4,12 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import net.gatehouse.policy.LivePolicy.RefusedChangeException;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.store.ConsoleUsers.User;
-import net.gatehouse.web.Passwords;
-import net.gatehouse.web.Role;
+import net.gatehouse.users.Passwords;
+import net.gatehouse.users.Role;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,11 +19,9 @@ import picocli.CommandLine.Parameters;
         description = {"Manage the console's users (admin: reads and changes; viewer: reads).",
                 "Passwords are stored only as slow salted hashes. Without --password-stdin a random password "
                 + "is generated and printed this once."},
-        subcommands = {UserCommand.Add.class, UserCommand.Passwd.class, UserCommand.ListUsers.class,
-                UserCommand.Remove.class})
+        subcommands = {UserCommand.Add.class, UserCommand.Passwd.class, UserCommand.SetRole.class,
+                UserCommand.ListUsers.class, UserCommand.Remove.class})
 final class UserCommand {
-
-    /** Names that read well in the audit log and need no quoting in a shell. */
 
     private UserCommand() {
     }
@@ -96,12 +92,8 @@ final class UserCommand {
             if (password.isEmpty()) {
                 return Main.EXIT_BAD_CONFIG;
             }
-            String hash = Passwords.hash(password.get());
             return ConsoleStore.run(config, store -> {
-                if (!store.users().add(name, parsedRole.get().word(), hash, Instant.now(), ConsoleStore.ACTOR)) {
-                    throw new RefusedChangeException("there is a user " + name + " already; "
-                            + "set a new password with gatehouse user passwd");
-                }
+                store.userChanges().add(ConsoleStore.ACTOR, name, role, password.get());
                 System.out.println("added " + parsedRole.get().word() + " " + name);
                 source.printIfGenerated(password.get());
                 return 0;
@@ -127,11 +119,8 @@ final class UserCommand {
             if (password.isEmpty()) {
                 return Main.EXIT_BAD_CONFIG;
             }
-            String hash = Passwords.hash(password.get());
             return ConsoleStore.run(config, store -> {
-                if (!store.users().setPassword(name, hash, Instant.now(), ConsoleStore.ACTOR)) {
-                    throw new RefusedChangeException("there is no user " + name);
-                }
+                store.userChanges().setPassword(ConsoleStore.ACTOR, name, password.get());
                 System.out.println("password of " + name + " changed");
                 source.printIfGenerated(password.get());
                 return 0;
@@ -160,6 +149,33 @@ final class UserCommand {
         }
     }
 
+    @Command(name = "role", mixinStandardHelpOptions = true,
+            description = {"Give a user another role (admin: reads and changes; viewer: reads).",
+                    "The last administrator cannot be made a viewer: make another user an administrator first."})
+    static final class SetRole implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "The user.")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "ROLE", description = "admin or viewer.")
+        String role;
+
+        @Override
+        public Integer call() {
+            if (Role.parse(role).isEmpty()) {
+                System.err.println("gatehouse: ROLE: expected admin or viewer, got \"" + role + "\"");
+                return Main.EXIT_BAD_CONFIG;
+            }
+            return ConsoleStore.run(config, store -> {
+                store.userChanges().setRole(ConsoleStore.ACTOR, name, role);
+                System.out.println(name + " is " + (role.equals("admin") ? "an " : "a ") + role);
+                return 0;
+            });
+        }
+    }
+
     @Command(name = "remove", mixinStandardHelpOptions = true,
             description = {"Remove a user with their sessions and API tokens.",
                     "The last administrator cannot be removed: add another first."})
@@ -173,11 +189,8 @@ final class UserCommand {
         @Override
         public Integer call() {
             return ConsoleStore.run(config, store -> {
-                switch (store.users().remove(name, Instant.now(), ConsoleStore.ACTOR)) {
-                    case NO_SUCH_USER -> throw new RefusedChangeException("there is no user " + name);
-                    case LAST_ADMIN -> throw new RefusedChangeException(name + " is the last administrator; add another first");
-                    case DONE -> System.out.println("removed " + name + " with their sessions and API tokens");
-                }
+                store.userChanges().remove(ConsoleStore.ACTOR, name);
+                System.out.println("removed " + name + " with their sessions and API tokens");
                 return 0;
             });
         }

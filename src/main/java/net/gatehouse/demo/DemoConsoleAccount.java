@@ -7,9 +7,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Optional;
+import net.gatehouse.store.Actor;
 import net.gatehouse.store.ConsoleUsers;
-import net.gatehouse.web.Passwords;
-import net.gatehouse.web.Role;
+import net.gatehouse.users.Passwords;
+import net.gatehouse.users.Role;
 
 /**
  * The console sign-in that {@code gatehouse demo} prints in its banner.
@@ -26,8 +27,8 @@ public sealed interface DemoConsoleAccount {
 
     /** The administrator the demo makes, the same name as the gateway's first-run administrator. */
     String USER = "admin";
-    /** The audit log's actor for the account's creation. */
-    String ACTOR = "demo";
+    /** The audit log's actor for the account's creation: {@code gatehouse demo}, a command. */
+    Actor ACTOR = new Actor("demo", Actor.Door.CLI);
 
     /** This run made {@value #USER}, with this password. */
     record Created(String password) implements DemoConsoleAccount {

@@ -16,6 +16,7 @@ import net.gatehouse.config.ConfigLoader;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.DomainConfig;
 import net.gatehouse.config.PolicyDocument;
+import net.gatehouse.store.Actor;
 import net.gatehouse.store.PolicyStore;
 import net.gatehouse.store.StoreException;
 import net.gatehouse.store.StorePoller;
@@ -137,7 +138,7 @@ public final class LivePolicy implements AutoCloseable {
      * @throws PolicyStore.ConcurrentChangeException if another change landed in between twice over
      * @throws StoreException if the store fails; nothing changed
      */
-    public synchronized void edit(String actor, String action, String target, Edit edit)
+    public synchronized void edit(Actor actor, String action, String target, Edit edit)
             throws RefusedChangeException, ConfigException {
         PolicyStore.Stored stored = store.read();
         PolicyConfig before = ConfigLoader.parsePolicy(stored.document());
@@ -148,11 +149,12 @@ public final class LivePolicy implements AutoCloseable {
         long revision = store.write(document, stored.revision(), clock.instant(), actor, action, target,
                 describe(before, action, target), describe(written, action, target));
         install(written, revision);
-        log.info("policy_changed actor={} action={} target={} revision={}", actor, action, target, revision);
+        log.info("policy_changed actor=\"{}\" door={} action={} target={} revision={}", actor.name(),
+                actor.door().word(), action, target, revision);
     }
 
     /** Replaces the store's document (a {@code policy import}); what the file pins must not be in it. */
-    public void replace(String actor, String document) throws RefusedChangeException, ConfigException {
+    public void replace(Actor actor, String document) throws RefusedChangeException, ConfigException {
         PolicyConfig imported = ConfigLoader.parsePolicy(document);
         edit(actor, "policy.import", "policy", stored -> imported);
     }

@@ -22,13 +22,15 @@ public final class AuditLog {
     /**
      * One change.
      *
-     * @param actor    the user name, {@code cli} for the command line, or {@code system}
+     * @param actor    the user name (console, API), the operating-system user (command line; {@code cli}
+     *                 in entries older than the door), or {@code system} (the gateway itself)
+     * @param door     console, api, cli or gateway ({@link Actor.Door#word}); empty in old entries
      * @param action   what was done, such as {@code domain.add} or {@code settings.change}
      * @param target   what it was done to: a domain, an address, a user name
      * @param oldValue the value before, as text (YAML for policy parts); empty if there was none
      * @param newValue the value after; empty if there is none any more
      */
-    public record Entry(long id, Instant at, String actor, String action, String target, String oldValue,
+    public record Entry(long id, Instant at, String actor, String door, String action, String target, String oldValue,
                         String newValue) {
     }
 
@@ -39,22 +41,26 @@ public final class AuditLog {
     }
 
     /** Writes an entry inside the caller's write transaction. */
-    static void record(Connection connection, Instant at, String actor, String action, String target,
+    static void record(Connection connection, Instant at, Actor actor, String action, String target,
                        String oldValue, String newValue) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO audit_log "
-                + "(at, actor, action, target, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?)")) {
+                + "(at, actor, door, action, target, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             insert.setLong(1, at.toEpochMilli());
-            insert.setString(2, actor);
-            insert.setString(3, action);
-            insert.setString(4, target);
-            insert.setString(5, oldValue);
-            insert.setString(6, newValue);
+            insert.setString(2, actor.name());
+            insert.setString(3, actor.door().word());
+            insert.setString(4, action);
+            insert.setString(5, target);
+            insert.setString(6, oldValue);
+            insert.setString(7, newValue);
             insert.executeUpdate();
         }
     }
 
-    /** Records a change that has no store data of its own (a queue operation, say). */
-    public void record(Instant at, String actor, String action, String target, String oldValue, String newValue) {
+    /**
+     * Records a change that has no store data of its own (a queue operation): it cannot share a
+     * transaction with the change, so the caller records it right after the change succeeded.
+     */
+    public void record(Instant at, Actor actor, String action, String target, String oldValue, String newValue) {
         database.write("writing the audit log",
                 connection -> {
                     record(connection, at, actor, action, target, oldValue, newValue);
@@ -66,7 +72,7 @@ public final class AuditLog {
     public List<Entry> recent(int limit) {
         int capped = Math.max(1, Math.min(limit, MAX_ENTRIES));
         return database.read("reading the audit log", connection -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT id, at, actor, action, target, "
+            try (PreparedStatement select = connection.prepareStatement("SELECT id, at, actor, door, action, target, "
                     + "old_value, new_value FROM audit_log ORDER BY id DESC LIMIT ?")) {
                 select.setInt(1, capped);
                 try (ResultSet rows = select.executeQuery()) {
@@ -74,7 +80,7 @@ public final class AuditLog {
                     while (rows.next()) {
                         entries.add(new Entry(rows.getLong(1), Instant.ofEpochMilli(rows.getLong(2)),
                                 rows.getString(3), rows.getString(4), rows.getString(5), rows.getString(6),
-                                rows.getString(7)));
+                                rows.getString(7), rows.getString(8)));
                     }
                     return List.copyOf(entries);
                 }

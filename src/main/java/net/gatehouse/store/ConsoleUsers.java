@@ -61,7 +61,7 @@ public final class ConsoleUsers {
     }
 
     /** Adds a user; false if the name is taken. */
-    public boolean add(String name, String role, String passwordHash, Instant at, String actor) {
+    public boolean add(String name, String role, String passwordHash, Instant at, Actor actor) {
         return database.write("adding a console user", connection -> {
             if (user(connection, name).isPresent()) {
                 return false;
@@ -72,7 +72,7 @@ public final class ConsoleUsers {
     }
 
     /** Adds the first user if there is no user at all; false if there is one already. */
-    public boolean addFirst(String name, String role, String passwordHash, Instant at, String actor) {
+    public boolean addFirst(String name, String role, String passwordHash, Instant at, Actor actor) {
         return database.write("adding the first console user", connection -> {
             try (PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM console_user");
                  ResultSet rows = count.executeQuery()) {
@@ -87,7 +87,7 @@ public final class ConsoleUsers {
     }
 
     /** Sets a user's password and ends their sessions; false if there is no such user. */
-    public boolean setPassword(String name, String passwordHash, Instant at, String actor) {
+    public boolean setPassword(String name, String passwordHash, Instant at, Actor actor) {
         return database.write("changing a password", connection -> {
             int changed;
             try (PreparedStatement update = connection.prepareStatement(
@@ -121,7 +121,7 @@ public final class ConsoleUsers {
     private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}");
 
     /** Changes a user's role, unless that would make the last administrator a viewer. */
-    public Change setRole(String name, String role, Instant at, String actor) {
+    public Change setRole(String name, String role, Instant at, Actor actor) {
         return database.write("changing a role", connection -> {
             Optional<User> before = user(connection, name);
             if (before.isEmpty()) {
@@ -142,7 +142,7 @@ public final class ConsoleUsers {
     }
 
     /** Removes a user with their sessions and tokens, unless they are the last administrator. */
-    public Change remove(String name, Instant at, String actor) {
+    public Change remove(String name, Instant at, Actor actor) {
         return database.write("removing a console user", connection -> {
             Optional<User> before = user(connection, name);
             if (before.isEmpty()) {
@@ -243,7 +243,7 @@ public final class ConsoleUsers {
 
     // ---- API tokens
 
-    public void createToken(Token token, String tokenHash, String actor) {
+    public void createToken(Token token, String tokenHash, Actor actor) {
         database.write("creating an API token", connection -> {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO api_token "
                     + "(id, user_name, label, token_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)")) {
@@ -300,7 +300,7 @@ public final class ConsoleUsers {
     }
 
     /** Revokes a token; false if there is no such token. */
-    public boolean revokeToken(String id, Instant at, String actor) {
+    public boolean revokeToken(String id, Instant at, Actor actor) {
         return database.write("revoking an API token", connection -> {
             int deleted;
             try (PreparedStatement delete = connection.prepareStatement("DELETE FROM api_token WHERE id = ?")) {
@@ -325,7 +325,7 @@ public final class ConsoleUsers {
     }
 
     private static void insertUser(Connection connection, String name, String role, String passwordHash, Instant at,
-                                   String actor) throws SQLException {
+                                   Actor actor) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(
                 "INSERT INTO console_user (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)")) {
             insert.setString(1, name);

@@ -59,7 +59,7 @@ public final class PolicyStore {
      * @return the new revision
      * @throws ConcurrentChangeException if the revision is no longer {@code basedOn}; nothing is written
      */
-    public long write(String document, long basedOn, Instant at, String actor, String action, String target,
+    public long write(String document, long basedOn, Instant at, Actor actor, String action, String target,
                       String oldValue, String newValue) {
         return database.write("changing the policy", connection -> {
             Stored current = read(connection);
@@ -72,7 +72,7 @@ public final class PolicyStore {
                     + "updated_by = excluded.updated_by")) {
                 upsert.setString(1, document);
                 upsert.setLong(2, at.toEpochMilli());
-                upsert.setString(3, actor);
+                upsert.setString(3, actor.name());
                 upsert.executeUpdate();
             }
             StoreRevision.bump(connection, REVISION);

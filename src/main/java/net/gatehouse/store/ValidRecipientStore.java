@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -24,7 +25,8 @@ import java.util.function.Consumer;
  * ASCII, lower case.
  *
  * <p>Every change happens in one transaction that also bumps the list's revision (and the revision
- * of all lists), so that the directory of every node notices it by polling {@link #revision()}.
+ * of all lists), so that the directory of every node notices it by polling {@link #revision()},
+ * and writes the change's audit entry with its {@link Actor}: there is no change without its entry.
  * Changes are all or nothing: one invalid entry, and nothing is changed.
  *
  * <p>Nothing here is for the RCPT path: lookups are answered from memory by
@@ -44,6 +46,8 @@ public final class ValidRecipientStore {
     private static final int BATCH = 1000;
     // Rows fetched per round trip when streaming a list out of PostgreSQL.
     private static final int FETCH = 10_000;
+    /** Entries named in an audit entry; the rest are counted. */
+    private static final int AUDIT_NAMES = 20;
     private static final String INSERT =
             "INSERT INTO valid_recipient (domain, entry) VALUES (?, ?) ON CONFLICT DO NOTHING";
 
@@ -70,34 +74,49 @@ public final class ValidRecipientStore {
     }
 
     /**
-     * Adds entries to a domain's list; entries already there are left alone.
+     * Adds entries to a domain's list; entries already there are left alone. The change and its
+     * audit entry ({@code recipients.add}, naming the new entries) are one transaction; adding
+     * nothing new records nothing.
      *
      * @return how many entries were new
      * @throws IllegalArgumentException if the domain is not a valid domain name
      * @throws InvalidEntriesException  if an entry is invalid (then nothing is added)
      * @throws StoreException           if the store fails
      */
-    public int add(String domain, Collection<String> entries) {
+    public int add(String domain, Collection<String> entries, Actor actor, Instant at) {
         String listDomain = ValidRecipientEntry.domain(domain);
         Set<String> valid = validate(listDomain, entries);
-        return database.write("adding " + valid.size() + " entries to the valid list of " + listDomain,
-                connection -> changeEach(connection, listDomain, valid, INSERT));
+        return database.write("adding " + valid.size() + " entries to the valid list of " + listDomain, connection -> {
+            List<String> added = changeEach(connection, listDomain, valid, INSERT);
+            if (!added.isEmpty()) {
+                AuditLog.record(connection, at, actor, "recipients.add", listDomain, "", names(added));
+            }
+            return added.size();
+        });
     }
 
     /**
-     * Removes entries from a domain's list; entries that are not there are ignored.
+     * Removes entries from a domain's list; entries that are not there are ignored. The change and
+     * its audit entry ({@code recipients.remove}, naming the entries removed) are one transaction;
+     * removing nothing records nothing.
      *
      * @return how many entries were removed
      * @throws IllegalArgumentException if the domain is not a valid domain name
      * @throws InvalidEntriesException  if an entry is invalid (then nothing is removed)
      * @throws StoreException           if the store fails
      */
-    public int remove(String domain, Collection<String> entries) {
+    public int remove(String domain, Collection<String> entries, Actor actor, Instant at) {
         String listDomain = ValidRecipientEntry.domain(domain);
         Set<String> valid = validate(listDomain, entries);
         return database.write("removing " + valid.size() + " entries from the valid list of " + listDomain,
-                connection -> changeEach(connection, listDomain, valid,
-                        "DELETE FROM valid_recipient WHERE domain = ? AND entry = ?"));
+                connection -> {
+                    List<String> removed = changeEach(connection, listDomain, valid,
+                            "DELETE FROM valid_recipient WHERE domain = ? AND entry = ?");
+                    if (!removed.isEmpty()) {
+                        AuditLog.record(connection, at, actor, "recipients.remove", listDomain, names(removed), "");
+                    }
+                    return removed.size();
+                });
     }
 
     /**
@@ -112,13 +131,19 @@ public final class ValidRecipientStore {
      * first {@value InvalidEntriesException#MAX_PROBLEMS} with their line numbers), then rolls
      * back.
      *
-     * @param lines the file's lines; an {@link java.io.UncheckedIOException} from it ends the import
-     *              and rolls it back
+     * <p>The import and its audit entry ({@code recipients.import}, or {@code recipients.replace},
+     * with the counts before and after) are one transaction.
+     *
+     * @param lines  the file's lines; an {@link java.io.UncheckedIOException} from it ends the import
+     *               and rolls it back
+     * @param source the file's name for the audit entry; empty if it has none (standard input, a
+     *               request body)
      * @throws IllegalArgumentException if the domain is not a valid domain name
      * @throws InvalidEntriesException  if a line is invalid
      * @throws StoreException           if the store fails
      */
-    public ImportResult importLines(String domain, Iterator<String> lines, boolean replace) {
+    public ImportResult importLines(String domain, Iterator<String> lines, boolean replace, String source,
+                                    Actor actor, Instant at) {
         String listDomain = ValidRecipientEntry.domain(domain);
         return database.write("importing the valid list of " + listDomain, connection -> {
             long before = count(connection, listDomain);
@@ -156,7 +181,11 @@ public final class ValidRecipientStore {
                 writer.finish(replace);
             }
             bumpRevisions(connection, listDomain);
-            return new ImportResult(entries, before, count(connection, listDomain), replace);
+            ImportResult result = new ImportResult(entries, before, count(connection, listDomain), replace);
+            AuditLog.record(connection, at, actor, replace ? "recipients.replace" : "recipients.import", listDomain,
+                    entries(result.before()), entries(result.after()) + " after importing " + entries(result.entries())
+                            + (source.isBlank() ? "" : " from " + printable(source)));
+            return result;
         });
     }
 
@@ -260,20 +289,22 @@ public final class ValidRecipientStore {
         return valid;
     }
 
-    /** Runs a statement per entry, bumping the revisions if any row changed; returns rows changed. */
-    private static int changeEach(Connection connection, String listDomain, Set<String> entries, String sql)
+    /** Runs a statement per entry, bumping the revisions if any row changed; returns the entries changed. */
+    private static List<String> changeEach(Connection connection, String listDomain, Set<String> entries, String sql)
             throws SQLException {
-        int changed = 0;
+        List<String> changed = new ArrayList<>();
         // one statement per row rather than a batch: the count of rows changed is exact in both
         // dialects (a rewritten PostgreSQL batch reports none); these are the small, typed changes
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             for (String entry : entries) {
                 statement.setString(1, listDomain);
                 statement.setString(2, entry);
-                changed += statement.executeUpdate();
+                if (statement.executeUpdate() > 0) {
+                    changed.add(entry);
+                }
             }
         }
-        if (changed > 0) {
+        if (!changed.isEmpty()) {
             bumpRevisions(connection, listDomain);
         }
         return changed;
@@ -364,6 +395,23 @@ public final class ValidRecipientStore {
         public void close() throws SQLException {
             stage.close();
         }
+    }
+
+    /** Entries named in an audit entry: the first {@value #AUDIT_NAMES}, and how many more. */
+    private static String names(List<String> entries) {
+        String named = String.join(", ", entries.subList(0, Math.min(entries.size(), AUDIT_NAMES)));
+        return entries.size() > AUDIT_NAMES ? named + " and " + (entries.size() - AUDIT_NAMES) + " more" : named;
+    }
+
+    private static String entries(long count) {
+        return count == 1 ? "1 entry" : count + " entries";
+    }
+
+    /** A file name is the uploader's text: one line, no control characters, not endless. */
+    private static String printable(String text) {
+        StringBuilder out = new StringBuilder();
+        text.codePoints().limit(200).forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return out.toString();
     }
 
     private static void bumpRevisions(Connection connection, String listDomain) throws SQLException {

@@ -1,11 +1,15 @@
 package net.gatehouse.web;
 
+import net.gatehouse.users.Secrets;
+import net.gatehouse.users.Role;
+import net.gatehouse.users.Passwords;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import net.gatehouse.store.Actor;
 import net.gatehouse.store.ConsoleUsers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -74,7 +78,7 @@ public final class Authenticator {
         Instant now = clock.instant();
         return users.session(Secrets.sha256(cookie), now).flatMap(session -> users.user(session.userName())
                 .flatMap(user -> Role.parse(user.role()))
-                .map(role -> new Principal(session.userName(), role, session.csrf(), false)));
+                .map(role -> new Principal(session.userName(), role, session.csrf(), false, Actor.Door.CONSOLE)));
     }
 
     private Optional<Principal> token(String token) {
@@ -83,7 +87,7 @@ public final class Authenticator {
         }
         return users.useToken(Secrets.sha256(token), clock.instant())
                 .flatMap(t -> users.user(t.userName()).flatMap(user -> Role.parse(user.role()))
-                        .map(role -> new Principal(t.userName(), role, "", true)));
+                        .map(role -> new Principal(t.userName(), role, "", true, Actor.Door.API)));
     }
 
     /**
@@ -136,7 +140,7 @@ public final class Authenticator {
         users.createSession(new ConsoleUsers.Session(Secrets.sha256(id), user, csrf, now, now.plus(SESSION_LIFETIME)));
         setCookie(ctx, id, SESSION_LIFETIME.toSeconds());
         log.info("console_login user=\"{}\" client={}", printable(user), client);
-        return new Login.Success(new Principal(user, role.get(), csrf, false));
+        return new Login.Success(new Principal(user, role.get(), csrf, false, Actor.Door.CONSOLE));
     }
 
     public void logout(Context ctx) {

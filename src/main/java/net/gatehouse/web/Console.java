@@ -3,28 +3,24 @@ package net.gatehouse.web;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.util.Map;
-import net.gatehouse.Gateway;
+import net.gatehouse.admin.Administration;
+import net.gatehouse.admin.Refusal;
 import net.gatehouse.store.AuditLog;
 import net.gatehouse.store.ConsoleUsers;
 
 /**
- * What the console's pages and the API work with: the running gateway, the users, the audit log,
- * the clock. One instance per console; the page and API classes register their routes with it.
+ * What the console's pages and the API work with: the {@link ConsoleParts} of the gateway they are
+ * given, and the authenticator. One instance per console; the page and API classes register their
+ * routes with it. Every change goes through {@link #admin()}.
  */
 public final class Console {
 
-    private final Gateway gateway;
-    private final ConsoleUsers users;
-    private final AuditLog audit;
+    private final ConsoleParts parts;
     private final Authenticator authenticator;
-    private final Clock clock;
 
-    public Console(Gateway gateway, ConsoleUsers users, AuditLog audit, Clock clock) {
-        this.gateway = gateway;
-        this.users = users;
-        this.audit = audit;
-        this.clock = clock;
-        this.authenticator = new Authenticator(users, clock, gateway.metrics().registry());
+    public Console(ConsoleParts parts) {
+        this.parts = parts;
+        this.authenticator = new Authenticator(parts.users(), parts.clock(), parts.metrics().registry());
     }
 
     /** Every route of the console and the API. */
@@ -49,16 +45,22 @@ public final class Console {
         return table;
     }
 
-    public Gateway gateway() {
-        return gateway;
+    /** What the pages read of the gateway. */
+    public ConsoleParts parts() {
+        return parts;
+    }
+
+    /** Every change: validated, made and audited there, whichever door (page or API) asked. */
+    public Administration admin() {
+        return parts.admin();
     }
 
     public ConsoleUsers users() {
-        return users;
+        return parts.users();
     }
 
     public AuditLog audit() {
-        return audit;
+        return parts.audit();
     }
 
     public Authenticator authenticator() {
@@ -66,11 +68,16 @@ public final class Console {
     }
 
     public Clock clock() {
-        return clock;
+        return parts.clock();
     }
 
     /** Renders a page template into the response. */
     static void page(Context ctx, String template, Map<String, Object> params) {
         ctx.contentType("text/html; charset=utf-8").result(ConsoleServer.render(template, params));
+    }
+
+    /** A refused change as the API answers it, for the pages that show the refusal on the page itself. */
+    static ApiException answer(RuntimeException e) {
+        return e instanceof Refusal refusal ? ApiException.of(refusal) : (ApiException) e;
     }
 }

@@ -3,6 +3,8 @@ package net.gatehouse.web;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.StringOutput;
+import net.gatehouse.admin.Refusal;
+import net.gatehouse.store.Actor;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -87,6 +89,7 @@ public final class ConsoleServer implements AutoCloseable {
                 config.routes.addHttpHandler(route.method(), route.path(), ctx -> guarded(ctx, route, authenticator));
             }
             config.routes.exception(ApiException.class, (e, ctx) -> failure(ctx, e.status(), e.getMessage()));
+            config.routes.exception(Refusal.class, (e, ctx) -> failure(ctx, ApiException.of(e).status(), e.getMessage()));
             config.routes.exception(Exception.class, (e, ctx) -> {
                 log.warn("console_error method={} path={} error=\"{}\"", ctx.method(), ctx.path(), e.toString(), e);
                 failure(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error; the gateway's log has the details");
@@ -132,7 +135,7 @@ public final class ConsoleServer implements AutoCloseable {
             unauthenticated(ctx, route);
             return;
         }
-        Principal principal = who.get();
+        Principal principal = who.get().through(route.api() ? Actor.Door.API : Actor.Door.CONSOLE);
         if (!route.access().allows(principal.role())) {
             failure(ctx, HttpStatus.FORBIDDEN, "your role (" + principal.role().word() + ") may not do this; "
                     + "an administrator may");

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import net.gatehouse.Gateway;
 import net.gatehouse.store.MessageLog.MinuteCount;
 
 /**
@@ -47,9 +46,9 @@ public final class DashboardPage {
     }
 
     static Summary summary(Console console) {
-        Gateway gateway = console.gateway();
+        ConsoleParts parts = console.parts();
         Instant now = console.clock().instant();
-        List<MinuteCount> counts = gateway.messageLog().countsByMinute(now.minus(PERIOD), now.plusSeconds(1));
+        List<MinuteCount> counts = parts.messageLog().countsByMinute(now.minus(PERIOD), now.plusSeconds(1));
         Map<String, ReasonCount> byReason = new TreeMap<>();
         long accepted = 0;
         long refused = 0;
@@ -66,9 +65,9 @@ public final class DashboardPage {
                     count.count() + (before == null ? 0 : before.count())));
         }
         return new Summary(accepted, refused, temporary, List.copyOf(byReason.values()),
-                gateway.metrics().connectionsTotal(), gateway.metrics().connectionsActive(),
-                gateway.metrics().messagesAcceptedTotal(), gateway.delivery().size(),
-                gateway.delivery().oldestAgeSeconds(), List.copyOf(gateway.catchAllDomains()), PERIOD);
+                parts.metrics().connectionsTotal(), parts.metrics().connectionsActive(),
+                parts.metrics().messagesAcceptedTotal(), parts.delivery().size(),
+                parts.delivery().oldestAgeSeconds(), List.copyOf(parts.callout().catchAllDomains()), PERIOD);
     }
 
     /** One series per verdict and reason ("refuse: unknown recipient"), one point per minute of the period. */
@@ -81,7 +80,7 @@ public final class DashboardPage {
             axis.add(start.plus(Duration.ofMinutes(i)).getEpochSecond());
         }
         Map<String, long[]> series = new TreeMap<>();
-        for (MinuteCount count : console.gateway().messageLog().countsByMinute(start, now.plusSeconds(1))) {
+        for (MinuteCount count : console.parts().messageLog().countsByMinute(start, now.plusSeconds(1))) {
             int index = (int) Duration.between(start, count.minute()).toMinutes();
             if (index >= 0 && index < minutes) {
                 String name = count.verdict() + (count.reason().isEmpty() ? "" : ": " + count.reason());

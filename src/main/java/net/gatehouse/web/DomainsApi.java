@@ -27,14 +27,14 @@ final class DomainsApi {
     static void register(RouteTable table, Console console) {
         table.api(GET, "/api/v1/domains", Access.VIEWER, "Lists the protected domains", (ctx, who) -> {
             Map<String, Object> json = new LinkedHashMap<>();
-            json.put("global_verification", console.gateway().policy().effective().recipientVerification().configName());
+            json.put("global_verification", console.parts().policy().effective().recipientVerification().configName());
             json.put("domains", DomainsPage.rows(console).stream().map(DomainRow::json).toList());
             ctx.json(json);
         });
         table.api(POST, "/api/v1/domains", Access.ADMIN, "Adds a protected domain", (ctx, who) -> {
             JsonBody body = JsonBody.of(ctx);
             body.allowOnly(FIELDS);
-            DomainRow added = DomainsPage.put(console, who.user(), body.requiredText("name"), backends(body),
+            DomainRow added = DomainsPage.put(console, who, body.requiredText("name"), backends(body),
                     body.text("verification").orElse(null), true);
             ctx.status(HttpStatus.CREATED).json(added.json());
         });
@@ -51,12 +51,12 @@ final class DomainsApi {
             }
             boolean existed = DomainsPage.rows(console).stream()
                     .anyMatch(row -> row.name().equals(DomainsPage.normalizeName(name)));
-            DomainRow saved = DomainsPage.put(console, who.user(), name, backends(body),
+            DomainRow saved = DomainsPage.put(console, who, name, backends(body),
                     body.text("verification").orElse(null), false);
             ctx.status(existed ? HttpStatus.OK : HttpStatus.CREATED).json(saved.json());
         });
         table.api(DELETE, "/api/v1/domains/{name}", Access.ADMIN, "Deletes a protected domain", (ctx, who) -> {
-            DomainsPage.remove(console, who.user(), ctx.pathParam("name"));
+            console.admin().domains().remove(who.actor(), ctx.pathParam("name"));
             ctx.status(HttpStatus.NO_CONTENT);
         });
     }

@@ -9,15 +9,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import net.gatehouse.config.ConfigException;
+import net.gatehouse.admin.Refusal;
 import net.gatehouse.config.Durations;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.DomainConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
-import net.gatehouse.config.PolicyDocument;
 import net.gatehouse.policy.LivePolicy;
-import net.gatehouse.policy.PolicyEdits;
 import net.gatehouse.store.ValidRecipientEntry;
 
 /**
@@ -85,12 +83,12 @@ public final class DomainsPage {
         table.page(POST, "/domains", Access.ADMIN, "Adds a protected domain", (ctx, who) -> {
             String name = SessionPages.orEmpty(ctx.formParam("name")).strip();
             try {
-                DomainRow added = put(console, who.user(), name, backendList(ctx.formParam("backends")),
+                DomainRow added = put(console, who, name, backendList(ctx.formParam("backends")),
                         ctx.formParam("verification"), true);
                 list(ctx, console, view(who).withNotice("Added " + added.name() + ". Its mail is accepted from the "
                         + "next recipient on."), "");
-            } catch (ApiException e) {
-                ctx.status(e.status());
+            } catch (Refusal e) {
+                ctx.status(ApiException.of(e).status());
                 list(ctx, console, view(who).withError(e.getMessage()), name);
             }
         });
@@ -102,22 +100,22 @@ public final class DomainsPage {
             DomainRow row = find(console, ctx.pathParam("name"));
             View view = View.of("Domain " + row.name(), "domains", who);
             try {
-                DomainRow changed = put(console, who.user(), row.name(), backendList(ctx.formParam("backends")),
+                DomainRow changed = put(console, who, row.name(), backendList(ctx.formParam("backends")),
                         ctx.formParam("verification"), false);
                 edit(ctx, console, view.withNotice("Saved. The change applies to the next recipient."), changed);
-            } catch (ApiException e) {
-                ctx.status(e.status());
+            } catch (Refusal e) {
+                ctx.status(ApiException.of(e).status());
                 edit(ctx, console, view.withError(e.getMessage()), row);
             }
         });
         table.page(POST, "/domains/{name}/delete", Access.ADMIN, "Deletes a protected domain", (ctx, who) -> {
             String name = find(console, ctx.pathParam("name")).name();
             try {
-                remove(console, who.user(), name);
+                console.admin().domains().remove(who.actor(), name);
                 list(ctx, console, view(who).withNotice("Deleted " + name + ". Its mail is refused as relaying "
                         + "from the next recipient on."), "");
-            } catch (ApiException e) {
-                ctx.status(e.status());
+            } catch (Refusal e) {
+                ctx.status(ApiException.of(e).status());
                 list(ctx, console, view(who).withError(e.getMessage()), "");
             }
         });
@@ -129,16 +127,16 @@ public final class DomainsPage {
 
     /** Every protected domain in force: the file's first, then the console's. */
     static List<DomainRow> rows(Console console) {
-        LivePolicy policy = console.gateway().policy();
+        LivePolicy policy = console.parts().policy();
         PolicyConfig effective = policy.effective();
-        Map<String, Long> counts = console.gateway().validRecipientStore().counts();
+        Map<String, Long> counts = console.parts().validRecipients().counts();
         List<DomainRow> rows = new ArrayList<>();
         for (DomainConfig domain : effective.domains()) {
             Verification mode = domain.verification() == Verification.INHERIT
                     ? effective.recipientVerification() : domain.verification();
             rows.add(new DomainRow(domain.name(), domain.backend().stream().map(ListenAddress::toString).toList(),
                     domain.verification().configName(), mode.configName(), policy.pinnedDomain(domain.name()),
-                    console.gateway().callout().isCatchAll(domain.name()), counts.getOrDefault(domain.name(), 0L)));
+                    console.parts().callout().isCatchAll(domain.name()), counts.getOrDefault(domain.name(), 0L)));
         }
         return rows;
     }
@@ -151,49 +149,13 @@ public final class DomainsPage {
     }
 
     /**
-     * Adds a domain, or with {@code create} false, adds or replaces it; a domain already in the
-     * console's policy keeps its valid_recipients.
+     * Adds a domain, or with {@code create} false adds or replaces it, through the administration.
      *
-     * @param verification inherit (the default when null or empty), none, callout or valid_list
-     * @throws ApiException 400 for an invalid name, back-end or mode; 409 if the file declares the
-     *                      domain, or if {@code create} and it is protected already
+     * @throws Refusal as {@code admin.ProtectedDomains#put} does
      */
-    static DomainRow put(Console console, String actor, String name, List<String> backends, String verification,
+    static DomainRow put(Console console, Principal who, String name, List<String> backends, String verification,
                          boolean create) {
-        DomainConfig parsed;
-        try {
-            parsed = PolicyDocument.domain(name, backends,
-                    verification == null || verification.isBlank() ? "inherit" : verification.strip());
-        } catch (ConfigException e) {
-            throw ApiException.badRequest(plainKeys(e.getMessage()));
-        }
-        LivePolicy policy = console.gateway().policy();
-        String domain = parsed.name();
-        if (policy.pinnedDomain(domain)) {
-            throw ApiException.conflict(domain + " is declared in the configuration file; change it there and reload (gatehouse reload)");
-        }
-        boolean exists = policy.stored().domain(domain).isPresent();
-        if (create && exists) {
-            throw ApiException.conflict(domain + " is protected already; edit it instead");
-        }
-        PolicyEditor.edit(console, actor, exists ? "domain.change" : "domain.add", domain, stored -> {
-            List<String> kept = stored.domain(domain).map(DomainConfig::validRecipients).orElse(List.of());
-            return PolicyEdits.putDomain(stored, new DomainConfig(domain, parsed.backend(), parsed.verification(), kept));
-        });
-        // a domain verified by callout is checked for a catch-all back-end now, not at its first RCPT,
-        // so that the warning is on the page by the time the administrator looks again
-        policy.current().domain(domain).filter(d -> policy.current().verificationFor(d) == Verification.CALLOUT)
-                .ifPresent(console.gateway().callout()::checkCatchAllSoon);
-        return find(console, domain);
-    }
-
-    /** @throws ApiException 404 if the domain is not protected, 409 if the file declares it */
-    static void remove(Console console, String actor, String name) {
-        String domain = find(console, name).name();
-        if (console.gateway().policy().pinnedDomain(domain)) {
-            throw ApiException.conflict(domain + " is declared in the configuration file; remove it there and reload (gatehouse reload)");
-        }
-        PolicyEditor.edit(console, actor, "domain.remove", domain, stored -> PolicyEdits.removeDomain(stored, domain));
+        return find(console, console.admin().domains().put(who.actor(), name, backends, verification, create));
     }
 
     /** Back-ends as typed in the form: one per line, or separated by commas or spaces. */
@@ -213,19 +175,14 @@ public final class DomainsPage {
         }
     }
 
-    /** The loader names keys as in the file ({@code policy.domains[0].backend[1]}); a form has no such list. */
-    private static String plainKeys(String message) {
-        return message.replace("policy.domains[0].", "").replace("policy.domains[0]", "domain");
-    }
-
     private static String printable(String text) {
         return Authenticator.printable(text);
     }
 
     private static Domains model(Console console) {
         return new Domains(rows(console), MODES,
-                console.gateway().policy().effective().recipientVerification().configName(),
-                Durations.format(console.gateway().config().callout().catchAllRecheck()));
+                console.parts().policy().effective().recipientVerification().configName(),
+                Durations.format(console.parts().catchAllRecheck()));
     }
 
     private static void list(Context ctx, Console console, View view, String typedName) {

@@ -53,7 +53,7 @@ public final class LogPage {
                 Search search = new Search(query.sender(), query.recipient(), query.client(), query.verdict(),
                         RequestValues.instant(ctx, "from").map(Display::inputTime).orElse(""),
                         RequestValues.instant(ctx, "to").map(Display::inputTime).orElse(""), query.limit());
-                show(ctx, view, search, console.gateway().messageLog().search(query));
+                show(ctx, view, search, console.parts().messageLog().search(query));
             } catch (ApiException e) {
                 ctx.status(e.status());
                 show(ctx, view.withError(e.getMessage()), shown, List.of());
@@ -62,7 +62,7 @@ public final class LogPage {
         table.api(GET, "/api/v1/log", Access.VIEWER, "Searches the message log (sender, recipient, client, verdict: "
                 + "contained text; from, to: ISO-8601 times; limit: 1 to " + LogQuery.MAX_LIMIT + ", default "
                 + DEFAULT_LIMIT + "), newest first", (ctx, who) ->
-                ctx.json(console.gateway().messageLog().search(query(ctx, LogQuery.MAX_LIMIT)).stream()
+                ctx.json(console.parts().messageLog().search(query(ctx, LogQuery.MAX_LIMIT)).stream()
                         .map(Entry::of).toList()));
     }
 

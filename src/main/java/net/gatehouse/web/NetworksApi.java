@@ -25,11 +25,11 @@ final class NetworksApi {
         table.api(POST, "/api/v1/networks", Access.ADMIN, "Trusts a network", (ctx, who) -> {
             JsonBody body = JsonBody.of(ctx);
             body.allowOnly("cidr");
-            String network = NetworksPage.add(console, who.user(), body.requiredText("cidr"));
+            String network = console.admin().networks().add(who.actor(), body.requiredText("cidr"));
             ctx.status(HttpStatus.CREATED).json(new NetworksPage.Network(network, false).json());
         });
         table.api(DELETE, "/api/v1/networks", Access.ADMIN, "Stops trusting a network (?cidr=)", (ctx, who) -> {
-            NetworksPage.remove(console, who.user(), ctx.queryParam("cidr"));
+            console.admin().networks().remove(who.actor(), ctx.queryParam("cidr"));
             ctx.status(HttpStatus.NO_CONTENT);
         });
     }

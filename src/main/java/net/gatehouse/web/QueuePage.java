@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import net.gatehouse.queue.DeliveryAgent;
+import net.gatehouse.admin.QueueActions;
 import net.gatehouse.queue.Envelope;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.QueuedMessage;
@@ -23,7 +23,8 @@ import net.gatehouse.queue.QueuedMessage;
  *
  * <p>A message whose delivery attempt is under way is not touched: the action is refused with 409
  * and can be asked again once the attempt is over (a second or so), rather than racing the
- * attempt and delivering or bouncing twice. Every action is audited.
+ * attempt and delivering or bouncing twice. Every action goes through the administration
+ * ({@code admin.QueueActions}), which audits it.
  */
 public final class QueuePage {
 
@@ -54,19 +55,19 @@ public final class QueuePage {
     public record Done(String id, String action, String result) {
     }
 
-    /** What an administrator can do to a queued message. */
+    /** What an administrator can do to a queued message, in the words of the paths and the notices. */
     enum Operation {
-        RETRY("retry", "queue.retry", "Delivery is being attempted now."),
-        DELETE("delete", "queue.delete", "Deleted from the queue, without a DSN."),
-        BOUNCE("bounce", "queue.bounce", "Returned to the sender and removed from the queue.");
+        RETRY("retry", QueueActions.Action.RETRY, "Delivery is being attempted now."),
+        DELETE("delete", QueueActions.Action.DELETE, "Deleted from the queue, without a DSN."),
+        BOUNCE("bounce", QueueActions.Action.BOUNCE, "Returned to the sender and removed from the queue.");
 
         final String word;
-        final String auditAction;
+        final QueueActions.Action action;
         final String notice;
 
-        Operation(String word, String auditAction, String notice) {
+        Operation(String word, QueueActions.Action action, String notice) {
             this.word = word;
-            this.auditAction = auditAction;
+            this.action = action;
             this.notice = notice;
         }
 
@@ -101,7 +102,7 @@ public final class QueuePage {
             table.page(POST, "/queue/{id}/" + operation.word, Access.ADMIN, "Queued message: " + operation.word,
                     (ctx, who) -> {
                         QueueId id = id(ctx);
-                        act(console, who, id, operation);
+                        console.admin().queue().act(who.actor(), id, operation.action);
                         ctx.redirect(operation == Operation.RETRY ? "/queue/" + id + "?done=retry"
                                 : "/queue?done=" + operation.word, HttpStatus.SEE_OTHER);
                     });
@@ -122,59 +123,18 @@ public final class QueuePage {
 
     private static void api(Context ctx, Console console, Principal who, Operation operation) throws IOException {
         QueueId id = id(ctx);
-        String result = act(console, who, id, operation);
+        String result = console.admin().queue().act(who.actor(), id, operation.action);
         ctx.json(new Done(id.value(), operation.word, result));
     }
 
     static List<Message> messages(Console console) throws IOException {
         Instant now = console.clock().instant();
-        return console.gateway().delivery().snapshot().stream().map(m -> Message.of(m, now)).toList();
+        return console.parts().delivery().snapshot().stream().map(m -> Message.of(m, now)).toList();
     }
 
     static Message message(Console console, QueueId id) throws IOException {
-        return console.gateway().delivery().find(id).map(m -> Message.of(m, console.clock().instant()))
+        return console.parts().delivery().find(id).map(m -> Message.of(m, console.clock().instant()))
                 .orElseThrow(() -> notQueued(id));
-    }
-
-    /**
-     * Does it and records it in the audit log: before, the envelope; after, what became of it.
-     *
-     * @return a short description of the result, for the API
-     */
-    static String act(Console console, Principal who, QueueId id, Operation operation) throws IOException {
-        DeliveryAgent delivery = console.gateway().delivery();
-        QueuedMessage before = delivery.find(id).orElseThrow(() -> notQueued(id));
-        DeliveryAgent.Result result = switch (operation) {
-            case RETRY -> delivery.retryNow(id);
-            case DELETE -> delivery.delete(id);
-            case BOUNCE -> delivery.bounce(id);
-        };
-        switch (result) {
-            case NOT_QUEUED -> throw notQueued(id);
-            case BEING_DELIVERED -> throw ApiException.conflict("message " + id + " is being delivered right now; "
-                    + "try again when the attempt is over");
-            case HELD -> throw ApiException.conflict("message " + id + " is on hold; release it first "
-                    + "(gatehouse queue release)");
-            case DONE -> {
-            }
-        }
-        String after = switch (operation) {
-            case RETRY -> "delivery attempt started";
-            case DELETE -> "deleted, no DSN";
-            case BOUNCE -> before.envelope().hasNullSender() ? "removed; no DSN to the null sender"
-                    : "DSN to " + before.envelope().sender() + " for " + String.join(", ", before.pendingRecipients());
-        };
-        console.audit().record(console.clock().instant(), who.user(), operation.auditAction, id.value(),
-                describe(before), after);
-        return after;
-    }
-
-    private static String describe(QueuedMessage message) {
-        Envelope envelope = message.envelope();
-        return "from: " + envelope.sender() + "\npending: " + String.join(", ", message.pendingRecipients())
-                + "\nreceived: " + envelope.received() + "\nattempts: " + message.attempts()
-                + (message.held() ? "\non hold" : "")
-                + (message.lastError().isEmpty() ? "" : "\nlast error: " + message.lastError());
     }
 
     private static QueueId id(Context ctx) {

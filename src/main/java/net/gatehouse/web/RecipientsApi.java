@@ -4,7 +4,6 @@ import static io.javalin.http.HandlerType.DELETE;
 import static io.javalin.http.HandlerType.GET;
 import static io.javalin.http.HandlerType.POST;
 
-import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.UploadedFile;
 import java.io.InputStream;
@@ -31,7 +30,7 @@ final class RecipientsApi {
                     String domain = RecipientsPage.listDomain(ctx.pathParam("name"));
                     int limit = limit(ctx.queryParam("limit"));
                     String query = ctx.queryParam("q") == null ? "" : ctx.queryParam("q");
-                    ValidRecipientStore store = console.gateway().validRecipientStore();
+                    ValidRecipientStore store = console.parts().validRecipients();
                     List<String> entries = store.search(domain, query, limit);
                     Map<String, Object> json = new LinkedHashMap<>();
                     json.put("domain", domain);
@@ -49,13 +48,17 @@ final class RecipientsApi {
                     List<String> addresses = body.strings("addresses")
                             .orElseThrow(() -> ApiException.badRequest("addresses is required: a list of addresses"));
                     String domain = RecipientsPage.listDomain(ctx.pathParam("name"));
-                    int added = RecipientsPage.add(console, who.user(), domain, addresses);
+                    int added = console.admin().validLists().add(who.actor(), domain, addresses);
                     ctx.json(Map.of("domain", domain, "given", addresses.size(), "added", added,
-                            "count", console.gateway().validRecipientStore().count(domain)));
+                            "count", console.parts().validRecipients().count(domain)));
                 });
         table.api(DELETE, "/api/v1/domains/{name}/recipients/{address}", Access.ADMIN,
                 "Deletes an entry from a domain's valid list", (ctx, who) -> {
-                    RecipientsPage.remove(console, who.user(), ctx.pathParam("name"), ctx.pathParam("address"));
+                    String domain = ctx.pathParam("name");
+                    String address = ctx.pathParam("address");
+                    if (console.admin().validLists().remove(who.actor(), domain, List.of(address)) == 0) {
+                        throw RecipientsPage.notListed(domain, address);
+                    }
                     ctx.status(HttpStatus.NO_CONTENT);
                 });
         table.api(POST, "/api/v1/domains/{name}/recipients/import", Access.ADMIN,
@@ -70,11 +73,11 @@ final class RecipientsApi {
                             throw ApiException.badRequest("the multipart request has no field named file");
                         }
                         try (InputStream in = file.content()) {
-                            result = RecipientsPage.importFile(console, who.user(), domain, in, replace, file.filename());
+                            result = RecipientsPage.importFile(console, who, domain, in, replace, file.filename());
                         }
                     } else {
                         try (InputStream in = ctx.bodyInputStream()) {
-                            result = RecipientsPage.importFile(console, who.user(), domain, in, replace, "");
+                            result = RecipientsPage.importFile(console, who, domain, in, replace, "");
                         }
                     }
                     Map<String, Object> json = new LinkedHashMap<>();

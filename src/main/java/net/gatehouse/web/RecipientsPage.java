@@ -18,9 +18,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import net.gatehouse.Gateway;
+import net.gatehouse.admin.Refusal;
+import net.gatehouse.admin.ValidLists;
 import net.gatehouse.config.PolicyConfig.Verification;
-import net.gatehouse.store.ValidRecipientEntry;
 import net.gatehouse.store.ValidRecipientStore;
 import net.gatehouse.store.ValidRecipientStore.ImportResult;
 
@@ -29,15 +29,13 @@ import net.gatehouse.store.ValidRecipientStore.ImportResult;
  * valid_list) with its count, a search, adding and deleting entries, and the import of a list file
  * (the format of {@code gatehouse recipients import}: one address per line, or CSV).
  *
- * <p>Every change is in the audit log, and is in force on this node before the answer: the
- * directory is reloaded at once rather than at its next poll, so the very next RCPT sees it.
+ * <p>Changes go through the administration ({@code admin.ValidLists}): audited, and in force on
+ * this node before the answer (the directory is reloaded at once, so the very next RCPT sees it).
  */
 public final class RecipientsPage {
 
     /** Entries shown by a search when none is asked for. */
     static final int DEFAULT_LIMIT = 100;
-    /** Entries named in an audit entry; the rest are counted. */
-    private static final int AUDIT_NAMES = 20;
 
     /** A domain to choose in the page's selector. */
     public record DomainChoice(String name, long entries, boolean protectedDomain) {
@@ -67,23 +65,27 @@ public final class RecipientsPage {
             String domain = ctx.formParam("domain");
             try {
                 List<String> addresses = lines(ctx.formParam("addresses"));
-                int added = add(console, who.user(), domain, addresses);
+                int added = console.admin().validLists().add(who.actor(), domain, addresses);
                 show(ctx, console, view(who).withNotice("Added " + added + " of " + addresses.size()
                         + (added < addresses.size() ? " (the others were listed already)." : ".")), domain, "");
-            } catch (ApiException e) {
-                ctx.status(e.status());
-                show(ctx, console, view(who).withError(e.getMessage()), domain, "");
+            } catch (ApiException | Refusal e) {
+                ApiException answer = Console.answer(e);
+                ctx.status(answer.status());
+                show(ctx, console, view(who).withError(answer.getMessage()), domain, "");
             }
         });
         table.page(POST, "/recipients/delete", Access.ADMIN, "Deletes a valid recipient", (ctx, who) -> {
             String domain = ctx.formParam("domain");
             String address = SessionPages.orEmpty(ctx.formParam("address"));
             try {
-                remove(console, who.user(), domain, address);
+                if (console.admin().validLists().remove(who.actor(), domain, List.of(address)) == 0) {
+                    throw notListed(domain, address);
+                }
                 show(ctx, console, view(who).withNotice("Deleted " + address + "."), domain, ctx.formParam("q"));
-            } catch (ApiException e) {
-                ctx.status(e.status());
-                show(ctx, console, view(who).withError(e.getMessage()), domain, ctx.formParam("q"));
+            } catch (ApiException | Refusal e) {
+                ApiException answer = Console.answer(e);
+                ctx.status(answer.status());
+                show(ctx, console, view(who).withError(answer.getMessage()), domain, ctx.formParam("q"));
             }
         });
         table.page(POST, "/recipients/import", Access.ADMIN, "Imports a list file into a valid list", (ctx, who) -> {
@@ -95,15 +97,22 @@ public final class RecipientsPage {
                 }
                 ImportResult result;
                 try (InputStream in = file.content()) {
-                    result = importFile(console, who.user(), domain, in, "on".equals(ctx.formParam("replace")),
+                    result = importFile(console, who, domain, in, "on".equals(ctx.formParam("replace")),
                             file.filename());
                 }
                 show(ctx, console, view(who).withNotice(describe(result)), domain, "");
-            } catch (ApiException e) {
-                ctx.status(e.status());
-                show(ctx, console, view(who).withError(e.getMessage()), domain, "");
+            } catch (ApiException | Refusal e) {
+                ApiException answer = Console.answer(e);
+                ctx.status(answer.status());
+                show(ctx, console, view(who).withError(answer.getMessage()), domain, "");
             }
         });
+    }
+
+    /** The answer to removing an entry that the store's list does not have. */
+    static ApiException notListed(String domain, String address) {
+        return ApiException.notFound(Authenticator.printable(address) + " is not in the valid list of "
+                + listDomain(domain) + " in the store (entries of the configuration file are changed there)");
     }
 
     private static View view(Principal who) {
@@ -112,93 +121,31 @@ public final class RecipientsPage {
 
     /** @throws ApiException 400 if the text is not a valid domain name */
     static String listDomain(String text) {
-        if (text == null || text.isBlank()) {
-            throw ApiException.badRequest("domain is required");
-        }
         try {
-            return ValidRecipientEntry.domain(text);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("domain: " + e.getMessage());
+            return ValidLists.domain(text);
+        } catch (Refusal e) {
+            throw ApiException.of(e);
         }
     }
 
     /**
-     * Adds entries to a domain's list, audited, in force on return.
+     * Imports a list file (UTF-8) through the administration: all or nothing, audited, in force on return.
      *
-     * @return how many were new
-     * @throws ApiException 400 naming the invalid entries; nothing is added then
+     * @throws ApiException 400 if the file is not UTF-8 text or cannot be read
+     * @throws Refusal INVALID naming the invalid lines
      */
-    static int add(Console console, String actor, String domainText, List<String> addresses) {
-        String domain = listDomain(domainText);
-        if (addresses.isEmpty()) {
-            throw ApiException.badRequest("give at least one address (alice@" + domain + ", or @" + domain
-                    + " for every address)");
-        }
-        Gateway gateway = console.gateway();
-        int added;
-        try {
-            added = gateway.validRecipientStore().add(domain, addresses);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
-        if (added > 0) {
-            console.audit().record(console.clock().instant(), actor, "recipients.add", domain, "",
-                    names(addresses));
-            gateway.validLists().refreshNow();
-        }
-        return added;
-    }
-
-    /**
-     * Removes one entry from a domain's list, audited, in force on return.
-     *
-     * @throws ApiException 400 for an invalid entry, 404 if it is not in the store's list
-     */
-    static void remove(Console console, String actor, String domainText, String address) {
-        String domain = listDomain(domainText);
-        Gateway gateway = console.gateway();
-        int removed;
-        try {
-            removed = gateway.validRecipientStore().remove(domain, List.of(address));
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
-        if (removed == 0) {
-            throw ApiException.notFound(Authenticator.printable(address) + " is not in the valid list of " + domain
-                    + " in the store (entries of the configuration file are changed there)");
-        }
-        console.audit().record(console.clock().instant(), actor, "recipients.remove", domain, address.strip(), "");
-        gateway.validLists().refreshNow();
-    }
-
-    /**
-     * Imports a list file (UTF-8) into a domain's list, all or nothing, audited, in force on return.
-     *
-     * @param replace make the list exactly the file's entries
-     * @throws ApiException 400 naming the invalid lines, or if the file is not UTF-8 text
-     */
-    static ImportResult importFile(Console console, String actor, String domainText, InputStream in, boolean replace,
+    static ImportResult importFile(Console console, Principal who, String domain, InputStream in, boolean replace,
                                    String source) {
-        String domain = listDomain(domainText);
-        Gateway gateway = console.gateway();
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)));
-        ImportResult result;
         try {
-            result = gateway.validRecipientStore().importLines(domain, reader.lines().iterator(), replace);
+            return console.admin().validLists().importLines(who.actor(), domain, reader.lines().iterator(), replace,
+                    source);
         } catch (UncheckedIOException e) {
             throw ApiException.badRequest(e.getCause() instanceof CharacterCodingException
                     ? "the file is not UTF-8 text; nothing imported"
                     : "reading the file failed (" + e.getCause().getMessage() + "); nothing imported");
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
         }
-        console.audit().record(console.clock().instant(), actor, replace ? "recipients.replace" : "recipients.import",
-                domain, entries(result.before()), entries(result.after()) + " after importing "
-                        + entries(result.entries()) + (source == null || source.isBlank() ? "" : " from "
-                        + Authenticator.printable(source)));
-        gateway.validLists().refreshNow();
-        return result;
     }
 
     static String describe(ImportResult result) {
@@ -218,21 +165,16 @@ public final class RecipientsPage {
         return new ArrayList<>(addresses);
     }
 
-    private static String names(List<String> addresses) {
-        String named = String.join(", ", addresses.stream().limit(AUDIT_NAMES).map(String::strip).toList());
-        return addresses.size() > AUDIT_NAMES ? named + " and " + (addresses.size() - AUDIT_NAMES) + " more" : named;
-    }
-
     private static String entries(long count) {
         return count == 1 ? "1 entry" : count + " entries";
     }
 
     /** The domains to choose from: the protected ones, and any other that has a list in the store. */
     static List<DomainChoice> choices(Console console) {
-        Map<String, Long> counts = console.gateway().validRecipientStore().counts();
+        Map<String, Long> counts = console.parts().validRecipients().counts();
         List<DomainChoice> choices = new ArrayList<>();
         Set<String> seen = new java.util.HashSet<>();
-        for (var domain : console.gateway().policy().effective().domains()) {
+        for (var domain : console.parts().policy().effective().domains()) {
             choices.add(new DomainChoice(domain.name(), counts.getOrDefault(domain.name(), 0L), true));
             seen.add(domain.name());
         }
@@ -257,13 +199,13 @@ public final class RecipientsPage {
             domain = choices.getFirst().name();
         }
         String q = query == null ? "" : query;
-        ValidRecipientStore store = console.gateway().validRecipientStore();
+        ValidRecipientStore store = console.parts().validRecipients();
         long count = domain.isEmpty() ? 0 : store.count(domain);
         List<String> entries = domain.isEmpty() ? List.of() : store.search(domain, q, DEFAULT_LIMIT);
         String verification = "";
         if (!domain.isEmpty()) {
             String name = domain;
-            var effective = console.gateway().policy().effective();
+            var effective = console.parts().policy().effective();
             verification = effective.domain(name).map(d -> d.verification() == Verification.INHERIT
                     ? effective.recipientVerification() : d.verification()).map(Verification::configName).orElse("");
         }

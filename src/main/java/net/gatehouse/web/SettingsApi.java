@@ -7,13 +7,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import net.gatehouse.config.ConfigException;
-import net.gatehouse.config.ConfigLoader;
+import net.gatehouse.admin.PolicySettings;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyDocument;
 import net.gatehouse.policy.LivePolicy;
-import net.gatehouse.policy.LivePolicy.RefusedChangeException;
-import net.gatehouse.store.PolicyStore;
 
 /**
  * The MTA advanced settings on the API: {@code /api/v1/settings}, with the file's names
@@ -31,15 +28,13 @@ final class SettingsApi {
 
     static void register(RouteTable table, Console console) {
         table.api(GET, "/api/v1/settings", Access.VIEWER, "The MTA advanced settings", (ctx, who) ->
-                ctx.json(settings(console.gateway().policy())));
+                ctx.json(settings(console.parts().policy())));
         table.api(PUT, "/api/v1/settings", Access.ADMIN, "Changes MTA advanced settings (any of them)", (ctx, who) -> {
             JsonBody body = JsonBody.of(ctx);
             body.allowOnly(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS, PolicyConfig.RECIPIENT_VERIFICATION,
                     PolicyConfig.SUB_ADDRESS_DELIMITER, PolicyConfig.CACHE, PolicyConfig.HARVEST);
-            Map<String, String> cache = section(body, PolicyConfig.CACHE,
-                    PolicyDocument.cache(ConfigLoader.DEFAULT_CACHE).keySet());
-            Map<String, String> harvest = section(body, PolicyConfig.HARVEST,
-                    PolicyDocument.harvest(ConfigLoader.DEFAULT_HARVEST).keySet());
+            Map<String, String> cache = section(body, PolicyConfig.CACHE, PolicySettings.cacheKeys());
+            Map<String, String> harvest = section(body, PolicyConfig.HARVEST, PolicySettings.harvestKeys());
             String reject = body.bool(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS).map(b -> b ? "yes" : "no")
                     .orElse(null);
             String verification = body.text(PolicyConfig.RECIPIENT_VERIFICATION).map(String::strip).orElse(null);
@@ -48,17 +43,9 @@ final class SettingsApi {
                         + "valid_list, got \"" + Authenticator.printable(verification) + "\"");
             }
             String delimiter = body.text(PolicyConfig.SUB_ADDRESS_DELIMITER).orElse(null);
-            try {
-                SettingsPage.change(console.gateway().policy(), who.user(), reject, verification, delimiter);
-                SettingsPage.changeLimits(console.gateway().policy(), who.user(), cache, harvest);
-            } catch (ConfigException e) {
-                throw ApiException.badRequest(e.getMessage());
-            } catch (RefusedChangeException e) {
-                throw ApiException.conflict(e.getMessage());
-            } catch (PolicyStore.ConcurrentChangeException e) {
-                throw ApiException.conflict(e.getMessage());
-            }
-            ctx.json(settings(console.gateway().policy()));
+            console.admin().settings().change(who.actor(), reject, verification, delimiter);
+            console.admin().settings().changeLimits(who.actor(), cache, harvest);
+            ctx.json(settings(console.parts().policy()));
         });
     }
 

@@ -8,7 +8,6 @@ import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import net.gatehouse.Gateway;
 import net.gatehouse.policy.AddressTester;
 
 /**
@@ -76,9 +75,7 @@ public final class TesterPage {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        Gateway gateway = console.gateway();
-        return new AddressTester(gateway.recipients(), gateway.callout(), gateway.config().callout().timeout())
-                .test(address, clientAddress);
+        return console.parts().tester().test(address, clientAddress);
     }
 
     static Map<String, Object> json(AddressTester.Result result) {

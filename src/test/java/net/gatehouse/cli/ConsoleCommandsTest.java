@@ -1,5 +1,6 @@
 package net.gatehouse.cli;
 
+import net.gatehouse.testing.TestActor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -16,8 +17,8 @@ import net.gatehouse.store.AuditLog;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.store.Database;
 import net.gatehouse.store.PolicyStore;
-import net.gatehouse.web.Passwords;
-import net.gatehouse.web.Secrets;
+import net.gatehouse.users.Passwords;
+import net.gatehouse.users.Secrets;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -291,8 +292,8 @@ class ConsoleCommandsTest {
             assertThat(Passwords.verify(changed, root.passwordHash())).isTrue();
             assertThat(Passwords.verify(password, root.passwordHash())).isFalse();
             assertThat(new AuditLog(database).recent(10)).extracting(AuditLog.Entry::actor, AuditLog.Entry::action)
-                    .contains(tuple("cli", "user.add"),
-                            tuple("cli", "user.password"));
+                    .contains(tuple(ConsoleStore.ACTOR.name(), "user.add"),
+                            tuple(ConsoleStore.ACTOR.name(), "user.password"));
         }
     }
 
@@ -319,8 +320,8 @@ class ConsoleCommandsTest {
     void userRemoveKeepsTheLastAdministrator() {
         try (Database database = openStore()) {
             ConsoleUsers users = new ConsoleUsers(database);
-            users.add("boss", "admin", "x", Instant.now(), "test");
-            users.add("reader", "viewer", "x", Instant.now(), "test");
+            users.add("boss", "admin", "x", Instant.now(), TestActor.TEST);
+            users.add("reader", "viewer", "x", Instant.now(), TestActor.TEST);
         }
         CommandRun last = run("user", "remove", "boss");
         assertThat(last.exitCode()).isEqualTo(ConsoleStore.EXIT_REFUSED);
@@ -334,7 +335,7 @@ class ConsoleCommandsTest {
     @Test
     void tokenCreateListAndRevoke() {
         try (Database database = openStore()) {
-            new ConsoleUsers(database).add("deployer", "admin", "x", Instant.now(), "test");
+            new ConsoleUsers(database).add("deployer", "admin", "x", Instant.now(), TestActor.TEST);
         }
         CommandRun create = run("token", "create", "--user", "deployer", "--label", "deploy script");
         assertThat(create.exitCode()).as(create.err()).isZero();
@@ -357,8 +358,8 @@ class ConsoleCommandsTest {
         try (Database database = openStore()) {
             assertThat(new ConsoleUsers(database).useToken(Secrets.sha256(token), Instant.now())).isEmpty();
             assertThat(new AuditLog(database).recent(10)).extracting(AuditLog.Entry::actor, AuditLog.Entry::action)
-                    .contains(tuple("cli", "token.create"),
-                            tuple("cli", "token.revoke"));
+                    .contains(tuple(ConsoleStore.ACTOR.name(), "token.create"),
+                            tuple(ConsoleStore.ACTOR.name(), "token.revoke"));
         }
     }
 
@@ -379,8 +380,8 @@ class ConsoleCommandsTest {
         try (Database database = openStore()) {
             assertThat(new AuditLog(database).recent(10))
                     .extracting(AuditLog.Entry::actor, AuditLog.Entry::action, AuditLog.Entry::target)
-                    .contains(tuple("cli", "network.add", "192.0.2.0/24"),
-                            tuple("cli", "domain.add", "console.example"));
+                    .contains(tuple(ConsoleStore.ACTOR.name(), "network.add", "192.0.2.0/24"),
+                            tuple(ConsoleStore.ACTOR.name(), "domain.add", "console.example"));
         }
     }
 
@@ -394,7 +395,7 @@ class ConsoleCommandsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"policy export", "policy import", "domains list", "domains add", "domains remove",
-            "networks list", "networks add", "networks remove", "user add", "user passwd", "user list",
+            "networks list", "networks add", "networks remove", "user add", "user passwd", "user role", "user list",
             "user remove", "token create", "token list", "token revoke"})
     void everySubcommandHasHelp(String command) {
         String[] words = command.split(" ");

@@ -1,5 +1,6 @@
 package net.gatehouse.demo;
 
+import net.gatehouse.testing.TestActor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -9,7 +10,7 @@ import java.time.Instant;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.testing.ConsoleClient;
 import net.gatehouse.store.Database;
-import net.gatehouse.web.Passwords;
+import net.gatehouse.users.Passwords;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,7 +63,7 @@ class DemoConsoleAccountTest {
     void aPasswordChangedSinceIsNeitherShownNorReset() throws Exception {
         DemoConsoleAccount.prepare(users, passwordFile, Instant.now());
         String hash = ConsoleClient.cheapHash("chosen by the newcomer");
-        users.setPassword(DemoConsoleAccount.USER, hash, Instant.now(), "admin");
+        users.setPassword(DemoConsoleAccount.USER, hash, Instant.now(), TestActor.console("admin"));
 
         assertThat(DemoConsoleAccount.prepare(users, passwordFile, Instant.now()))
                 .isEqualTo(new DemoConsoleAccount.Changed());
@@ -82,8 +83,8 @@ class DemoConsoleAccountTest {
     void anAdministratorRemovedSinceIsMadeAgain() throws Exception {
         String first = ((DemoConsoleAccount.Created) DemoConsoleAccount.prepare(users, passwordFile, Instant.now()))
                 .password();
-        users.add("carol", "admin", ConsoleClient.cheapHash("another administrator"), Instant.now(), "admin");
-        users.remove(DemoConsoleAccount.USER, Instant.now(), "carol");
+        users.add("carol", "admin", ConsoleClient.cheapHash("another administrator"), Instant.now(), TestActor.console("admin"));
+        users.remove(DemoConsoleAccount.USER, Instant.now(), TestActor.console("carol"));
 
         DemoConsoleAccount again = DemoConsoleAccount.prepare(users, passwordFile, Instant.now());
 

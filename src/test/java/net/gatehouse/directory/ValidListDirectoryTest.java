@@ -1,5 +1,7 @@
 package net.gatehouse.directory;
 
+import net.gatehouse.testing.TestActor;
+import java.time.Instant;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -46,8 +48,8 @@ class ValidListDirectoryTest {
 
     @Test
     void listsHoldTheStoreAndTheConfigurationFileTogether() {
-        store.add("example.com", List.of("alice@example.com"));
-        store.add("bücher.example", List.of("jörg@bücher.example"));
+        store.add("example.com", List.of("alice@example.com"), TestActor.TEST, Instant.now());
+        store.add("bücher.example", List.of("jörg@bücher.example"), TestActor.TEST, Instant.now());
         try (ValidListDirectory directory = ValidListDirectory.start(store,
                 Map.of("example.com", List.of("Bob@Example.com"), "example.org", List.of("@example.org")), POLL)) {
             assertThat(accepts(directory, "alice", "example.com")).isTrue();
@@ -61,12 +63,12 @@ class ValidListDirectoryTest {
 
     @Test
     void changesThroughTheStoreTakeEffectWithinSeconds() {
-        store.add("example.com", List.of("alice@example.com"));
+        store.add("example.com", List.of("alice@example.com"), TestActor.TEST, Instant.now());
         try (ValidListDirectory directory = ValidListDirectory.start(store, Map.of("example.com", List.of("bob@example.com")), POLL)) {
             ValidRecipients before = directory.list("example.com");
-            store.add("example.com", List.of("carol@example.com"));
-            store.remove("example.com", List.of("alice@example.com"));
-            store.add("example.net", List.of("dave@example.net"));
+            store.add("example.com", List.of("carol@example.com"), TestActor.TEST, Instant.now());
+            store.remove("example.com", List.of("alice@example.com"), TestActor.TEST, Instant.now());
+            store.add("example.net", List.of("dave@example.net"), TestActor.TEST, Instant.now());
             await().atMost(Duration.ofSeconds(5)).until(() -> accepts(directory, "carol", "example.com")
                     && !accepts(directory, "alice", "example.com") && accepts(directory, "dave", "example.net"));
             assertThat(accepts(directory, "bob", "example.com")).isTrue(); // the file's entry stays
@@ -76,7 +78,7 @@ class ValidListDirectoryTest {
 
     @Test
     void aReloadedConfigurationFileReplacesItsEntriesAndKeepsTheStores() {
-        store.add("example.com", List.of("alice@example.com"));
+        store.add("example.com", List.of("alice@example.com"), TestActor.TEST, Instant.now());
         try (ValidListDirectory directory = ValidListDirectory.start(store,
                 Map.of("example.com", List.of("bob@example.com"), "example.org", List.of("@example.org")), Duration.ofHours(1))) {
 
@@ -92,13 +94,13 @@ class ValidListDirectoryTest {
     @Test
     void refreshNowLoadsAChangeWithoutWaitingForThePoll() {
         try (ValidListDirectory directory = ValidListDirectory.start(store, Map.of(), Duration.ofHours(1))) {
-            store.add("example.com", List.of("alice@example.com"));
+            store.add("example.com", List.of("alice@example.com"), TestActor.TEST, Instant.now());
             assertThat(accepts(directory, "alice", "example.com")).isFalse(); // the poll is an hour away
 
             directory.refreshNow();
 
             assertThat(accepts(directory, "alice", "example.com")).isTrue();
-            store.remove("example.com", List.of("alice@example.com"));
+            store.remove("example.com", List.of("alice@example.com"), TestActor.TEST, Instant.now());
             directory.refreshNow();
             assertThat(accepts(directory, "alice", "example.com")).isFalse();
         }
@@ -108,18 +110,18 @@ class ValidListDirectoryTest {
     void aChangeByAnotherProcessTakesEffect() {
         try (ValidListDirectory directory = ValidListDirectory.start(store, Map.of(), POLL);
              Database cli = Database.open(Database.EMBEDDED, dataDir)) { // as 'gatehouse recipients' would
-            new ValidRecipientStore(cli).importLines("example.com", List.of("alice@example.com").iterator(), true);
+            new ValidRecipientStore(cli).importLines("example.com", List.of("alice@example.com").iterator(), true, "", TestActor.TEST, Instant.now());
             await().atMost(Duration.ofSeconds(5)).until(() -> accepts(directory, "alice", "example.com"));
         }
     }
 
     @Test
     void onlyListsThatChangedAreReloaded() {
-        store.add("example.com", List.of("alice@example.com"));
-        store.add("example.org", List.of("bob@example.org"));
+        store.add("example.com", List.of("alice@example.com"), TestActor.TEST, Instant.now());
+        store.add("example.org", List.of("bob@example.org"), TestActor.TEST, Instant.now());
         try (ValidListDirectory directory = ValidListDirectory.start(store, Map.of(), POLL)) {
             ValidRecipients untouched = directory.list("example.org");
-            store.add("example.com", List.of("carol@example.com"));
+            store.add("example.com", List.of("carol@example.com"), TestActor.TEST, Instant.now());
             await().atMost(Duration.ofSeconds(5)).until(() -> accepts(directory, "carol", "example.com"));
             assertThat(directory.list("example.org")).isSameAs(untouched);
         }
@@ -127,7 +129,7 @@ class ValidListDirectoryTest {
 
     @Test
     void theListsLastLoadedStayInForceWhenTheStoreFails() throws Exception {
-        store.add("example.com", List.of("alice@example.com"));
+        store.add("example.com", List.of("alice@example.com"), TestActor.TEST, Instant.now());
         try (ValidListDirectory directory = ValidListDirectory.start(store, Map.of(), POLL)) {
             database.close();
             Thread.sleep(3 * POLL.toMillis()); // several failed polls

@@ -1,5 +1,6 @@
 package net.gatehouse.policy;
 
+import net.gatehouse.testing.TestActor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -65,7 +66,7 @@ class LivePolicyTest {
 
     @Test
     void aReloadedFileReplacesThePinsAndTheStoreFillsWhatItNoLongerDeclares() throws Exception {
-        live.edit("alice", "settings.change", "settings",
+        live.edit(TestActor.console("alice"), "settings.change", "settings",
                 stored -> PolicyEdits.recipientVerification(stored, Verification.VALID_LIST));
 
         live.replaceFile(Optional.of(ConfigLoader.parsePolicy("""
@@ -91,7 +92,7 @@ class LivePolicyTest {
     void anEditIsInForceWhenItReturnsAndIsAudited() throws Exception {
         Policy before = live.current();
 
-        live.edit("alice", "settings.change", "settings",
+        live.edit(TestActor.console("alice"), "settings.change", "settings",
                 stored -> PolicyEdits.recipientVerification(stored, Verification.VALID_LIST));
 
         assertThat(before.recipientVerification()).isEqualTo(Verification.NONE); // snapshots never change
@@ -106,9 +107,9 @@ class LivePolicyTest {
 
     @Test
     void addsDomainsAndNetworksBesideTheFilesOnes() throws Exception {
-        live.edit("alice", "domain.add", "example.org", stored -> PolicyEdits.putDomain(stored,
+        live.edit(TestActor.console("alice"), "domain.add", "example.org", stored -> PolicyEdits.putDomain(stored,
                 PolicyDocument.domain("example.org", List.of("10.0.0.7:2525"), "callout")));
-        live.edit("alice", "network.add", "10.0.0.0/8", stored -> PolicyEdits.addNetwork(stored, "10.0.0.0/8"));
+        live.edit(TestActor.console("alice"), "network.add", "10.0.0.0/8", stored -> PolicyEdits.addNetwork(stored, "10.0.0.0/8"));
 
         Policy policy = live.current();
         assertThat(policy.domains()).containsOnlyKeys("example.com", "example.org");
@@ -120,11 +121,11 @@ class LivePolicyTest {
     @Test
     void refusesToChangeWhatTheFilePins() {
         assertThatExceptionOfType(LivePolicy.RefusedChangeException.class)
-                .isThrownBy(() -> live.edit("alice", "settings.change", "settings",
+                .isThrownBy(() -> live.edit(TestActor.console("alice"), "settings.change", "settings",
                         stored -> PolicyEdits.rejectUnknownRecipientDomains(stored, true)))
                 .withMessageContaining("policy.reject_unknown_recipient_domains is set in the configuration file");
         assertThatExceptionOfType(LivePolicy.RefusedChangeException.class)
-                .isThrownBy(() -> live.edit("alice", "domain.add", "example.com", stored -> PolicyEdits.putDomain(stored,
+                .isThrownBy(() -> live.edit(TestActor.console("alice"), "domain.add", "example.com", stored -> PolicyEdits.putDomain(stored,
                         PolicyDocument.domain("example.com", List.of("elsewhere:25"), "none"))))
                 .withMessageContaining("example.com is declared in the configuration file");
         assertThat(new AuditLog(database).recent(10)).isEmpty();
@@ -133,7 +134,7 @@ class LivePolicyTest {
     @Test
     void anotherWritersChangeIsSeenAtRefresh() throws Exception {
         try (LivePolicy other = LivePolicy.start(Optional.empty(), new PolicyStore(database), clock, Duration.ofHours(1))) {
-            other.edit("bob", "settings.change", "settings",
+            other.edit(TestActor.console("bob"), "settings.change", "settings",
                     stored -> PolicyEdits.recipientVerification(stored, Verification.CALLOUT));
         }
         assertThat(live.current().recipientVerification()).isEqualTo(Verification.NONE);
@@ -146,17 +147,17 @@ class LivePolicyTest {
     @Test
     void aStaleEditIsRefusedRatherThanOverwritingAnother() {
         PolicyStore store = new PolicyStore(database);
-        store.write("recipient_verification: callout\n", 0, clock.instant(), "bob", "settings.change", "settings", "", "");
+        store.write("recipient_verification: callout\n", 0, clock.instant(), TestActor.console("bob"), "settings.change", "settings", "", "");
 
         assertThatExceptionOfType(PolicyStore.ConcurrentChangeException.class)
-                .isThrownBy(() -> store.write("recipient_verification: none\n", 0, clock.instant(), "carol",
+                .isThrownBy(() -> store.write("recipient_verification: none\n", 0, clock.instant(), TestActor.console("carol"),
                         "settings.change", "settings", "", ""));
     }
 
     @Test
     void anInvalidImportNamesTheKeyAndChangesNothing() {
         assertThatExceptionOfType(ConfigException.class)
-                .isThrownBy(() -> live.replace("cli", "recipient_verification: sometimes\n"))
+                .isThrownBy(() -> live.replace(TestActor.TEST, "recipient_verification: sometimes\n"))
                 .withMessageContaining("policy.recipient_verification");
         assertThat(live.stored()).isEqualTo(PolicyConfig.DEFAULTS);
     }

@@ -1,5 +1,7 @@
 package net.gatehouse.store;
 
+import net.gatehouse.testing.TestActor;
+import java.time.Instant;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -69,7 +71,7 @@ class MessageLogIT {
                 assertThat(client.command("RCPT TO:<newcomer@example.test>").code()).isEqualTo(550);
             }
             try (Database database = Database.open("embedded", gateway.dataDir())) {
-                new ValidRecipientStore(database).add("example.test", List.of("newcomer@example.test"));
+                new ValidRecipientStore(database).add("example.test", List.of("newcomer@example.test"), TestActor.TEST, Instant.now());
             }
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 try (SmtpTestClient client = gateway.client()) {

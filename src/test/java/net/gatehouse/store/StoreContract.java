@@ -1,5 +1,6 @@
 package net.gatehouse.store;
 
+import net.gatehouse.testing.TestActor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -59,8 +60,8 @@ abstract class StoreContract {
     @Test
     void addStoresEntriesInStoredFormOnce() {
         ValidRecipientStore store = store();
-        assertThat(store.add("Example.COM", List.of("Alice@Example.com", "bob@example.com", "@example.com"))).isEqualTo(3);
-        assertThat(store.add("example.com", List.of("ALICE@example.com", "carol@example.com"))).isEqualTo(1);
+        assertThat(store.add("Example.COM", List.of("Alice@Example.com", "bob@example.com", "@example.com"), TestActor.TEST, Instant.now())).isEqualTo(3);
+        assertThat(store.add("example.com", List.of("ALICE@example.com", "carol@example.com"), TestActor.TEST, Instant.now())).isEqualTo(1);
         assertThat(export(store, "example.com"))
                 .containsExactly("@example.com", "alice@example.com", "bob@example.com", "carol@example.com");
         assertThat(store.count("example.com")).isEqualTo(4);
@@ -69,16 +70,16 @@ abstract class StoreContract {
     @Test
     void removeDeletesEntriesAndIgnoresAbsentOnes() {
         ValidRecipientStore store = store();
-        store.add("example.com", List.of("alice@example.com", "bob@example.com"));
-        assertThat(store.remove("example.com", List.of("BOB@example.com", "nobody@example.com"))).isEqualTo(1);
+        store.add("example.com", List.of("alice@example.com", "bob@example.com"), TestActor.TEST, Instant.now());
+        assertThat(store.remove("example.com", List.of("BOB@example.com", "nobody@example.com"), TestActor.TEST, Instant.now())).isEqualTo(1);
         assertThat(export(store, "example.com")).containsExactly("alice@example.com");
     }
 
     @Test
     void anInvalidEntryChangesNothing() {
         ValidRecipientStore store = store();
-        store.add("example.com", List.of("alice@example.com"));
-        assertThatThrownBy(() -> store.add("example.com", List.of("bob@example.com", "mallory@example.org", "x y@example.com")))
+        store.add("example.com", List.of("alice@example.com"), TestActor.TEST, Instant.now());
+        assertThatThrownBy(() -> store.add("example.com", List.of("bob@example.com", "mallory@example.org", "x y@example.com"), TestActor.TEST, Instant.now()))
                 .isInstanceOf(InvalidEntriesException.class)
                 .hasMessageContaining("2 invalid entries for the valid list of example.com, nothing changed")
                 .hasMessageContaining("\"mallory@example.org\" is not an address of example.com")
@@ -89,16 +90,16 @@ abstract class StoreContract {
     @Test
     void importAddsOrReplacesAndExportReadsBackInOrder() {
         ValidRecipientStore store = store();
-        store.add("example.com", List.of("old@example.com"));
+        store.add("example.com", List.of("old@example.com"), TestActor.TEST, Instant.now());
 
         ValidRecipientStore.ImportResult added = store.importLines("example.com",
-                List.of("# staff", "Bob@example.com", "alice@example.com", "", "alice@example.com").iterator(), false);
+                List.of("# staff", "Bob@example.com", "alice@example.com", "", "alice@example.com").iterator(), false, "", TestActor.TEST, Instant.now());
         assertThat(added).isEqualTo(new ValidRecipientStore.ImportResult(3, 1, 3, false));
         assertThat(added.added()).isEqualTo(2);
         assertThat(export(store, "example.com")).containsExactly("alice@example.com", "bob@example.com", "old@example.com");
 
         ValidRecipientStore.ImportResult replaced = store.importLines("example.com",
-                List.of("carol@example.com", "alice@example.com").iterator(), true);
+                List.of("carol@example.com", "alice@example.com").iterator(), true, "", TestActor.TEST, Instant.now());
         assertThat(replaced).isEqualTo(new ValidRecipientStore.ImportResult(2, 3, 2, true));
         assertThat(export(store, "example.com")).containsExactly("alice@example.com", "carol@example.com");
     }
@@ -106,10 +107,10 @@ abstract class StoreContract {
     @Test
     void importReportsEveryInvalidLineByNumberAndChangesNothing() {
         ValidRecipientStore store = store();
-        store.add("example.com", List.of("alice@example.com"));
+        store.add("example.com", List.of("alice@example.com"), TestActor.TEST, Instant.now());
         List<String> file = List.of("bob@example.com", "# comment", "carol@example.org", "dave@example.com", "no-at-sign",
                 "Name,Department");
-        assertThatThrownBy(() -> store.importLines("example.com", file.iterator(), true))
+        assertThatThrownBy(() -> store.importLines("example.com", file.iterator(), true, "", TestActor.TEST, Instant.now()))
                 .isInstanceOfSatisfying(InvalidEntriesException.class, e -> {
                     assertThat(e.count()).isEqualTo(3);
                     assertThat(e.problems()).containsExactly(
@@ -129,7 +130,7 @@ abstract class StoreContract {
         for (int i = 0; i < 50; i++) {
             file.add("user" + i + "@example.org");
         }
-        assertThatThrownBy(() -> store().importLines("example.com", file.iterator(), false))
+        assertThatThrownBy(() -> store().importLines("example.com", file.iterator(), false, "", TestActor.TEST, Instant.now()))
                 .isInstanceOfSatisfying(InvalidEntriesException.class, e -> {
                     assertThat(e.count()).isEqualTo(50);
                     assertThat(e.problems()).hasSize(InvalidEntriesException.MAX_PROBLEMS);
@@ -141,14 +142,14 @@ abstract class StoreContract {
     void importReadsCsv() {
         ValidRecipientStore store = store();
         store.importLines("example.com", List.of("\uFEFFname,email", "Alice,alice@example.com",
-                "\"Smith, Bob\";BOB@EXAMPLE.COM").iterator(), false);
+                "\"Smith, Bob\";BOB@EXAMPLE.COM").iterator(), false, "", TestActor.TEST, Instant.now());
         assertThat(export(store, "example.com")).containsExactly("alice@example.com", "bob@example.com");
     }
 
     @Test
     void importOfAMillionAddressesKeepsThemAll() {
         ValidRecipientStore store = store();
-        ValidRecipientStore.ImportResult result = store.importLines("example.com", generatedLines(1_000_000, "example.com"), true);
+        ValidRecipientStore.ImportResult result = store.importLines("example.com", generatedLines(1_000_000, "example.com"), true, "", TestActor.TEST, Instant.now());
         assertThat(result.after()).isEqualTo(1_000_000);
         assertThat(store.count("example.com")).isEqualTo(1_000_000);
         AtomicLong exported = new AtomicLong();
@@ -160,9 +161,9 @@ abstract class StoreContract {
     @Test
     void listsOfDifferentDomainsAreSeparate() {
         ValidRecipientStore store = store();
-        store.add("example.com", List.of("alice@example.com"));
-        store.add("example.org", List.of("alice@example.org", "bob@example.org"));
-        store.importLines("example.org", List.of("carol@example.org").iterator(), true);
+        store.add("example.com", List.of("alice@example.com"), TestActor.TEST, Instant.now());
+        store.add("example.org", List.of("alice@example.org", "bob@example.org"), TestActor.TEST, Instant.now());
+        store.importLines("example.org", List.of("carol@example.org").iterator(), true, "", TestActor.TEST, Instant.now());
         assertThat(export(store, "example.com")).containsExactly("alice@example.com");
         assertThat(store.counts()).containsExactly(Map.entry("example.com", 1L), Map.entry("example.org", 1L));
         assertThat(store.count("example.net")).isZero();
@@ -171,7 +172,7 @@ abstract class StoreContract {
     @Test
     void internationalDomainsAreStoredInAsciiForm() {
         ValidRecipientStore store = store();
-        store.add("bücher.example", List.of("Jörg@bücher.example", "anna@xn--bcher-kva.example"));
+        store.add("bücher.example", List.of("Jörg@bücher.example", "anna@xn--bcher-kva.example"), TestActor.TEST, Instant.now());
         assertThat(export(store, "xn--bcher-kva.example"))
                 .containsExactly("anna@xn--bcher-kva.example", "jörg@xn--bcher-kva.example");
         assertThat(store.counts()).containsOnlyKeys("xn--bcher-kva.example");
@@ -183,15 +184,15 @@ abstract class StoreContract {
         assertThat(store.revision()).isZero();
         assertThat(store.revisions()).isEmpty();
 
-        store.add("example.com", List.of("alice@example.com"));
+        store.add("example.com", List.of("alice@example.com"), TestActor.TEST, Instant.now());
         assertThat(store.revision()).isEqualTo(1);
-        store.add("example.com", List.of("alice@example.com")); // already there: no change
-        store.remove("example.com", List.of("nobody@example.com"));
+        store.add("example.com", List.of("alice@example.com"), TestActor.TEST, Instant.now()); // already there: no change
+        store.remove("example.com", List.of("nobody@example.com"), TestActor.TEST, Instant.now());
         assertThat(store.revision()).isEqualTo(1);
 
-        store.add("example.org", List.of("bob@example.org"));
-        store.importLines("example.com", List.of("carol@example.com").iterator(), true);
-        store.remove("example.com", List.of("carol@example.com"));
+        store.add("example.org", List.of("bob@example.org"), TestActor.TEST, Instant.now());
+        store.importLines("example.com", List.of("carol@example.com").iterator(), true, "", TestActor.TEST, Instant.now());
+        store.remove("example.com", List.of("carol@example.com"), TestActor.TEST, Instant.now());
         assertThat(store.revision()).isEqualTo(4);
         assertThat(store.revisions()).containsOnly(Map.entry("example.com", 3L), Map.entry("example.org", 1L));
     }
@@ -200,7 +201,7 @@ abstract class StoreContract {
     void searchFindsEntriesContainingTheTextIgnoringCase() {
         ValidRecipientStore store = store();
         store.add("example.com", List.of("alice@example.com", "malice@example.com", "bob@example.com",
-                "a_b@example.com", "a%b@example.com", "axb@example.com"));
+                "a_b@example.com", "a%b@example.com", "axb@example.com"), TestActor.TEST, Instant.now());
         assertThat(store.search("example.com", "ALICE", 10)).containsExactly("alice@example.com", "malice@example.com");
         assertThat(store.search("example.com", "ALICE", 1)).containsExactly("alice@example.com");
         assertThat(store.search("example.com", "a_b", 10)).containsExactly("a_b@example.com");

@@ -1,5 +1,7 @@
 package net.gatehouse.store;
 
+import net.gatehouse.testing.TestActor;
+import java.time.Instant;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -62,7 +64,7 @@ class StoreTest extends StoreContract {
 
     @Test
     void migrationsApplyOnceAndReopeningChangesNothing() {
-        store().add("example.com", List.of("alice@example.com"));
+        store().add("example.com", List.of("alice@example.com"), TestActor.TEST, Instant.now());
         database.close();
         database = Database.open(Database.EMBEDDED, dataDir);
         String history = database.read("reading the schema history", connection -> {
@@ -76,7 +78,7 @@ class StoreTest extends StoreContract {
                 return applied.toString();
             }
         });
-        assertThat(history).isEqualTo("1 true;2 true;");
+        assertThat(history).isEqualTo("1 true;2 true;3 true;");
         assertThat(store().count("example.com")).isEqualTo(1);
     }
 
@@ -98,7 +100,7 @@ class StoreTest extends StoreContract {
             }
         })).isInstanceOf(IllegalStateException.class);
         assertThat(store().count("example.com")).isZero();
-        store().add("example.com", List.of("b@example.com")); // the write connection is usable again
+        store().add("example.com", List.of("b@example.com"), TestActor.TEST, Instant.now()); // the write connection is usable again
         assertThat(store().count("example.com")).isEqualTo(1);
     }
 
@@ -111,7 +113,7 @@ class StoreTest extends StoreContract {
                 statement.executeUpdate("INSERT INTO valid_recipient (domain, entry) VALUES ('example.com', 'other@example.com')");
             }
             CompletableFuture<Integer> ours = CompletableFuture.supplyAsync(
-                    () -> store().add("example.com", List.of("ours@example.com")));
+                    () -> store().add("example.com", List.of("ours@example.com"), TestActor.TEST, Instant.now()));
             Thread.sleep(300);
             assertThat(ours).isNotDone();
             assertThat(store().count("example.com")).isZero(); // readers are not blocked by the writer

@@ -25,8 +25,8 @@ import javax.crypto.spec.PBEKeySpec;
 import net.gatehouse.Gateway;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.web.Authenticator;
-import net.gatehouse.web.Passwords;
-import net.gatehouse.web.Secrets;
+import net.gatehouse.users.Passwords;
+import net.gatehouse.users.Secrets;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -77,7 +77,7 @@ public final class ConsoleClient implements AutoCloseable {
      */
     public static String createUser(Gateway gateway, String name, String role) {
         String password = "pw-" + name + "-" + Secrets.shortId();
-        new ConsoleUsers(gateway.database()).add(name, role, cheapHash(password), Instant.now(), "test");
+        new ConsoleUsers(gateway.database()).add(name, role, cheapHash(password), Instant.now(), TestActor.TEST);
         return password;
     }
 
@@ -86,7 +86,7 @@ public final class ConsoleClient implements AutoCloseable {
         String token = Secrets.random("gh_");
         Instant now = Instant.now();
         new ConsoleUsers(gateway.database()).createToken(new ConsoleUsers.Token(Secrets.shortId(), user, "test", now, now),
-                Secrets.sha256(token), "test");
+                Secrets.sha256(token), TestActor.TEST);
         return token;
     }
 

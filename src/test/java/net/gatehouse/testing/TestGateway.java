@@ -194,7 +194,7 @@ public final class TestGateway implements AutoCloseable {
             try (Database database = Database.open(Database.EMBEDDED, config.dataDir())) {
                 ConsoleUsers users = new ConsoleUsers(database);
                 consoleUsers.forEach(user -> users.add(user.name(), user.role(), ConsoleClient.cheapHash(user.password()),
-                        Instant.now(), "test"));
+                        Instant.now(), TestActor.TEST));
             }
         }
         gateway = new Gateway(config, Clock.systemUTC());

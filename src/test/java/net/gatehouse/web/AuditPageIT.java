@@ -56,7 +56,8 @@ class AuditPageIT {
         String body = page.body();
         int newest = body.indexOf("role: admin</pre></td>\n        <td><pre class=\"value\">role: viewer");
         assertThat(newest).as(body).isPositive();
-        assertThat(body.substring(body.lastIndexOf("<tr>", newest))).contains("auditor", "user.role", "watcher");
+        assertThat(body.substring(body.lastIndexOf("<tr>", newest))).contains("auditor", "<td>api</td>", "user.role",
+                "watcher");
         assertThat(body.indexOf("role: viewer</pre></td>\n        <td><pre class=\"value\">role: admin"))
                 .isGreaterThan(newest); // newest first
     }
@@ -72,6 +73,7 @@ class AuditPageIT {
         JsonNode entries = ConsoleClient.json(response);
         assertThat(entries.size()).isEqualTo(1);
         assertThat(entries.get(0).get("actor").asString()).isEqualTo("auditor");
+        assertThat(entries.get(0).get("door").asString()).isEqualTo("api");
         assertThat(entries.get(0).get("action").asString()).isEqualTo("token.create");
         assertThat(entries.get(0).get("newValue").asString()).contains("label: <script>x</script>");
         assertThat(http.get("/audit").body()).contains("label: &lt;script&gt;x&lt;/script&gt;").doesNotContain("<script>x");

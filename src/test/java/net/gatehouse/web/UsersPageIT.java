@@ -1,5 +1,7 @@
 package net.gatehouse.web;
 
+import net.gatehouse.testing.TestActor;
+import net.gatehouse.users.Passwords;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
@@ -109,7 +111,7 @@ class UsersPageIT {
 
     @Test
     void theLastAdministratorCanBeNeitherRemovedNorDemoted() throws Exception {
-        users.add("second", "admin", ConsoleClient.cheapHash("unused password"), Instant.now(), "test");
+        users.add("second", "admin", ConsoleClient.cheapHash("unused password"), Instant.now(), TestActor.TEST);
         assertThat(call("DELETE", "/api/v1/users/second", adminToken, null).statusCode()).isEqualTo(204);
 
         HttpResponse<String> removal = call("DELETE", "/api/v1/users/root", adminToken, null);

@@ -1,4 +1,4 @@
-package net.gatehouse.web;
+package net.gatehouse.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

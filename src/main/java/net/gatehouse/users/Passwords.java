@@ -1,4 +1,4 @@
-package net.gatehouse.web;
+package net.gatehouse.users;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,7 +16,7 @@ import javax.crypto.spec.PBEKeySpec;
  */
 public final class Passwords {
 
-    static final int ITERATIONS = 600_000;
+    public static final int ITERATIONS = 600_000;
     private static final String PREFIX = "pbkdf2-sha256";
     private static final int SALT_BYTES = 16;
     private static final int HASH_BITS = 256;

@@ -1,4 +1,4 @@
-package net.gatehouse.web;
+package net.gatehouse.users;
 
 import java.util.Locale;
 import java.util.Optional;

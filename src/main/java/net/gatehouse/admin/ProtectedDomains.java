@@ -1,0 +1,108 @@
+package net.gatehouse.admin;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import net.gatehouse.config.ConfigException;
+import net.gatehouse.config.PolicyConfig.DomainConfig;
+import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.config.PolicyDocument;
+import net.gatehouse.policy.LivePolicy;
+import net.gatehouse.policy.PolicyEdits;
+import net.gatehouse.policy.ProtectedDomain;
+import net.gatehouse.store.Actor;
+import net.gatehouse.store.ValidRecipientEntry;
+
+/**
+ * Changes to the protected domains of the console's policy (the store's document): add, change
+ * (back-ends, verification mode), remove. A domain that the configuration file declares is pinned:
+ * in force as written and not changed here. Each change is audited ({@code domain.add},
+ * {@code domain.change}, {@code domain.remove}) in the transaction that writes it.
+ */
+public final class ProtectedDomains {
+
+    private final LivePolicy policy;
+    private final Consumer<ProtectedDomain> verifiedByCallout;
+
+    /**
+     * @param verifiedByCallout told of a domain added or changed that is verified by callout, once
+     *                          the change is in force: a gateway checks its back-end for a
+     *                          catch-all now rather than at its first RCPT
+     */
+    public ProtectedDomains(LivePolicy policy, Consumer<ProtectedDomain> verifiedByCallout) {
+        this.policy = policy;
+        this.verifiedByCallout = verifiedByCallout;
+    }
+
+    /**
+     * Adds a domain, or (unless {@code create}) replaces the console's domain of that name, which
+     * keeps its {@code valid_recipients}.
+     *
+     * @param verification inherit (the default when null or blank), none, callout or valid_list
+     * @return the domain's name in its stored form
+     * @throws Refusal INVALID for a bad name, back-end or mode; CONFLICT if the file declares the
+     *                 domain, or if {@code create} and the console protects it already
+     */
+    public String put(Actor actor, String name, List<String> backends, String verification, boolean create) {
+        DomainConfig parsed;
+        try {
+            parsed = PolicyDocument.domain(name == null ? "" : name.strip(), backends,
+                    verification == null || verification.isBlank() ? "inherit" : verification.strip());
+        } catch (ConfigException e) {
+            throw Refusal.invalid(plainKeys(e.getMessage()));
+        }
+        String domain = parsed.name();
+        if (policy.pinnedDomain(domain)) {
+            throw Refusal.conflict(domain + " is declared in the configuration file; change it there and reload "
+                    + "(gatehouse reload)");
+        }
+        boolean exists = policy.stored().domain(domain).isPresent();
+        if (create && exists) {
+            throw Refusal.conflict(domain + " is protected already; edit it instead");
+        }
+        PolicyEdit.apply(policy, actor, exists ? "domain.change" : "domain.add", domain, stored -> {
+            List<String> kept = stored.domain(domain).map(DomainConfig::validRecipients).orElse(List.of());
+            return PolicyEdits.putDomain(stored, new DomainConfig(domain, parsed.backend(), parsed.verification(), kept));
+        });
+        policy.current().domain(domain).filter(d -> policy.current().verificationFor(d) == Verification.CALLOUT)
+                .ifPresent(verifiedByCallout);
+        return domain;
+    }
+
+    /**
+     * Removes a domain of the console's policy (its valid list in the store stays).
+     *
+     * @return the domain's name in its stored form
+     * @throws Refusal INVALID for a bad name; CONFLICT if the file declares it; NOT_FOUND if the
+     *                 console's policy has no such domain
+     */
+    public String remove(Actor actor, String name) {
+        String domain = name(name);
+        if (policy.pinnedDomain(domain)) {
+            throw Refusal.conflict(domain + " is declared in the configuration file; remove it there and reload "
+                    + "(gatehouse reload)");
+        }
+        if (policy.stored().domain(domain).isEmpty()) {
+            throw Refusal.notFound("no protected domain " + domain);
+        }
+        PolicyEdit.apply(policy, actor, "domain.remove", domain, stored -> PolicyEdits.removeDomain(stored, domain));
+        return domain;
+    }
+
+    /** @throws Refusal INVALID if the text is not a domain name */
+    private static String name(String text) {
+        if (text == null || text.isBlank()) {
+            throw Refusal.invalid("name is required");
+        }
+        try {
+            return ValidRecipientEntry.domain(text.strip().toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw Refusal.invalid("name: " + e.getMessage());
+        }
+    }
+
+    /** The loader names keys as in the file ({@code policy.domains[0].backend[1]}); a single domain has no list. */
+    private static String plainKeys(String message) {
+        return message.replace("policy.domains[0].", "").replace("policy.domains[0]", "domain");
+    }
+}

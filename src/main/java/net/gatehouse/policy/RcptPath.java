@@ -1,0 +1,55 @@
+package net.gatehouse.policy;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Supplier;
+import net.gatehouse.callout.CalloutVerifier;
+import net.gatehouse.callout.LocalVerdictCache;
+import net.gatehouse.config.GatewayConfig;
+import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.directory.ValidListDirectory;
+import net.gatehouse.dns.MxResolver;
+import net.gatehouse.store.ValidRecipientStore;
+
+/**
+ * The RCPT path, wired once for the gateway and for {@code gatehouse check}, so that check prints
+ * the verdict the gateway would give: the {@link RecipientPolicy} deciding at RCPT TO over a
+ * policy snapshot, the {@link CalloutVerifier} it probes back-ends with (its verdict cache and
+ * catch-all detection), and the {@link ValidListDirectory} holding the valid lists (the store's,
+ * with the configuration file's {@code valid_recipients}).
+ */
+public record RcptPath(RecipientPolicy decision, CalloutVerifier callout, ValidListDirectory validLists,
+                       Duration calloutTimeout) implements AutoCloseable {
+
+    /**
+     * Loads the valid lists and builds the decision.
+     *
+     * @param policy the snapshot in force at each use (the live policy's, or a fixed one for check)
+     * @param mx     the MX resolver, shared with delivery in the gateway
+     * @throws net.gatehouse.store.StoreException if the valid lists cannot be loaded
+     */
+    public static RcptPath start(GatewayConfig config, Supplier<Policy> policy, ValidRecipientStore lists,
+                                 MxResolver mx, MeterRegistry registry, Clock clock) {
+        ValidListDirectory directory = ValidListDirectory.start(lists,
+                config.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()),
+                ValidListDirectory.DEFAULT_POLL_INTERVAL);
+        CalloutVerifier callout = new CalloutVerifier(config.callout(), config.hostname(), () -> policy.get().cache(),
+                new LocalVerdictCache(() -> policy.get().cache(), clock), registry, clock);
+        RecipientPolicy decision = new RecipientPolicy(policy, mx, callout,
+                domain -> directory.list(domain.name()));
+        return new RcptPath(decision, callout, directory, config.callout().timeout());
+    }
+
+    /** The address tester over this path: the verdict for one address, and why (console, check). */
+    public AddressTester tester() {
+        return new AddressTester(decision, callout, calloutTimeout);
+    }
+
+    @Override
+    public void close() {
+        callout.close();
+        validLists.close();
+    }
+}

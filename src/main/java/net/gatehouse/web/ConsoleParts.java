@@ -1,0 +1,32 @@
+package net.gatehouse.web;
+
+import java.time.Clock;
+import java.time.Duration;
+import net.gatehouse.admin.Administration;
+import net.gatehouse.callout.CalloutVerifier;
+import net.gatehouse.metrics.GatewayMetrics;
+import net.gatehouse.policy.AddressTester;
+import net.gatehouse.policy.LivePolicy;
+import net.gatehouse.queue.DeliveryAgent;
+import net.gatehouse.store.AuditLog;
+import net.gatehouse.store.ConsoleUsers;
+import net.gatehouse.store.MessageLog;
+import net.gatehouse.store.ValidRecipientStore;
+
+/**
+ * What the console and the API are given of the running gateway, and nothing more: what they read,
+ * and the {@link Administration} through which they make every change.
+ *
+ * @param policy          the policy in force and what the configuration file pins (read)
+ * @param validRecipients the valid lists in the store: counts and searches (read)
+ * @param delivery        this node's queue (read; actions go through {@link Administration#queue})
+ * @param callout         which back-ends turned out to accept any address
+ * @param catchAllRecheck how often those are checked again
+ * @param users           the console's users, sessions and tokens: sign-in and listings (read)
+ * @param audit           the audit log (read)
+ */
+public record ConsoleParts(LivePolicy policy, ValidRecipientStore validRecipients, MessageLog messageLog,
+                           DeliveryAgent delivery, CalloutVerifier callout, Duration catchAllRecheck,
+                           AddressTester tester, GatewayMetrics metrics, ConsoleUsers users, AuditLog audit,
+                           Administration admin, Clock clock) {
+}
