@@ -30,9 +30,18 @@ final class SessionInput {
     /** Command lines longer than this are refused; RFC 5321 4.5.3.1.4 allows 512 octets, extensions more. */
     static final int MAX_COMMAND_LINE = 2048;
 
+    /*
+     * Between commands a session waits with this buffer, and most connections never get further
+     * (a botnet holding thousands open): it is what each of them costs, so it is small. A longer
+     * line, or a large pipelined batch, just takes more than one read. DATA is read in large reads
+     * for throughput; its buffer lives only until the bytes after the dot have been used.
+     */
+    static final int COMMAND_BUFFER = 1024;
+    static final int DATA_BUFFER = 16 * 1024;
+
     private InputStream in;
     private final ReadTimeout timeout;
-    private final byte[] buffer = new byte[16 * 1024];
+    private byte[] buffer = new byte[COMMAND_BUFFER];
     private int position;
     private int limit;
     private long deadline; // System.nanoTime() past which no read may wait
@@ -63,7 +72,7 @@ final class SessionInput {
         int lineLength = 0;
         boolean tooLong = false;
         while (true) {
-            if (position == limit && !fill()) {
+            if (position == limit && !fill(COMMAND_BUFFER)) {
                 return null;
             }
             int start = position;
@@ -109,7 +118,7 @@ final class SessionInput {
         deadline = System.nanoTime() + allowed.toNanos();
         long nanosPerByte = TimeUnit.SECONDS.toNanos(1) / minByteRate;
         while (!reader.isDone()) {
-            if (position == limit && !fill()) {
+            if (position == limit && !fill(DATA_BUFFER)) {
                 throw new EOFException("connection closed during DATA");
             }
             int fed = reader.feed(buffer, position, limit - position);
@@ -134,10 +143,16 @@ final class SessionInput {
         limit = 0;
     }
 
-    private boolean fill() throws IOException {
+    /** Reads into a buffer of {@code size}: the one in use is empty, so it may be replaced. */
+    private boolean fill(int size) throws IOException {
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {
             throw new SocketTimeoutException("deadline passed");
+        }
+        if (buffer.length != size) {
+            buffer = new byte[size];
+            position = 0;
+            limit = 0;
         }
         timeout.set((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(remaining))));
         int read = in.read(buffer, 0, buffer.length);

@@ -91,7 +91,10 @@ final class SmtpSession {
         this.client = client;
         this.clientAddress = client.getHostAddress();
         this.input = new SessionInput(socket.getInputStream(), millis -> this.socket.setSoTimeout(millis));
-        this.output = new BufferedOutputStream(socket.getOutputStream(), 4096);
+        // No size given: made on a virtual thread, the JDK's buffer starts at 512 bytes and grows
+        // (to 8 KiB) only for a batch of pipelined replies that needs it, so an idle connection
+        // holds 512 bytes rather than a fixed 4 KiB.
+        this.output = new BufferedOutputStream(socket.getOutputStream());
     }
 
     /** Runs the dialogue to its end. Never throws: the connection is closed on return. */
@@ -426,7 +429,7 @@ final class SmtpSession {
         new MailEvent.Tls(clientAddress, session.getProtocol(), session.getCipherSuite()).logTo(log);
         socket = secured;
         input.switchTo(secured.getInputStream());
-        output = new BufferedOutputStream(secured.getOutputStream(), 4096);
+        output = new BufferedOutputStream(secured.getOutputStream());
         tls = true;
         // RFC 3207 4.2: discard everything known from the client before TLS.
         helo = null;
