@@ -22,17 +22,6 @@ import net.gatehouse.smtp.protocol.Reply;
  */
 public final class RecipientPolicy {
 
-    static final Reply POSTMASTER_OK = Reply.RECIPIENT_OK;
-    static final Reply RELAYED_OUTBOUND = Reply.of(250, "2.1.5", "Recipient ok, relayed for a trusted client");
-    // Postfix's words (show_user_unknown_table_name = no), which log tools such as fail2ban's postfix filter know
-    static final Reply MAILBOX_UNKNOWN = Reply.of(550, "5.1.1", "Recipient address rejected: User unknown");
-    static final Reply VERIFICATION_TEMPFAIL =
-            Reply.of(451, "4.4.3", "Recipient address could not be verified now, try again later");
-    static final Reply NO_POSTMASTER_HERE = Reply.of(550, "5.1.1", "No postmaster here: this gateway protects no domain");
-
-    static final String NOT_IN_VALID_LIST = "not_in_valid_list";
-    static final String MAILBOX_UNKNOWN_REASON = "mailbox_unknown";
-
     private final Supplier<Policy> policy;
     private final Optional<RecipientDomainCheck> domainCheck;
     private final Optional<CalloutVerifier> callout;
@@ -79,13 +68,13 @@ public final class RecipientPolicy {
 
         if (mailbox.isBarePostmaster()) {
             return policy.postmasterDomain()
-                    .map(d -> accept(POSTMASTER_OK, "postmaster", "postmaster@" + d.name(), chain,
+                    .map(d -> verdict(Reason.POSTMASTER, "postmaster@" + d.name(), chain,
                             "<postmaster> is always accepted (RFC 5321 4.5.1), delivered to postmaster@" + d.name()))
-                    .orElseGet(() -> verdict(NO_POSTMASTER_HERE, "no_protected_domain", mailbox.address(), chain,
+                    .orElseGet(() -> verdict(Reason.NO_PROTECTED_DOMAIN, mailbox.address(), chain,
                             "<postmaster> but no domain is protected"));
         }
         if (domain.isPresent() && mailbox.localPart().equalsIgnoreCase("postmaster") && !recipient.hasSourceRoute()) {
-            return accept(POSTMASTER_OK, "postmaster", mailbox.address(), chain,
+            return verdict(Reason.POSTMASTER, mailbox.address(), chain,
                     "postmaster of a protected domain is always accepted, never verified (RFC 5321 4.5.1)");
         }
         if (trusted) {
@@ -94,33 +83,33 @@ public final class RecipientPolicy {
                     RecipientDomainCheck.Checked checked = domainCheck.get().check(mailbox.asciiDomain());
                     chain.add("DNS for " + mailbox.asciiDomain() + ": " + checked.answer());
                     if (checked.refusal().isPresent()) {
-                        RecipientDomainCheck.Refusal refusal = checked.refusal().get();
-                        return verdict(refusal.reply(), refusal.reason(), mailbox.address(), chain,
+                        Reason refusal = checked.refusal().get();
+                        return verdict(refusal, mailbox.address(), chain,
                                 "reject_unknown_recipient_domains is on: " + refusal.reply().text());
                     }
                 }
-                return accept(RELAYED_OUTBOUND, "trusted_relay", mailbox.address(), chain,
+                return verdict(Reason.TRUSTED_RELAY, mailbox.address(), chain,
                         "domain " + mailbox.asciiDomain() + " is not protected: relayed outbound via its MX");
             }
-            return accept(Reply.RECIPIENT_OK, "trusted", mailbox.address(), chain,
+            return verdict(Reason.TRUSTED, mailbox.address(), chain,
                     "domain " + domain.get().name() + " is protected: trusted clients are not verified");
         }
         Optional<String> relayRefusal = RelayControl.refusal(recipient, domain);
         if (relayRefusal.isPresent()) {
-            return verdict(Reply.RELAY_DENIED, "relay_denied", mailbox.address(), chain, relayRefusal.get());
+            return verdict(Reason.RELAY_DENIED, mailbox.address(), chain, relayRefusal.get());
         }
         ProtectedDomain protectedDomain = domain.orElseThrow();
         Verification mode = policy.verificationFor(protectedDomain);
         chain.add("domain " + protectedDomain.name() + " is protected, verification " + mode.configName());
         return switch (mode) {
-            case NONE, INHERIT -> accept(Reply.RECIPIENT_OK, "unverified", mailbox.address(), chain,
+            case NONE, INHERIT -> verdict(Reason.UNVERIFIED, mailbox.address(), chain,
                     "verification is off for this domain");
             case VALID_LIST -> validLists.apply(protectedDomain).contains(mailbox, policy.subAddressDelimiter())
-                    ? accept(Reply.RECIPIENT_OK, "valid_list", mailbox.address(), chain, "address is in the valid list")
-                    : verdict(MAILBOX_UNKNOWN, NOT_IN_VALID_LIST, mailbox.address(), chain,
+                    ? verdict(Reason.VALID_LIST, mailbox.address(), chain, "address is in the valid list")
+                    : verdict(Reason.NOT_IN_VALID_LIST, mailbox.address(), chain,
                             "address is not in the domain's valid list");
             case CALLOUT -> callout.isEmpty()
-                    ? accept(Reply.RECIPIENT_OK, "unverified", mailbox.address(), chain, "no callout engine here: accepted unverified")
+                    ? verdict(Reason.UNVERIFIED, mailbox.address(), chain, "no callout engine here: accepted unverified")
                     : callout(callout.get().verify(protectedDomain, mailbox), mailbox, chain);
         };
     }
@@ -129,23 +118,19 @@ public final class RecipientPolicy {
     private static Verdict callout(CalloutResult result, MailboxAddress mailbox, List<String> chain) {
         chain.add("callout: " + result.how());
         return switch (result) {
-            case CalloutResult.Accepted accepted -> accept(Reply.RECIPIENT_OK, "callout_accepted", mailbox.address(),
+            case CalloutResult.Accepted accepted -> verdict(Reason.CALLOUT_ACCEPTED, mailbox.address(),
                     chain, "the back-end accepts the address");
-            case CalloutResult.Rejected rejected -> verdict(MAILBOX_UNKNOWN, MAILBOX_UNKNOWN_REASON, mailbox.address(),
+            case CalloutResult.Rejected rejected -> verdict(Reason.MAILBOX_UNKNOWN, mailbox.address(),
                     chain, "the back-end refuses the address: " + rejected.backendReply());
-            case CalloutResult.TemporaryFailure failure -> verdict(VERIFICATION_TEMPFAIL, "callout_tempfail",
+            case CalloutResult.TemporaryFailure failure -> verdict(Reason.CALLOUT_TEMPFAIL,
                     mailbox.address(), chain, "no answer to rely on: " + failure.reason());
-            case CalloutResult.Unverifiable unverifiable -> accept(Reply.RECIPIENT_OK, "catch_all", mailbox.address(),
+            case CalloutResult.Unverifiable unverifiable -> verdict(Reason.CATCH_ALL, mailbox.address(),
                     chain, "accepted unverified: " + unverifiable.reason());
         };
     }
 
-    private static Verdict accept(Reply reply, String reason, String recipient, List<String> chain, String step) {
-        return verdict(reply, reason, recipient, chain, step);
-    }
-
-    private static Verdict verdict(Reply reply, String reason, String recipient, List<String> chain, String step) {
+    private static Verdict verdict(Reason reason, String recipient, List<String> chain, String step) {
         chain.add(step);
-        return new Verdict(reply, reason, recipient, chain);
+        return new Verdict(reason, recipient, chain);
     }
 }

@@ -4,25 +4,30 @@ import java.util.List;
 import net.gatehouse.smtp.protocol.Reply;
 
 /**
- * The answer to one RCPT TO: the reply the client gets and the chain of reasons behind it, in the
- * order they were considered (printed by {@code gatehouse check} and written to the log).
+ * The answer to one RCPT TO: the reason, which carries the reply the client gets, and the chain of
+ * steps behind it, in the order they were considered (printed by {@code gatehouse check} and
+ * written to the log).
  *
  * @param recipient the address that will be delivered to: the RCPT address, or
  *                  {@code postmaster@<first protected domain>} for the bare {@code <postmaster>}
  */
-public record Verdict(Reply reply, String reason, String recipient, List<String> chain) {
+public record Verdict(Reason reason, String recipient, List<String> chain) {
 
     public Verdict {
         chain = List.copyOf(chain);
     }
 
+    public Reply reply() {
+        return reason.reply();
+    }
+
     public enum Kind { ACCEPT, TEMPORARY, PERMANENT }
 
     public Kind kind() {
-        if (reply.isPositive()) {
+        if (reply().isPositive()) {
             return Kind.ACCEPT;
         }
-        return reply.isTransientFailure() ? Kind.TEMPORARY : Kind.PERMANENT;
+        return reply().isTransientFailure() ? Kind.TEMPORARY : Kind.PERMANENT;
     }
 
     /** {@code accept}, {@code tempfail} or {@code reject}: the word in metrics and the message log. */
@@ -35,11 +40,11 @@ public record Verdict(Reply reply, String reason, String recipient, List<String>
     }
 
     public boolean accepted() {
-        return reply.isPositive();
+        return reply().isPositive();
     }
 
     /** The recipient does not exist: what directory-harvest protection counts. */
     public boolean unknownRecipient() {
-        return reason.equals(RecipientPolicy.NOT_IN_VALID_LIST) || reason.equals(RecipientPolicy.MAILBOX_UNKNOWN_REASON);
+        return reason.unknownRecipient();
     }
 }

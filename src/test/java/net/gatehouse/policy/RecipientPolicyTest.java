@@ -91,7 +91,7 @@ class RecipientPolicyTest {
         MailPath mailPath = ((Command.Rcpt) command).recipient();
         Verdict verdict = new RecipientPolicy(() -> POLICY).decide(InetAddress.getByName(UNTRUSTED), mailPath);
         assertThat(reply(verdict)).isEqualTo("554 5.7.1");
-        assertThat(verdict.reason()).isEqualTo("relay_denied");
+        assertThat(verdict.reason()).isEqualTo(Reason.RELAY_DENIED);
     }
 
     @Test
@@ -117,5 +117,14 @@ class RecipientPolicyTest {
         Command.Rcpt rcpt = (Command.Rcpt) CommandParser.parse("RCPT TO:<alice@example.com>");
         Verdict verdict = new RecipientPolicy(() -> Policy.EMPTY).decide(InetAddress.getByName("127.0.0.1"), rcpt.recipient());
         assertThat(reply(verdict)).isEqualTo("554 5.7.1");
+    }
+
+    @Test
+    void everyReasonHasItsOwnWordAndAnEnhancedStatusCode() {
+        assertThat(java.util.Arrays.stream(Reason.values()).map(Reason::word)).doesNotHaveDuplicates()
+                .allMatch(word -> word.matches("[a-z_]+"));
+        assertThat(Reason.values()).allSatisfy(reason -> assertThat(reason.reply().enhanced()).isNotEmpty());
+        assertThat(java.util.Arrays.stream(Reason.values()).filter(Reason::unknownRecipient))
+                .containsExactlyInAnyOrder(Reason.NOT_IN_VALID_LIST, Reason.MAILBOX_UNKNOWN);
     }
 }

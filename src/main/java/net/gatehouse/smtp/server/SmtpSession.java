@@ -278,11 +278,11 @@ final class SmtpSession {
             return null;
         }
         Verdict verdict = context.recipientPolicy().decide(policy, client, recipient);
-        context.metrics().recipient(verdict.word(), verdict.reason());
+        context.metrics().recipient(verdict.word(), verdict.reason().word());
         // Handed to the log's writer thread; never waited for (DESIGN: nothing on the RCPT path blocks).
         context.messageLog().record(new LogEntry(context.clock().instant(), LogEntry.Kind.RCPT, clientAddress,
                 ReceivedHeader.printable(helo), mail.sender().toString(), recipient.toString(), verdict.word(),
-                verdict.reason(), verdict.reply().toString(), queueId.value()));
+                verdict.reason().word(), verdict.reply().toString(), queueId.value()));
         if (verdict.accepted()) {
             recipientsAccepted++;
             recipientsInMessage++;
@@ -306,7 +306,7 @@ final class SmtpSession {
             }
         }
         new MailEvent.Reject(null, "RCPT", clientAddress, printableHelo(), extended, sender, address, verdict.reply(),
-                verdict.reason(), verdict.chain().getLast()).logTo(log);
+                verdict.reason().word(), verdict.chain().getLast()).logTo(log);
         // Policy refusals are answers, not protocol errors: the error limit does not count them.
         reply(verdict.reply());
         return null;
