@@ -33,6 +33,11 @@ class ConfigLoaderErrorsTest {
                 // YAML 1.1 merge keys, which SnakeYAML would otherwise apply (CONFIGURATION.md says they do not)
                 bad("console:\n  <<: {listen: \"127.0.0.1:9999\"}", "", "merge keys (<<) are not supported"),
                 bad("delivery: &d {min_backoff: 1m}\ncallout:\n  <<: *d", "", "merge keys (<<) are not supported"),
+                // nesting that would overflow SnakeYAML's recursive composer (issue 11)
+                bad("hostname: " + "[".repeat(5000), "", "lists and mappings are nested more than 50 deep"),
+                bad("policy: " + "{a: ".repeat(5000), "", "lists and mappings are nested more than 50 deep"),
+                bad(nestedBlockList(5000), "", "lists and mappings are nested more than 50 deep"),
+                bad("hostname: " + "[".repeat(49) + "]".repeat(49), "hostname", "expected a domain name, got a list"),
                 // wrong types and bad numbers
                 bad("smtp: {max_recipients: lots}", "smtp.max_recipients", "expected a whole number, got \"lots\""),
                 bad("smtp: {max_recipients: 1.5}", "smtp.max_recipients", "expected a whole number, got \"1.5\""),
@@ -120,6 +125,15 @@ class ConfigLoaderErrorsTest {
                 bad("gw.example.net", "", "expected a mapping (key: value lines or {key: value}), got \"gw.example.net\""),
                 bad("hostname: a.example\n---\nhostname: b.example\n", "", "not valid YAML"),
                 bad("smtp: {listen: *nowhere}", "", "not valid YAML: found undefined alias nowhere"));
+    }
+
+    /** "-" under "-" under "-", each indented one more. */
+    private static String nestedBlockList(int depth) {
+        StringBuilder yaml = new StringBuilder();
+        for (int i = 0; i < depth; i++) {
+            yaml.append(" ".repeat(i)).append("-\n");
+        }
+        return yaml.toString();
     }
 
     private static Arguments bad(String yaml, String key, String reason) {
