@@ -125,6 +125,11 @@ public final class ConfigLoader {
             throw syntaxError(e);
         } catch (YamlEngineException e) {
             throw new ConfigException("", "not valid YAML: " + e.getMessage(), 0, 0, e);
+        } catch (IllegalArgumentException e) {
+            // SnakeYAML Engine 3.2 lets this out of its Tag class for a tag that decodes to leading
+            // or trailing spaces ("!%20x", "!a%20"), instead of a YamlEngineException (issue 11:
+            // found by fuzzing as "!%b").
+            throw new ConfigException("", "not valid YAML: " + e.getMessage(), 0, 0, e);
         }
     }
 

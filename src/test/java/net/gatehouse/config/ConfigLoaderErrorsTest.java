@@ -38,6 +38,9 @@ class ConfigLoaderErrorsTest {
                 bad("policy: " + "{a: ".repeat(5000), "", "lists and mappings are nested more than 50 deep"),
                 bad(nestedBlockList(5000), "", "lists and mappings are nested more than 50 deep"),
                 bad("hostname: " + "[".repeat(49) + "]".repeat(49), "hostname", "expected a domain name, got a list"),
+                // a tag SnakeYAML refuses with IllegalArgumentException rather than its own exception (found by fuzzing)
+                bad("!%b", "", "not valid YAML: Tag must not contain leading or trailing spaces"),
+                bad("hostname: !a%20 mx.example.com", "", "not valid YAML: Tag must not contain leading or trailing spaces"),
                 // wrong types and bad numbers
                 bad("smtp: {max_recipients: lots}", "smtp.max_recipients", "expected a whole number, got \"lots\""),
                 bad("smtp: {max_recipients: 1.5}", "smtp.max_recipients", "expected a whole number, got \"1.5\""),
