@@ -25,6 +25,7 @@ import net.gatehouse.config.PolicyConfig.DomainConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.SmtpConfig.BareLineEndings;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.common.Anchor;
 import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
@@ -32,6 +33,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 import org.snakeyaml.engine.v2.parser.ParserImpl;
 import org.snakeyaml.engine.v2.scanner.StreamReader;
@@ -53,6 +55,11 @@ public final class ConfigLoader {
     // The file is the administrator's own, not input from the network, and a valid_recipients list
     // can be long: allow far more than SnakeYAML's 3 MB default, but keep a bound.
     private static final int MAX_FILE_CODE_POINTS = 256 * 1024 * 1024;
+
+    // SnakeYAML Engine composes nested collections by recursion and has no depth limit of its own:
+    // a few thousand "[" overflowed the stack (issue 11). The deepest value the file has is 5 levels
+    // down (policy.domains[0].valid_recipients[0]); SnakeYAML 2's own default limit is 50.
+    static final int MAX_NESTING_DEPTH = 50;
 
     private ConfigLoader() {
     }
@@ -112,24 +119,32 @@ public final class ConfigLoader {
                 .setCodePointLimit(MAX_FILE_CODE_POINTS)
                 .build();
         try {
-            return new MergeKeyRefusingComposer(settings, yaml).getSingleNode().orElseThrow(() -> new ConfigException("",
+            return new StrictComposer(settings, yaml).getSingleNode().orElseThrow(() -> new ConfigException("",
                     "the file is empty; write for example \"hostname: <this gateway's name>\", or {} for all defaults"));
-        } catch (MergeKeyException e) {
+        } catch (RefusedYamlException e) {
             throw new ConfigException("", e.getMessage(), e.line, e.column, null);
         } catch (MarkedYamlEngineException e) {
             throw syntaxError(e);
         } catch (YamlEngineException e) {
             throw new ConfigException("", "not valid YAML: " + e.getMessage(), 0, 0, e);
+        } catch (IllegalArgumentException e) {
+            // SnakeYAML Engine 3.2 lets this out of its Tag class for a tag that decodes to leading
+            // or trailing spaces ("!%20x", "!a%20"), instead of a YamlEngineException (issue 11:
+            // found by fuzzing as "!%b").
+            throw new ConfigException("", "not valid YAML: " + e.getMessage(), 0, 0, e);
         }
     }
 
     /**
-     * SnakeYAML's composer applies YAML 1.1 merge keys ({@code <<: *base}) as it builds the tree;
-     * YAML 1.2, which the file is, has none. A file that uses one is refused, not read in a way
-     * the docs do not promise.
+     * SnakeYAML's composer, with two refusals. It applies YAML 1.1 merge keys ({@code <<: *base})
+     * as it builds the tree; YAML 1.2, which the file is, has none. A file that uses one is refused,
+     * not read in a way the docs do not promise. And it recurses once per level of nesting, so a
+     * file nested deeper than {@link #MAX_NESTING_DEPTH} is refused before the stack runs out.
      */
-    private static final class MergeKeyRefusingComposer extends Composer {
-        MergeKeyRefusingComposer(LoadSettings settings, String yaml) {
+    private static final class StrictComposer extends Composer {
+        private int depth;
+
+        StrictComposer(LoadSettings settings, String yaml) {
             super(settings, new ParserImpl(settings, new StreamReader(settings, yaml)));
         }
 
@@ -137,23 +152,50 @@ public final class ConfigLoader {
         protected Node composeKeyNode(MappingNode node) {
             Node key = super.composeKeyNode(node);
             if (key.getTag().equals(Tag.MERGE) || key instanceof ScalarNode scalar && scalar.getValue().equals("<<")) {
-                Optional<Mark> mark = key.getStartMark();
-                throw new MergeKeyException(mark.map(m -> m.getLine() + 1).orElse(0),
-                        mark.map(m -> m.getColumn() + 1).orElse(0));
+                throw new RefusedYamlException(
+                        "merge keys (<<) are not supported: write the keys out (an alias of a whole value, *name, works)",
+                        key.getStartMark());
             }
             return key;
         }
+
+        @Override
+        protected SequenceNode composeSequenceNode(Optional<Anchor> anchor) {
+            enter();
+            try {
+                return super.composeSequenceNode(anchor);
+            } finally {
+                depth--;
+            }
+        }
+
+        @Override
+        protected Node composeMappingNode(Optional<Anchor> anchor) {
+            enter();
+            try {
+                return super.composeMappingNode(anchor);
+            } finally {
+                depth--;
+            }
+        }
+
+        private void enter() {
+            if (++depth > MAX_NESTING_DEPTH) {
+                throw new RefusedYamlException("lists and mappings are nested more than " + MAX_NESTING_DEPTH
+                        + " deep", parser.peekEvent().getStartMark());
+            }
+        }
     }
 
-    private static final class MergeKeyException extends RuntimeException {
+    private static final class RefusedYamlException extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final int line;
         private final int column;
 
-        MergeKeyException(int line, int column) {
-            super("merge keys (<<) are not supported: write the keys out (an alias of a whole value, *name, works)");
-            this.line = line;
-            this.column = column;
+        RefusedYamlException(String message, Optional<Mark> mark) {
+            super(message);
+            this.line = mark.map(m -> m.getLine() + 1).orElse(0);
+            this.column = mark.map(m -> m.getColumn() + 1).orElse(0);
         }
     }
 

@@ -36,6 +36,14 @@ class ConfigLoaderErrorsTest {
                 // accepted only once it does what the docs say
                 bad("cache: redis://cache.internal:6379", "cache", "a shared Redis cache is not supported by this version yet"),
                 bad("cache: memcached://x", "cache", "expected local"),
+                // nesting that would overflow SnakeYAML's recursive composer (issue 11)
+                bad("hostname: " + "[".repeat(5000), "", "lists and mappings are nested more than 50 deep"),
+                bad("policy: " + "{a: ".repeat(5000), "", "lists and mappings are nested more than 50 deep"),
+                bad(nestedBlockList(5000), "", "lists and mappings are nested more than 50 deep"),
+                bad("hostname: " + "[".repeat(49) + "]".repeat(49), "hostname", "expected a domain name, got a list"),
+                // a tag SnakeYAML refuses with IllegalArgumentException rather than its own exception (found by fuzzing)
+                bad("!%b", "", "not valid YAML: Tag must not contain leading or trailing spaces"),
+                bad("hostname: !a%20 mx.example.com", "", "not valid YAML: Tag must not contain leading or trailing spaces"),
                 // wrong types and bad numbers
                 bad("smtp: {max_recipients: lots}", "smtp.max_recipients", "expected a whole number, got \"lots\""),
                 bad("smtp: {max_recipients: 1.5}", "smtp.max_recipients", "expected a whole number, got \"1.5\""),
@@ -129,6 +137,15 @@ class ConfigLoaderErrorsTest {
                 bad("gw.example.net", "", "expected a mapping (key: value lines or {key: value}), got \"gw.example.net\""),
                 bad("hostname: a.example\n---\nhostname: b.example\n", "", "not valid YAML"),
                 bad("smtp: {listen: *nowhere}", "", "not valid YAML: found undefined alias nowhere"));
+    }
+
+    /** "-" under "-" under "-", each indented one more. */
+    private static String nestedBlockList(int depth) {
+        StringBuilder yaml = new StringBuilder();
+        for (int i = 0; i < depth; i++) {
+            yaml.append(" ".repeat(i)).append("-\n");
+        }
+        return yaml.toString();
     }
 
     private static Arguments bad(String yaml, String key, String reason) {

@@ -1,6 +1,5 @@
 package net.gatehouse.smtp.protocol;
 
-import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -19,7 +18,7 @@ public final class CommandParser {
 
     public static Command parse(String line) {
         int space = line.indexOf(' ');
-        String verb = (space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
+        String verb = asciiUpperCase(space < 0 ? line : line.substring(0, space));
         String argument = space < 0 ? "" : line.substring(space + 1).strip();
         return switch (verb) {
             case "EHLO" -> hello(argument, true);
@@ -69,11 +68,11 @@ public final class CommandParser {
                 continue;
             }
             int equals = parameter.indexOf('=');
-            String keyword = (equals < 0 ? parameter : parameter.substring(0, equals)).toUpperCase(Locale.ROOT);
+            String keyword = asciiUpperCase(equals < 0 ? parameter : parameter.substring(0, equals));
             String value = equals < 0 ? null : parameter.substring(equals + 1);
             switch (keyword) {
                 case "SIZE" -> {
-                    if (value == null || value.isEmpty() || value.length() > 20 || !value.chars().allMatch(Character::isDigit)) {
+                    if (value == null || value.isEmpty() || value.length() > 20 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
                         return invalid(Reply.SYNTAX_ERROR_IN_PARAMETERS.withText("Bad SIZE parameter"));
                     }
                     try {
@@ -83,9 +82,10 @@ public final class CommandParser {
                     }
                 }
                 case "BODY" -> {
-                    if ("8BITMIME".equalsIgnoreCase(value)) {
+                    String body = value == null ? "" : asciiUpperCase(value);
+                    if (body.equals("8BITMIME")) {
                         eightBit = true;
-                    } else if (!"7BIT".equalsIgnoreCase(value)) {
+                    } else if (!body.equals("7BIT")) {
                         return invalid(Reply.UNSUPPORTED_PARAMETER.withText("Unsupported BODY type"));
                     }
                 }
@@ -153,6 +153,22 @@ public final class CommandParser {
             }
         }
         return null;
+    }
+
+    /**
+     * Verbs and parameter keywords are ASCII, their case is ASCII case (RFC 5321 2.4). Java's
+     * upper-casing maps more than that to ASCII: "R\u017FET" (long s) and "MA\u0131L" (dotless i)
+     * would be RSET and MAIL (issue 11: the fuzzer found the first). Anything else stays as it is,
+     * and so matches no verb.
+     */
+    private static String asciiUpperCase(String word) {
+        char[] chars = word.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            if (chars[i] >= 'a' && chars[i] <= 'z') {
+                chars[i] -= 'a' - 'A';
+            }
+        }
+        return new String(chars);
     }
 
     private static Command noArgument(String argument, Command command) {

@@ -79,7 +79,7 @@ final class PathParser {
                 local.append(text.charAt(i));
             } else if (c == '"') {
                 break;
-            } else if (c < 32 || c == 127) {
+            } else if (!isQtext(c)) {
                 return Optional.empty();
             } else {
                 local.append(c);
@@ -95,9 +95,14 @@ final class PathParser {
         return Optional.of(new MailboxAddress(local.toString(), domain, true));
     }
 
-    /** Dot-string of atext, plus the unquoted {@code @} noted in the class comment. */
+    /**
+     * Dot-string of atext, plus the unquoted {@code @} noted in the class comment, but not first:
+     * {@code <@x@example.com>} is printed as it was read, and read again it is a source route
+     * (found by fuzzing, issue 11: {@code <@relay.example:@x@example.com>} was accepted).
+     */
     private static boolean isDotString(String local) {
-        if (local.isEmpty() || local.charAt(0) == '.' || local.charAt(local.length() - 1) == '.') {
+        if (local.isEmpty() || local.charAt(0) == '.' || local.charAt(0) == '@'
+                || local.charAt(local.length() - 1) == '.') {
             return false;
         }
         char previous = 0;
@@ -122,6 +127,15 @@ final class PathParser {
     private static boolean isAtext(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                 || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0 || (c >= 0xa0 && c != REPLACEMENT_CHARACTER);
+    }
+
+    /**
+     * RFC 5321 qtextSMTP (the quote and backslash are handled before) and RFC 6531 UTF8-non-ascii,
+     * less the same two as in {@link #isAtext}: quoting a local part must not let through what
+     * the dot-string refuses.
+     */
+    private static boolean isQtext(char c) {
+        return (c >= 32 && c <= 126) || (c >= 0xa0 && c != REPLACEMENT_CHARACTER);
     }
 
     private static final char REPLACEMENT_CHARACTER = '\uFFFD';

@@ -84,6 +84,45 @@ class CommandParserTest {
         assertRefused(line, line.startsWith("MAIL") ? "501 5.1.7" : "501 5.1.3");
     }
 
+    /**
+     * Verbs and parameters are matched in ASCII only, where Java's upper-casing read a long s
+     * (U+017F) as S and a dotless i (U+0131) as I, and other scripts' digits as a SIZE (issue 11:
+     * the fuzzer found "R\u017FET"; the parameters had the same flaw).
+     */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            R\u017FET                                     | 500 5.5.2
+            \u017FTARTTLS                                 | 500 5.5.2
+            ma\u0131l from:<a@example.com>                | 500 5.5.2
+            \u017Fend x                                   | 500 5.5.2
+            MAIL FROM:<a@example.com> \u017FMTPUTF8        | 555 5.5.4
+            MAIL FROM:<a@example.com> BODY=8B\u0131TMIME   | 555 5.5.4
+            MAIL FROM:<a@example.com> SIZE=\u0661\u0662     | 501 5.5.4
+            """)
+    void matchesVerbsAndParametersInAsciiOnly(String line, String expected) {
+        assertRefused(line, expected);
+    }
+
+    /** Found by fuzzing (issue 11): a local part starting with '@' printed as a source route. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"RCPT TO:<@relay.example:@x@example.com>", "MAIL FROM:<@relay.example:@x@example.com>"})
+    void refusesALocalPartThatStartsWithAt(String line) {
+        assertRefused(line, line.startsWith("MAIL") ? "501 5.1.7" : "501 5.1.3");
+    }
+
+    /** Issue 11 (the fuzz targets' invariant): quoting the local part used to let U+FFFD and C1 controls through. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"RCPT TO:<\"j\uFFFDrg\"@example.com>", "RCPT TO:<\"a\u0085b\"@example.com>",
+            "RCPT TO:<\"\u009f\"@example.com>", "MAIL FROM:<\"j\uFFFDrg\"@example.com> SMTPUTF8"})
+    void refusesTheSameInAQuotedLocalPart(String line) {
+        assertRefused(line, line.startsWith("MAIL") ? "501 5.1.7" : "501 5.1.3");
+    }
+
+    @Test
+    void acceptsUtf8InAQuotedLocalPart() {
+        assertThat(CommandParser.parse("RCPT TO:<\"j\u00f6rg m\u00fcller\"@example.com>")).isInstanceOf(Command.Rcpt.class);
+    }
+
     @Test
     void acceptsUtf8LocalParts() {
         assertThat(CommandParser.parse("RCPT TO:<jörg.müller@bücher.example>")).isInstanceOf(Command.Rcpt.class);
@@ -100,6 +139,14 @@ class CommandParserTest {
     void readsMailParameters() {
         Command.Mail mail = (Command.Mail) CommandParser.parse("MAIL FROM:<a@example.com> SIZE=1024 BODY=8BITMIME SMTPUTF8");
         assertThat(mail.sender().toString()).isEqualTo("<a@example.com>");
+        assertThat(mail.size()).isEqualTo(OptionalLong.of(1024));
+        assertThat(mail.eightBit()).isTrue();
+        assertThat(mail.smtpUtf8()).isTrue();
+    }
+
+    @Test
+    void readsMailParametersInAnyAsciiCase() {
+        Command.Mail mail = (Command.Mail) CommandParser.parse("mail from:<a@example.com> size=1024 body=8bitmime smtputf8");
         assertThat(mail.size()).isEqualTo(OptionalLong.of(1024));
         assertThat(mail.eightBit()).isTrue();
         assertThat(mail.smtpUtf8()).isTrue();
