@@ -23,6 +23,7 @@ import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -35,6 +36,7 @@ import net.gatehouse.metrics.GatewayMetrics;
 import net.gatehouse.store.LogEntry;
 import net.gatehouse.store.MessageLog;
 import net.gatehouse.policy.Policy;
+import net.gatehouse.smtp.client.ConnectionPool;
 import net.gatehouse.smtp.client.MessageContent;
 import net.gatehouse.smtp.client.SmtpClient;
 import net.gatehouse.smtp.client.TransactionResult;
@@ -59,10 +61,10 @@ import org.slf4j.LoggerFactory;
 public final class DeliveryAgent implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DeliveryAgent.class);
-    private static final long IDLE_CONNECTION_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final Duration IDLE_CONNECTION = Duration.ofSeconds(10);
     private static final int MAX_TRANSACTIONS_PER_CONNECTION = 100;
     private static final int MAX_HEADER_BYTES_IN_DSN = 64 * 1024;
-    /** Idle connections and flush requests are looked at once a second, not per message. */
+    /** Flush and review requests are looked at once a second, not per message. */
     private static final long HOUSEKEEPING_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** What the DSN says of the recipients of a message an administrator returned to its sender. */
     static final Reply RETURNED_BY_ADMINISTRATOR = Reply.of(550, "5.0.0",
@@ -96,7 +98,7 @@ public final class DeliveryAgent implements AutoCloseable {
     private final RetrySchedule retries;
     private final GatewayMetrics metrics;
     private final MessageLog messageLog;
-    private final ConnectionCache connections;
+    private final ConnectionPool connections;
     private final Semaphore inFlight;
     private final Map<String, Semaphore> perDestination = new ConcurrentHashMap<>();
     private final DelayQueue<Scheduled> queue = new DelayQueue<>();
@@ -121,8 +123,11 @@ public final class DeliveryAgent implements AutoCloseable {
         this.opportunisticTls = opportunisticTls;
         this.clock = clock;
         this.retries = new RetrySchedule(config.minBackoff(), config.maxBackoff(), config.maxLifetime());
-        this.connections = new ConnectionCache(config.destinationConcurrency(), MAX_TRANSACTIONS_PER_CONNECTION,
-                IDLE_CONNECTION_NANOS);
+        // Open connections per server are bounded by the deliveries in flight, so no delivery waits
+        // for one; idle ones as many as a destination may use at once.
+        this.connections = new ConnectionPool("delivery", new ConnectionPool.Limits(config.concurrency(),
+                config.destinationConcurrency(), config.concurrency(), MAX_TRANSACTIONS_PER_CONNECTION, IDLE_CONNECTION),
+                clock);
         this.inFlight = new Semaphore(config.concurrency());
     }
 
@@ -396,7 +401,6 @@ public final class DeliveryAgent implements AutoCloseable {
                 Scheduled next = queue.poll(1, TimeUnit.SECONDS);
                 if (System.nanoTime() - lastHousekeeping >= HOUSEKEEPING_NANOS) {
                     lastHousekeeping = System.nanoTime();
-                    connections.closeIdle();
                     if (spool.takeFlushRequest()) {
                         log.info("queue_flush requested=yes");
                         flush();
@@ -559,57 +563,56 @@ public final class DeliveryAgent implements AutoCloseable {
     }
 
     /**
-     * One transaction with one server; empty when the server could not take it (connection
-     * refused or lost, 4xx greeting or MAIL), so that the next server is tried (RFC 5321 5.1).
+     * One transaction with one server, on a pooled connection; empty when the server could not
+     * take it (connection refused or lost, 4xx greeting or MAIL), so that the next server is tried
+     * (RFC 5321 5.1).
      */
     private Optional<Map<String, Outcome>> transaction(SpooledMessage message, Destination destination,
                                                        InetSocketAddress server, List<String> recipients) {
         String relay = describe(server);
-        for (int tries = 0; tries < 2; tries++) {
-            ConnectionCache.Lease lease;
-            Optional<ConnectionCache.Lease> cached = connections.take(server);
-            try {
-                lease = cached.isPresent() ? cached.get() : new ConnectionCache.Lease(connect(server, relay, message.id()), 0, false);
-            } catch (IOException e) {
-                new MailEvent.ConnectFailed(message.id().value(), relay, connectError(e)).logTo(log);
-                return Optional.empty();
-            }
-            TransactionResult result;
-            try {
-                result = lease.client().send(Envelope.address(message.envelope().sender()),
-                        recipients.stream().map(Envelope::address).toList(),
-                        new MessageContent.FileRegion(message.file(), message.contentOffset(), message.contentLength()));
-            } catch (IOException e) {
-                lease.client().close();
-                if (lease.reused()) {
-                    continue; // a cached connection the server had closed: once more on a new one
-                }
-                log.info("queue_id={} transaction_failed relay={} error=\"{}\"", message.id(), relay, e.getMessage());
-                return Optional.empty();
-            }
-            connections.release(server, lease);
-            if (result.mail().isTransientFailure()) {
-                return Optional.empty();
-            }
-            Map<String, Outcome> outcomes = new LinkedHashMap<>();
-            for (int i = 0; i < recipients.size(); i++) {
-                outcomes.put(recipients.get(i), Outcome.of(result.outcome(i), relay));
-            }
-            return Optional.of(outcomes);
+        TransactionResult result;
+        try {
+            result = connections.exchange(server, System.nanoTime() + config.connectTimeout().toNanos(),
+                    (address, deadline) -> connect(address, relay, message.id()),
+                    client -> client.send(Envelope.address(message.envelope().sender()),
+                            recipients.stream().map(Envelope::address).toList(),
+                            new MessageContent.FileRegion(message.file(), message.contentOffset(), message.contentLength())));
+        } catch (NotConnected e) {
+            return Optional.empty();
+        } catch (IOException | TimeoutException e) {
+            log.info("queue_id={} transaction_failed relay={} error=\"{}\"", message.id(), relay, e.getMessage());
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
         }
-        return Optional.empty();
+        if (result.mail().isTransientFailure()) {
+            return Optional.empty();
+        }
+        Map<String, Outcome> outcomes = new LinkedHashMap<>();
+        for (int i = 0; i < recipients.size(); i++) {
+            outcomes.put(recipients.get(i), Outcome.of(result.outcome(i), relay));
+        }
+        return Optional.of(outcomes);
     }
 
     /**
      * A new connection, with STARTTLS when the server offers it. When the TLS handshake fails, once
      * more in plaintext: opportunistic TLS (RFC 7435) must not make mail undeliverable.
+     *
+     * @throws NotConnected when the server could not be reached, logged here
      */
-    private SmtpClient connect(InetSocketAddress server, String relay, QueueId id) throws IOException {
+    private SmtpClient connect(InetSocketAddress server, String relay, QueueId id) throws NotConnected {
         try {
-            return SmtpClient.connect(server, hostname, config.connectTimeout(), config.commandTimeout(), opportunisticTls);
-        } catch (SSLException e) {
-            log.info("queue_id={} tls_failed relay={} error=\"{}\" retrying=plaintext", id, relay, e.getMessage());
-            return SmtpClient.connect(server, hostname, config.connectTimeout(), config.commandTimeout(), null);
+            try {
+                return SmtpClient.connect(server, hostname, config.connectTimeout(), config.commandTimeout(), opportunisticTls);
+            } catch (SSLException e) {
+                log.info("queue_id={} tls_failed relay={} error=\"{}\" retrying=plaintext", id, relay, e.getMessage());
+                return SmtpClient.connect(server, hostname, config.connectTimeout(), config.commandTimeout(), null);
+            }
+        } catch (IOException e) {
+            new MailEvent.ConnectFailed(id.value(), relay, connectError(e)).logTo(log);
+            throw new NotConnected(e);
         }
     }
 
@@ -766,6 +769,13 @@ public final class DeliveryAgent implements AutoCloseable {
     @Override
     public void close() {
         stop(Duration.ofSeconds(5));
+    }
+
+    /** A new connection failed, and the failure is logged: the next server is tried. */
+    private static final class NotConnected extends IOException {
+        NotConnected(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     private static final class RouteException extends Exception {

@@ -76,6 +76,22 @@ class DeliveryIT {
     }
 
     @Test
+    void sendsOnANewConnectionWhenTheBackendDroppedTheIdleOne() throws Exception {
+        // a retry a minute later: the second message arrives within the test only from its first attempt
+        gateway = TestGateway.in(directory).protect("example.test", backend.hostPort())
+                .delivery("min_backoff: 1m").delivery("max_backoff: 2m").start();
+        send(gateway, "a@elsewhere.test", List.of("alice@example.test"), "Subject: 1\r\n\r\none\r\n");
+        backend.takeTransaction(WAIT);
+        backend.stop(); // drops the gateway's idle connection
+        backend.restart();
+
+        send(gateway, "a@elsewhere.test", List.of("bob@example.test"), "Subject: 2\r\n\r\ntwo\r\n");
+
+        assertThat(backend.takeTransaction(WAIT).recipients()).containsExactly("bob@example.test");
+        assertThat(backend.connections()).isEqualTo(2);
+    }
+
+    @Test
     void retriesWhenTheBackendIsDownAndDeliversWhenItReturns() throws Exception {
         backend.stop();
         gateway = TestGateway.in(directory).protect("example.test", backend.hostPort()).start();
