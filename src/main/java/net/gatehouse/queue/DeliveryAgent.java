@@ -3,10 +3,8 @@ package net.gatehouse.queue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,9 +26,7 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import net.gatehouse.config.DeliveryConfig;
-import net.gatehouse.config.ListenAddress;
 import net.gatehouse.dns.MxResolver;
-import net.gatehouse.dns.MxResult;
 import net.gatehouse.log.MailEvent;
 import net.gatehouse.metrics.GatewayMetrics;
 import net.gatehouse.store.LogEntry;
@@ -90,7 +86,7 @@ public final class DeliveryAgent implements AutoCloseable {
 
     private final Spool spool;
     private final Supplier<Policy> policy;
-    private final MxResolver mx;
+    private final Router router;
     private final DeliveryConfig config;
     private final String hostname;
     private final SSLContext opportunisticTls;
@@ -117,7 +113,7 @@ public final class DeliveryAgent implements AutoCloseable {
         this.metrics = metrics;
         this.spool = spool;
         this.policy = policy;
-        this.mx = mx;
+        this.router = new Router(mx, config.remotePort(), metrics);
         this.config = config;
         this.hostname = hostname;
         this.opportunisticTls = opportunisticTls;
@@ -534,10 +530,11 @@ public final class DeliveryAgent implements AutoCloseable {
 
     private Map<String, Outcome> deliver(SpooledMessage message, Destination destination, List<String> recipients) {
         List<InetSocketAddress> servers;
-        try {
-            servers = servers(destination);
-        } catch (RouteException e) {
-            return allRecipients(recipients, e.outcome);
+        switch (router.route(destination)) {
+            case Router.Route.Servers route -> servers = route.servers();
+            case Router.Route.Unroutable unroutable -> {
+                return allRecipients(recipients, unroutable.outcome());
+            }
         }
         Semaphore limit = perDestination.computeIfAbsent(destination.key(),
                 k -> new Semaphore(config.destinationConcurrency()));
@@ -616,61 +613,6 @@ public final class DeliveryAgent implements AutoCloseable {
         }
     }
 
-    private List<InetSocketAddress> servers(Destination destination) throws RouteException {
-        List<InetSocketAddress> servers = new ArrayList<>();
-        if (destination.isBackend()) {
-            for (ListenAddress backend : destination.backend().orElseThrow().backends()) {
-                try {
-                    for (InetAddress address : InetAddress.getAllByName(backend.host())) {
-                        servers.add(new InetSocketAddress(address, backend.port()));
-                    }
-                } catch (UnknownHostException e) {
-                    log.warn("backend_unresolvable domain={} backend={}", destination.domain(), backend);
-                }
-            }
-            if (servers.isEmpty()) {
-                throw new RouteException(Outcome.deferred("4.4.4", "No back-end server address could be resolved"));
-            }
-            return servers;
-        }
-        if (destination.isAddressLiteral()) {
-            try {
-                String literal = destination.domain().substring(1, destination.domain().length() - 1);
-                literal = literal.regionMatches(true, 0, "IPv6:", 0, 5) ? literal.substring(5) : literal;
-                return List.of(new InetSocketAddress(InetAddress.getByName(literal), config.remotePort()));
-            } catch (UnknownHostException e) {
-                throw new RouteException(Outcome.failed(550, "5.1.2", "Bad address literal " + destination.domain()));
-            }
-        }
-        long started = System.nanoTime();
-        MxResult answer = mx.resolve(destination.domain());
-        metrics.dnsLookup(Duration.ofNanos(System.nanoTime() - started), switch (answer) {
-            case MxResult.Found found -> "found";
-            case MxResult.NullMx nullMx -> "null_mx";
-            case MxResult.NoSuchDomain none -> "nxdomain";
-            case MxResult.Malformed malformed -> "malformed";
-            case MxResult.TemporaryFailure failure -> "tempfail";
-        });
-        return switch (answer) {
-            case MxResult.Found found -> {
-                for (var exchanger : found.exchangers()) {
-                    for (InetAddress address : exchanger.addresses()) {
-                        servers.add(new InetSocketAddress(named(exchanger.host(), address), config.remotePort()));
-                    }
-                }
-                yield servers;
-            }
-            case MxResult.NullMx nullMx -> throw new RouteException(Outcome.failed(556, "5.1.10",
-                    "Recipient domain " + destination.domain() + " accepts no mail (null MX)"));
-            case MxResult.NoSuchDomain none -> throw new RouteException(Outcome.failed(550, "5.1.2",
-                    "Recipient domain " + destination.domain() + " not found"));
-            case MxResult.Malformed malformed -> throw new RouteException(Outcome.deferred("4.4.4",
-                    "Mail exchangers of " + destination.domain() + " are misconfigured: " + malformed.reason()));
-            case MxResult.TemporaryFailure failure -> throw new RouteException(Outcome.deferred("4.4.3",
-                    "DNS lookup for " + destination.domain() + " failed: " + failure.reason()));
-        };
-    }
-
     private void bounce(SpooledMessage message, List<DeliveryStatusNotification.Failure> failures) throws IOException {
         Envelope original = message.envelope();
         if (original.hasNullSender()) {
@@ -741,15 +683,6 @@ public final class DeliveryAgent implements AutoCloseable {
         return server.getHostString() + "[" + server.getAddress().getHostAddress() + "]:" + server.getPort();
     }
 
-    /** The address carrying the name it was looked up under, so that no reverse lookup is ever needed. */
-    private static InetAddress named(String host, InetAddress address) {
-        try {
-            return InetAddress.getByAddress(host, address.getAddress());
-        } catch (UnknownHostException e) { // only for an address of the wrong length, which a resolver never returns
-            return address;
-        }
-    }
-
     /** Stops scheduling, waits up to {@code grace} for attempts in flight, closes cached connections. */
     public void stop(Duration grace) {
         running = false;
@@ -775,15 +708,6 @@ public final class DeliveryAgent implements AutoCloseable {
     private static final class NotConnected extends IOException {
         NotConnected(IOException cause) {
             super(cause.getMessage(), cause);
-        }
-    }
-
-    private static final class RouteException extends Exception {
-        private final transient Outcome outcome;
-
-        RouteException(Outcome outcome) {
-            super(outcome.reply().toString(), null, false, false);
-            this.outcome = outcome;
         }
     }
 

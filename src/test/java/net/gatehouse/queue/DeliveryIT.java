@@ -210,6 +210,32 @@ class DeliveryIT {
     }
 
     @Test
+    void resolvesBackendNamesThroughTheConfiguredDnsWithADeadline() throws Exception {
+        try (TestDns dns = TestDns.start()) {
+            // Answered after 20 s: longer than WAIT, so the first deferral can only come from the deadline.
+            dns.a("mail.example.test", "127.0.0.1").slow("mail.example.test", Duration.ofSeconds(20));
+            gateway = TestGateway.in(directory)
+                    .domain("{ name: example.test, backend: [\"mail.example.test:" + backend.port() + "\"] }")
+                    .dns(dns, Duration.ofMillis(500))
+                    .start();
+            QueueId id = new QueueId(send(gateway, "a@elsewhere.test", List.of("alice@example.test"), MESSAGE).text()
+                    .substring("Ok: queued as ".length()));
+
+            QueuedMessage deferred = await().atMost(WAIT).until(() -> gateway.gateway().delivery().find(id).orElseThrow(),
+                    m -> m.attempts() >= 1 && !m.delivering());
+            assertThat(deferred.lastError()).isEqualTo("451 4.4.4 No back-end server address could be resolved");
+            assertThat(backend.transactions()).isEmpty();
+
+            dns.heal("mail.example.test"); // a name the system resolver does not know: only the configured server does
+            assertThat(backend.takeTransaction(WAIT).recipients()).containsExactly("alice@example.test");
+            await().atMost(WAIT).until(() -> gateway.gateway().spool().ids().isEmpty());
+            gateway.gateway().messageLog().flush(WAIT);
+            assertThat(gateway.gateway().messageLog().search(LogQuery.newest(10).verdict("sent")))
+                    .singleElement().extracting(LogEntry::reason).isEqualTo("mail.example.test[127.0.0.1]:" + backend.port());
+        }
+    }
+
+    @Test
     void usesStartTlsWithTheBackendWhenOffered() throws Exception {
         backend.startTls(net.gatehouse.testing.TestTls.serverContext());
         gateway = TestGateway.in(directory).protect("example.test", backend.hostPort()).start();
