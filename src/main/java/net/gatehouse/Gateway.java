@@ -37,7 +37,7 @@ import net.gatehouse.web.ConsoleServer;
 import net.gatehouse.web.Passwords;
 import net.gatehouse.web.Role;
 import net.gatehouse.policy.RecipientPolicy;
-import net.gatehouse.queue.DeliveryAgent;
+import net.gatehouse.queue.DeliveryScheduler;
 import net.gatehouse.queue.Spool;
 import net.gatehouse.smtp.server.SmtpServer;
 import net.gatehouse.tls.TlsConfigException;
@@ -62,7 +62,7 @@ public final class Gateway implements AutoCloseable {
     private final RecipientPolicy recipients;
     private final ValidRecipientStore validRecipientStore;
     private final Spool spool;
-    private final DeliveryAgent delivery;
+    private final DeliveryScheduler delivery;
     private final SmtpServer smtp;
     private final CalloutVerifier callout;
     private final Database database;
@@ -108,7 +108,7 @@ public final class Gateway implements AutoCloseable {
                 ValidListDirectory.DEFAULT_POLL_INTERVAL);
         this.messageLog = MessageLog.start(database, MessageLog.Settings.defaults(config.messageLogRetention()), clock);
         MxResolver mx = new MxResolver(config.dns());
-        this.delivery = new DeliveryAgent(spool, policy.supplier(), mx, config.delivery(),
+        this.delivery = new DeliveryScheduler(spool, policy.supplier(), mx, config.delivery(),
                 config.hostname(), TlsContexts.opportunisticClient(), clock, metrics, messageLog);
         metrics.queue(delivery::size, delivery::oldestAgeSeconds);
         HarvestGuard harvest = new HarvestGuard(() -> policy.current().harvest(), new LocalHarvestCounters(clock),
@@ -168,7 +168,7 @@ public final class Gateway implements AutoCloseable {
         return spool;
     }
 
-    public DeliveryAgent delivery() {
+    public DeliveryScheduler delivery() {
         return delivery;
     }
 

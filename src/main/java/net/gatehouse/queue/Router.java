@@ -24,10 +24,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every name is resolved through {@link MxResolver}: the configured {@code dns.servers}, each
  * lookup bounded by {@code dns.timeout}. Never through the system resolver, whose lookups have no
- * deadline of ours, so that a slow resolver held every delivery to a back-end named by a host
- * name. Back-end names are looked up one after the other: a domain with n back-end names waits at
- * most n timeouts, and a back-end that cannot be resolved is skipped (logged) rather than holding
- * up the others.
+ * deadline of ours: through it, a slow resolver held up every delivery to a back-end named by a
+ * host name. Back-end names are looked up one after the other: a domain with n back-end names waits at
+ * most n timeouts, and a back-end without an address in time is skipped (and logged).
  *
  * <p>Each server carries the name it was found under, so that the log names it as Postfix does
  * ({@code relay=mx1.example.net[192.0.2.1]:25}) without a reverse lookup.

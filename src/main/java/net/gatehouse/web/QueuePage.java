@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import net.gatehouse.queue.DeliveryAgent;
+import net.gatehouse.queue.DeliveryScheduler;
 import net.gatehouse.queue.Envelope;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.QueuedMessage;
@@ -142,9 +142,9 @@ public final class QueuePage {
      * @return a short description of the result, for the API
      */
     static String act(Console console, Principal who, QueueId id, Operation operation) throws IOException {
-        DeliveryAgent delivery = console.gateway().delivery();
+        DeliveryScheduler delivery = console.gateway().delivery();
         QueuedMessage before = delivery.find(id).orElseThrow(() -> notQueued(id));
-        DeliveryAgent.Result result = switch (operation) {
+        DeliveryScheduler.Result result = switch (operation) {
             case RETRY -> delivery.retryNow(id);
             case DELETE -> delivery.delete(id);
             case BOUNCE -> delivery.bounce(id);
