@@ -47,7 +47,7 @@ import net.gatehouse.web.ConsoleServer;
 import net.gatehouse.users.Passwords;
 import net.gatehouse.users.Role;
 import net.gatehouse.policy.RecipientPolicy;
-import net.gatehouse.queue.DeliveryAgent;
+import net.gatehouse.queue.DeliveryScheduler;
 import net.gatehouse.queue.Spool;
 import net.gatehouse.smtp.server.SmtpServer;
 import net.gatehouse.tls.TlsConfigException;
@@ -72,7 +72,7 @@ public final class Gateway implements AutoCloseable {
     private final RcptPath rcptPath;
     private final ValidRecipientStore validRecipientStore;
     private final Spool spool;
-    private final DeliveryAgent delivery;
+    private final DeliveryScheduler delivery;
     private final SmtpServer smtp;
     private final Database database;
     private final MessageLog messageLog;
@@ -114,7 +114,7 @@ public final class Gateway implements AutoCloseable {
         MxResolver mx = new MxResolver(config.dns());
         this.rcptPath = RcptPath.start(config, policy.supplier(), validRecipientStore, mx, metrics.registry(), clock);
         this.messageLog = MessageLog.start(database, MessageLog.Settings.defaults(config.messageLogRetention()), clock);
-        this.delivery = new DeliveryAgent(spool, policy.supplier(), mx, config.delivery(),
+        this.delivery = new DeliveryScheduler(spool, policy.supplier(), mx, config.delivery(),
                 config.hostname(), TlsContexts.opportunisticClient(), clock, metrics, messageLog);
         metrics.queue(delivery::size, delivery::oldestAgeSeconds);
         HarvestGuard harvest = new HarvestGuard(() -> policy.current().harvest(), new LocalHarvestCounters(clock),
@@ -187,7 +187,7 @@ public final class Gateway implements AutoCloseable {
         return spool;
     }
 
-    public DeliveryAgent delivery() {
+    public DeliveryScheduler delivery() {
         return delivery;
     }
 

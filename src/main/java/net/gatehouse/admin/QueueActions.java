@@ -2,7 +2,7 @@ package net.gatehouse.admin;
 
 import java.io.IOException;
 import java.time.Clock;
-import net.gatehouse.queue.DeliveryAgent;
+import net.gatehouse.queue.DeliveryScheduler;
 import net.gatehouse.queue.Envelope;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.QueuedMessage;
@@ -36,11 +36,11 @@ public final class QueueActions {
         }
     }
 
-    private final DeliveryAgent delivery;
+    private final DeliveryScheduler delivery;
     private final AuditLog audit;
     private final Clock clock;
 
-    public QueueActions(DeliveryAgent delivery, AuditLog audit, Clock clock) {
+    public QueueActions(DeliveryScheduler delivery, AuditLog audit, Clock clock) {
         this.delivery = delivery;
         this.audit = audit;
         this.clock = clock;
@@ -55,7 +55,7 @@ public final class QueueActions {
      */
     public String act(Actor actor, QueueId id, Action action) throws IOException {
         QueuedMessage before = delivery.find(id).orElseThrow(() -> notQueued(id));
-        DeliveryAgent.Result result = switch (action) {
+        DeliveryScheduler.Result result = switch (action) {
             case RETRY -> delivery.retryNow(id);
             case DELETE -> delivery.delete(id);
             case BOUNCE -> delivery.bounce(id);

@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +34,8 @@ import net.gatehouse.config.CalloutConfig;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.config.VerificationCacheConfig;
 import net.gatehouse.policy.ProtectedDomain;
+import net.gatehouse.smtp.client.ConnectionPool;
+import net.gatehouse.smtp.client.SmtpClient;
 import net.gatehouse.smtp.protocol.MailboxAddress;
 import net.gatehouse.smtp.protocol.Reply;
 import org.slf4j.Logger;
@@ -77,6 +81,8 @@ public final class CalloutVerifier implements AutoCloseable {
      * many, a stale entry is answered from as it is and refreshed by a later hit.
      */
     private static final int MAX_REFRESHES = 100;
+    /** Idle probe connections over all back-ends: far above connections_per_backend times the back-ends of a policy. */
+    private static final int MAX_IDLE_CONNECTIONS = 10_000;
 
     /** A temporary failure, and when it happened. */
     private record HoldDown(TemporaryFailure failure, Instant since) {
@@ -87,10 +93,12 @@ public final class CalloutVerifier implements AutoCloseable {
     }
 
     private final CalloutConfig config;
+    private final String heloName;
     private final Supplier<VerificationCacheConfig> cacheSettings;
     private final VerdictCache cache;
     private final Clock clock;
-    private final BackendConnectionPool pool;
+    /** Per back-end at most connections_per_backend; a probe that finds them all busy waits, within its budget. */
+    private final ConnectionPool pool;
     private final CatchAllDetector catchAll;
     /**
      * By lower-cased address, removed when the probe ends. Bounded by the RCPTs being verified
@@ -116,10 +124,12 @@ public final class CalloutVerifier implements AutoCloseable {
     public CalloutVerifier(CalloutConfig config, String heloName, Supplier<VerificationCacheConfig> cacheSettings,
                            VerdictCache cache, MeterRegistry meters, Clock clock) {
         this.config = config;
+        this.heloName = heloName;
         this.cacheSettings = cacheSettings;
         this.cache = cache;
         this.clock = clock;
-        this.pool = new BackendConnectionPool(config, heloName, clock);
+        this.pool = new ConnectionPool("probe", new ConnectionPool.Limits(config.connectionsPerBackend(),
+                config.connectionsPerBackend(), MAX_IDLE_CONNECTIONS, config.probesPerConnection(), config.idleTimeout()), clock);
         this.catchAll = new CatchAllDetector((domain, address) -> probeBackends(domain, address, true),
                 config.catchAllRecheck(), clock);
         this.holdDowns = Caffeine.newBuilder()
@@ -137,7 +147,7 @@ public final class CalloutVerifier implements AutoCloseable {
         Gauge.builder("gatehouse.callout.catchall.domains", catchAll, detector -> detector.flagged().size())
                 .description("Protected domains whose back-end accepts any address")
                 .register(meters);
-        Gauge.builder("gatehouse.callout.pool.connections", pool, BackendConnectionPool::openConnections)
+        Gauge.builder("gatehouse.callout.pool.connections", pool, ConnectionPool::openConnections)
                 .description("Open probe connections to back-ends")
                 .register(meters);
     }
@@ -298,7 +308,7 @@ public final class CalloutVerifier implements AutoCloseable {
 
     /**
      * Asks the domain's back-ends in order until one answers about the address; its own deadline
-     * is the budget. {@code fresh}: on new connections (see {@link BackendConnectionPool#probe}).
+     * is the budget. {@code fresh}: on new connections (see {@link ConnectionPool#exchangeOnNewConnection}).
      */
     private CalloutResult probeBackends(ProtectedDomain domain, String address, boolean fresh) {
         long started = System.nanoTime();
@@ -308,7 +318,7 @@ public final class CalloutVerifier implements AutoCloseable {
         for (int i = 0; i < backends.size() && System.nanoTime() < deadline; i++) {
             ListenAddress backend = backends.get(i);
             try {
-                Reply reply = pool.probe(backend, config.probeSender(), address, deadline, fresh);
+                Reply reply = probe(backend, address, deadline, fresh);
                 String how = "probe to backend %d of %d (%s), %d ms".formatted(i + 1, backends.size(), backend, millisSince(started));
                 if (reply.code() == 421) {
                     failures.add(backend + " is closing the connection: " + reply);
@@ -330,6 +340,30 @@ public final class CalloutVerifier implements AutoCloseable {
         String how = "tried %d of %d back-ends, %d ms".formatted(failures.size(), backends.size(), millisSince(started));
         String why = failures.isEmpty() ? "the domain has no back-end" : String.join("; ", failures);
         return new TemporaryFailure(System.nanoTime() >= deadline ? "over budget: " + why : "no back-end answered: " + why, how);
+    }
+
+    /**
+     * One probe of one back-end ({@link SmtpClient#probe}) on a pooled connection, which the pool
+     * replaces once if the back-end had closed it while it was idle.
+     */
+    private Reply probe(ListenAddress backend, String address, long deadline, boolean fresh)
+            throws IOException, TimeoutException, InterruptedException {
+        // Unresolved: the pool's key is the back-end as configured; its name is resolved when a connection opens.
+        InetSocketAddress server = InetSocketAddress.createUnresolved(backend.host(), backend.port());
+        ConnectionPool.Connector connector = (unresolved, by) -> connect(backend, by);
+        ConnectionPool.Exchange<Reply> probe = client -> client.probe(config.probeSender(), address);
+        return fresh ? pool.exchangeOnNewConnection(server, deadline, connector, probe)
+                : pool.exchange(server, deadline, connector, probe);
+    }
+
+    private SmtpClient connect(ListenAddress backend, long deadline) throws IOException {
+        Duration left = Duration.ofNanos(deadline - System.nanoTime());
+        if (left.isNegative() || left.isZero()) {
+            throw new SocketTimeoutException("no time left to connect to " + backend);
+        }
+        Duration connectTimeout = left.compareTo(config.connectTimeout()) < 0 ? left : config.connectTimeout();
+        // Replies are awaited up to the whole budget: one slower than that is of no use.
+        return SmtpClient.connect(backend.toSocketAddress(), heloName, connectTimeout, config.timeout(), null);
     }
 
     /**

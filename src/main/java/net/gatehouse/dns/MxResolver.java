@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -81,6 +82,8 @@ public final class MxResolver {
     // RFC 3696 2: no top-level domain is all-numeric, so such a name is an address written as a name
     private static final Pattern NUMERIC = Pattern.compile("[0-9]+");
 
+    private static final List<InetAddress> LOOPBACK = List.of(loopback("127.0.0.1"), loopback("::1"));
+
     private final LookupSession session;
     private final Duration timeout;
 
@@ -138,7 +141,9 @@ public final class MxResolver {
 
     /**
      * The addresses of {@code host}, A records then AAAA; empty when the name does not exist or
-     * has none. An IP address literal is returned as it is, without a query.
+     * has none. An IP address literal is returned as it is, without a query, and so are the
+     * loopback addresses for {@code localhost} and names under it (RFC 6761 6.3: resolvers answer
+     * them themselves; a DNS server may not know them).
      *
      * @throws DnsTemporaryException if neither query gave addresses and one of them failed
      * @throws IllegalArgumentException if {@code host} is neither a DNS name nor an IP address
@@ -150,6 +155,9 @@ public final class MxResolver {
             } catch (UnknownHostException e) {
                 throw new IllegalArgumentException("not an IP address: " + host, e);
             }
+        }
+        if (isLocalhost(host)) {
+            return LOOPBACK;
         }
         return lookUpAddresses(absolute(host), System.nanoTime() + timeout.toNanos()).await();
     }
@@ -273,6 +281,19 @@ public final class MxResolver {
         } catch (ExecutionException e) {
             // ask() turns every failure into an Answer, so this is a bug, not a DNS condition
             throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static boolean isLocalhost(String host) {
+        String name = (host.endsWith(".") ? host.substring(0, host.length() - 1) : host).toLowerCase(Locale.ROOT);
+        return name.equals("localhost") || name.endsWith(".localhost");
+    }
+
+    private static InetAddress loopback(String literal) {
+        try {
+            return Address.getByAddress(literal);
+        } catch (UnknownHostException e) { // a constant literal
+            throw new IllegalStateException(e);
         }
     }
 

@@ -7,7 +7,7 @@ import net.gatehouse.callout.CalloutVerifier;
 import net.gatehouse.metrics.GatewayMetrics;
 import net.gatehouse.policy.AddressTester;
 import net.gatehouse.policy.LivePolicy;
-import net.gatehouse.queue.DeliveryAgent;
+import net.gatehouse.queue.DeliveryScheduler;
 import net.gatehouse.store.AuditLog;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.store.MessageLog;
@@ -26,7 +26,7 @@ import net.gatehouse.store.ValidRecipientStore;
  * @param audit           the audit log (read)
  */
 public record ConsoleParts(LivePolicy policy, ValidRecipientStore validRecipients, MessageLog messageLog,
-                           DeliveryAgent delivery, CalloutVerifier callout, Duration catchAllRecheck,
+                           DeliveryScheduler delivery, CalloutVerifier callout, Duration catchAllRecheck,
                            AddressTester tester, GatewayMetrics metrics, ConsoleUsers users, AuditLog audit,
                            Administration admin, Clock clock) {
 }

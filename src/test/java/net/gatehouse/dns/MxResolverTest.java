@@ -215,6 +215,14 @@ class MxResolverTest {
     }
 
     @Test
+    void addressesOfLocalhostAreTheLoopbackAddressesWithoutAQuery() throws Exception {
+        assertThat(resolver.addresses("localhost")).containsExactly(ip("127.0.0.1"), ip("::1"));
+        assertThat(resolver.addresses("LocalHost.")).containsExactly(ip("127.0.0.1"), ip("::1"));
+        assertThat(resolver.addresses("mail.localhost")).containsExactly(ip("127.0.0.1"), ip("::1"));
+        assertThat(dns.queries()).isZero();
+    }
+
+    @Test
     void addressesOfANameListIpv4First() throws Exception {
         dns.aaaa("backend.test", "2001:db8::7").a("backend.test", "192.0.2.7");
 
@@ -224,6 +232,16 @@ class MxResolverTest {
     @Test
     void addressesOfAnUnknownNameAreNone() throws Exception {
         assertThat(resolver.addresses("nowhere.test")).isEmpty();
+    }
+
+    @Test
+    void addressesOfANameTheServerAnswersSlowlyAreATemporaryFailureWithinTheTimeout() {
+        dns.a("backend.test", "192.0.2.7").slow("backend.test", Duration.ofSeconds(30));
+        MxResolver impatient = new MxResolver(dns.config(Duration.ofMillis(500)));
+
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> impatient.addresses("backend.test"))
+                .isInstanceOf(DnsTemporaryException.class)
+                .hasMessageContaining("backend.test"));
     }
 
     @Test

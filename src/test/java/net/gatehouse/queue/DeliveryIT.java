@@ -76,6 +76,22 @@ class DeliveryIT {
     }
 
     @Test
+    void sendsOnANewConnectionWhenTheBackendDroppedTheIdleOne() throws Exception {
+        // a retry a minute later: the second message arrives within the test only from its first attempt
+        gateway = TestGateway.in(directory).protect("example.test", backend.hostPort())
+                .delivery("min_backoff: 1m").delivery("max_backoff: 2m").start();
+        send(gateway, "a@elsewhere.test", List.of("alice@example.test"), "Subject: 1\r\n\r\none\r\n");
+        backend.takeTransaction(WAIT);
+        backend.stop(); // drops the gateway's idle connection
+        backend.restart();
+
+        send(gateway, "a@elsewhere.test", List.of("bob@example.test"), "Subject: 2\r\n\r\ntwo\r\n");
+
+        assertThat(backend.takeTransaction(WAIT).recipients()).containsExactly("bob@example.test");
+        assertThat(backend.connections()).isEqualTo(2);
+    }
+
+    @Test
     void retriesWhenTheBackendIsDownAndDeliversWhenItReturns() throws Exception {
         backend.stop();
         gateway = TestGateway.in(directory).protect("example.test", backend.hostPort()).start();
@@ -190,6 +206,32 @@ class DeliveryIT {
                     .start();
             send(gateway, "a@elsewhere.test", List.of("alice@example.test"), MESSAGE);
             assertThat(second.takeTransaction(WAIT).recipients()).containsExactly("alice@example.test");
+        }
+    }
+
+    @Test
+    void resolvesBackendNamesThroughTheConfiguredDnsWithADeadline() throws Exception {
+        try (TestDns dns = TestDns.start()) {
+            // Answered after 20 s: longer than WAIT, so the first deferral can only come from the deadline.
+            dns.a("mail.example.test", "127.0.0.1").slow("mail.example.test", Duration.ofSeconds(20));
+            gateway = TestGateway.in(directory)
+                    .domain("{ name: example.test, backend: [\"mail.example.test:" + backend.port() + "\"] }")
+                    .dns(dns, Duration.ofMillis(500))
+                    .start();
+            QueueId id = new QueueId(send(gateway, "a@elsewhere.test", List.of("alice@example.test"), MESSAGE).text()
+                    .substring("Ok: queued as ".length()));
+
+            QueuedMessage deferred = await().atMost(WAIT).until(() -> gateway.gateway().delivery().find(id).orElseThrow(),
+                    m -> m.attempts() >= 1 && !m.delivering());
+            assertThat(deferred.lastError()).isEqualTo("451 4.4.4 No back-end server address could be resolved");
+            assertThat(backend.transactions()).isEmpty();
+
+            dns.heal("mail.example.test"); // a name the system resolver does not know: only the configured server does
+            assertThat(backend.takeTransaction(WAIT).recipients()).containsExactly("alice@example.test");
+            await().atMost(WAIT).until(() -> gateway.gateway().spool().ids().isEmpty());
+            gateway.gateway().messageLog().flush(WAIT);
+            assertThat(gateway.gateway().messageLog().search(LogQuery.newest(10).verdict("sent")))
+                    .singleElement().extracting(LogEntry::reason).isEqualTo("mail.example.test[127.0.0.1]:" + backend.port());
         }
     }
 

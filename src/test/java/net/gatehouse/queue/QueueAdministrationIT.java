@@ -42,7 +42,7 @@ class QueueAdministrationIT {
         senders.close();
     }
 
-    private DeliveryAgent start() throws Exception {
+    private DeliveryScheduler start() throws Exception {
         // a retry a minute after the first attempt: the message waits, quietly, for the test
         gateway = TestGateway.in(directory).protect("example.test", protectedBackend.hostPort())
                 .protect("senders.test", senders.hostPort())
@@ -57,14 +57,14 @@ class QueueAdministrationIT {
         }
     }
 
-    private static QueuedMessage waitingAfterAttempts(DeliveryAgent agent, QueueId id, int attempts) {
+    private static QueuedMessage waitingAfterAttempts(DeliveryScheduler agent, QueueId id, int attempts) {
         return await().atMost(WAIT).until(() -> agent.find(id).orElseThrow(),
                 m -> m.attempts() == attempts && !m.delivering());
     }
 
     @Test
     void snapshotShowsEachMessageWithItsAttemptsNextAttemptAndLastError() throws Exception {
-        DeliveryAgent agent = start();
+        DeliveryScheduler agent = start();
         QueueId id = send("bob@senders.test");
 
         QueuedMessage queued = waitingAfterAttempts(agent, id, 1);
@@ -79,37 +79,37 @@ class QueueAdministrationIT {
 
     @Test
     void retryNowAttemptsAgainAtOnce() throws Exception {
-        DeliveryAgent agent = start();
+        DeliveryScheduler agent = start();
         QueueId id = send("bob@senders.test");
         waitingAfterAttempts(agent, id, 1);
 
-        assertThat(agent.retryNow(id)).isEqualTo(DeliveryAgent.Result.DONE);
+        assertThat(agent.retryNow(id)).isEqualTo(DeliveryScheduler.Result.DONE);
 
         waitingAfterAttempts(agent, id, 2);
     }
 
     @Test
     void deleteRemovesTheMessageWithoutADsn() throws Exception {
-        DeliveryAgent agent = start();
+        DeliveryScheduler agent = start();
         QueueId id = send("bob@senders.test");
         waitingAfterAttempts(agent, id, 1);
 
-        assertThat(agent.delete(id)).isEqualTo(DeliveryAgent.Result.DONE);
+        assertThat(agent.delete(id)).isEqualTo(DeliveryScheduler.Result.DONE);
 
         assertThat(agent.find(id)).isEmpty();
         assertThat(agent.size()).isZero();
         assertThat(gateway.gateway().spool().ids()).isEmpty();
-        assertThat(agent.delete(id)).isEqualTo(DeliveryAgent.Result.NOT_QUEUED);
+        assertThat(agent.delete(id)).isEqualTo(DeliveryScheduler.Result.NOT_QUEUED);
         assertThat(senders.transactions()).isEmpty();
     }
 
     @Test
     void bounceSendsTheSenderADsnForThePendingRecipientsThenRemovesTheMessage() throws Exception {
-        DeliveryAgent agent = start();
+        DeliveryScheduler agent = start();
         QueueId id = send("bob@senders.test");
         waitingAfterAttempts(agent, id, 1);
 
-        assertThat(agent.bounce(id)).isEqualTo(DeliveryAgent.Result.DONE);
+        assertThat(agent.bounce(id)).isEqualTo(DeliveryScheduler.Result.DONE);
 
         TestBackend.Transaction dsn = senders.takeTransaction(WAIT);
         assertThat(dsn.mailFrom()).isEmpty();
@@ -125,11 +125,11 @@ class QueueAdministrationIT {
 
     @Test
     void bounceOfAMessageFromTheNullSenderSendsNoDsn() throws Exception {
-        DeliveryAgent agent = start();
+        DeliveryScheduler agent = start();
         QueueId id = send("");
         waitingAfterAttempts(agent, id, 1);
 
-        assertThat(agent.bounce(id)).isEqualTo(DeliveryAgent.Result.DONE);
+        assertThat(agent.bounce(id)).isEqualTo(DeliveryScheduler.Result.DONE);
 
         assertThat(gateway.gateway().spool().ids()).isEmpty();
         assertThat(agent.size()).isZero();
@@ -139,22 +139,22 @@ class QueueAdministrationIT {
     @Test
     void refusesToTouchAMessageWhileItIsBeingDelivered() throws Exception {
         protectedBackend.delay(Duration.ofMillis(1500)); // each reply: the attempt takes seconds
-        DeliveryAgent agent = start();
+        DeliveryScheduler agent = start();
         QueueId id = send("bob@senders.test");
         await().atMost(WAIT).until(() -> agent.find(id).map(QueuedMessage::delivering).orElse(false));
 
-        assertThat(agent.delete(id)).isEqualTo(DeliveryAgent.Result.BEING_DELIVERED);
-        assertThat(agent.bounce(id)).isEqualTo(DeliveryAgent.Result.BEING_DELIVERED);
-        assertThat(agent.retryNow(id)).isEqualTo(DeliveryAgent.Result.BEING_DELIVERED);
+        assertThat(agent.delete(id)).isEqualTo(DeliveryScheduler.Result.BEING_DELIVERED);
+        assertThat(agent.bounce(id)).isEqualTo(DeliveryScheduler.Result.BEING_DELIVERED);
+        assertThat(agent.retryNow(id)).isEqualTo(DeliveryScheduler.Result.BEING_DELIVERED);
 
         protectedBackend.delay(Duration.ZERO);
         waitingAfterAttempts(agent, id, 1);
-        assertThat(agent.delete(id)).isEqualTo(DeliveryAgent.Result.DONE);
+        assertThat(agent.delete(id)).isEqualTo(DeliveryScheduler.Result.DONE);
     }
 
     @Test
     void aHoldMadeInTheSpoolKeepsTheMessageAsideUntilReleasedOrRequeued() throws Exception {
-        DeliveryAgent agent = start();
+        DeliveryScheduler agent = start();
         Spool spool = gateway.gateway().spool();
         QueueId id = send("bob@senders.test");
         waitingAfterAttempts(agent, id, 1);
@@ -165,7 +165,7 @@ class QueueAdministrationIT {
         QueuedMessage held = await().atMost(WAIT).until(() -> agent.find(id).orElseThrow(), QueuedMessage::held);
         assertThat(held.delivering()).isFalse();
         assertThat(held.nextAttempt()).isNull();
-        assertThat(agent.retryNow(id)).isEqualTo(DeliveryAgent.Result.HELD);
+        assertThat(agent.retryNow(id)).isEqualTo(DeliveryScheduler.Result.HELD);
         assertThat(agent.size()).isEqualTo(1);
 
         spool.requeue(id, Instant.now());
@@ -180,7 +180,7 @@ class QueueAdministrationIT {
 
     @Test
     void aMessageDeletedInTheSpoolIsForgotten() throws Exception {
-        DeliveryAgent agent = start();
+        DeliveryScheduler agent = start();
         Spool spool = gateway.gateway().spool();
         QueueId id = send("bob@senders.test");
         waitingAfterAttempts(agent, id, 1);
@@ -194,12 +194,12 @@ class QueueAdministrationIT {
 
     @Test
     void unknownMessagesAreNotQueued() throws Exception {
-        DeliveryAgent agent = start();
+        DeliveryScheduler agent = start();
         QueueId unknown = QueueId.next(System.currentTimeMillis());
 
-        assertThat(agent.retryNow(unknown)).isEqualTo(DeliveryAgent.Result.NOT_QUEUED);
-        assertThat(agent.delete(unknown)).isEqualTo(DeliveryAgent.Result.NOT_QUEUED);
-        assertThat(agent.bounce(unknown)).isEqualTo(DeliveryAgent.Result.NOT_QUEUED);
+        assertThat(agent.retryNow(unknown)).isEqualTo(DeliveryScheduler.Result.NOT_QUEUED);
+        assertThat(agent.delete(unknown)).isEqualTo(DeliveryScheduler.Result.NOT_QUEUED);
+        assertThat(agent.bounce(unknown)).isEqualTo(DeliveryScheduler.Result.NOT_QUEUED);
         assertThat(agent.find(unknown)).isEmpty();
     }
 }

@@ -60,7 +60,8 @@ import org.xbill.DNS.Type;
  * gets NXDOMAIN; a name it knows gets NOERROR with an empty answer for the other types; both
  * negative answers carry an SOA in the authority section, so resolvers may cache them (RFC 2308).
  * A fault set on a name ({@link #servfail}, {@link #refused}, {@link #silent}) applies to every
- * type and wins over its records. Names are case-insensitive, with or without a trailing dot.
+ * type and wins over its records; {@link #slow} delays every answer for the name; {@link #heal}
+ * clears both. Names are case-insensitive, with or without a trailing dot.
  * Changes apply to the next query; every method is safe to call while queries are served.
  */
 public final class TestDns implements AutoCloseable {
@@ -79,6 +80,7 @@ public final class TestDns implements AutoCloseable {
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final Map<Name, List<Record>> records = new ConcurrentHashMap<>();
     private final Map<Name, Fault> faults = new ConcurrentHashMap<>();
+    private final Map<Name, Duration> delays = new ConcurrentHashMap<>();
     private final Map<Name, AtomicInteger> queriesByName = new ConcurrentHashMap<>();
     private final AtomicInteger queries = new AtomicInteger();
     private volatile Duration ttl = Duration.ofMinutes(5);
@@ -171,6 +173,22 @@ public final class TestDns implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Answers queries for {@code name}, over UDP or TCP, only after {@code delay}: a resolver that
+     * is overloaded, or waits on a slow authority. Each query is answered on its own thread.
+     */
+    public TestDns slow(String name, Duration delay) {
+        delays.put(name(name), delay);
+        return this;
+    }
+
+    /** Answers queries for {@code name} at once and from its records again: no fault, no delay. */
+    public TestDns heal(String name) {
+        faults.remove(name(name));
+        delays.remove(name(name));
+        return this;
+    }
+
     /** Queries received for {@code name}, of any type, answered or not. */
     public int queryCount(String name) {
         AtomicInteger count = queriesByName.get(name(name));
@@ -227,6 +245,14 @@ public final class TestDns implements AutoCloseable {
         queries.incrementAndGet();
         queriesByName.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
 
+        Duration delay = delays.get(name);
+        if (delay != null) {
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                return Optional.empty(); // closing
+            }
+        }
         Fault fault = faults.get(name);
         if (fault == Fault.SILENT) {
             return Optional.empty();

@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import net.gatehouse.queue.DeliveryAgent;
+import net.gatehouse.queue.DeliveryScheduler;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.store.AuditLog;
 import net.gatehouse.store.ConsoleUsers;
@@ -46,7 +46,7 @@ class AuditEveryDoorIT {
     private final TestBackend deferring = TestBackend.start().greylist();
     private final TestBackend senders = TestBackend.start();
     private TestGateway gateway;
-    private DeliveryAgent delivery;
+    private DeliveryScheduler delivery;
     private ConsoleClient console;
     private ConsoleClient api;
 

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import net.gatehouse.queue.DeliveryAgent;
+import net.gatehouse.queue.DeliveryScheduler;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.QueuedMessage;
 import net.gatehouse.store.AuditLog;
@@ -38,7 +38,7 @@ class QueuePageIT {
     private final TestBackend deferring = TestBackend.start().greylist();
     private final TestBackend senders = TestBackend.start();
     private TestGateway gateway;
-    private DeliveryAgent delivery;
+    private DeliveryScheduler delivery;
     private ConsoleClient admin;
     private ConsoleClient viewer;
     private String adminToken;

@@ -232,6 +232,11 @@ public final class SmtpClient implements AutoCloseable {
         return !closed && !broken && serverClosing == null;
     }
 
+    /** Whether the server ended the session with {@code 421}: for the pool, a sign it had dropped an idle one. */
+    boolean closedByServer() {
+        return serverClosing != null;
+    }
+
     /**
      * Runs one mail transaction. Per recipient the outcome is in the result: nothing in it is
      * thrown. With PIPELINING (RFC 2920) MAIL, every RCPT and DATA go in one write; without it, one
