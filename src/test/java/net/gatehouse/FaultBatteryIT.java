@@ -108,11 +108,11 @@ class FaultBatteryIT {
                 backend.restart(); // the queue drains and frees the disk: no restart of the gateway
                 await().atMost(WAIT).until(() -> delivered(backend).keySet().containsAll(acknowledged));
                 await().atMost(WAIT).until(() -> send(gateway.port(), "after", body).code() == 250);
+                await().atMost(WAIT).until(() -> delivered(backend).containsKey("after"));
                 assertThat(gateway.logLines("NOQUEUE|status=bounced|non-delivery notification|dsn_suppressed")).as("no bounce").isEmpty();
             } finally {
                 ExternalCommand.run(Duration.ofSeconds(10), "umount", "-l", data.toString());
             }
-            await().atMost(WAIT).until(() -> delivered(backend).containsKey("after"));
             assertThat(backend.transactions()).allSatisfy(t -> assertThat(t.text()).contains("end of message"));
         }
     }
