@@ -45,10 +45,11 @@ fuzz_one() {
     >"$work/$target.log" 2>&1) || true
 }
 
+# Jazzer's durations as this script uses them: a number, then s (or nothing), m, h or d.
 duration_seconds() {
   local value=${1%[smhd]} unit=${1##*[0-9]}
   case "$unit" in
-    s | "$1") echo "$value" ;;
+    s | "") echo "$value" ;;
     m) echo $((value * 60)) ;;
     h) echo $((value * 3600)) ;;
     d) echo $((value * 86400)) ;;
