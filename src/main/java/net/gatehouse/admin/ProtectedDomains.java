@@ -9,7 +9,7 @@ import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.PolicyDocument;
 import net.gatehouse.policy.LivePolicy;
 import net.gatehouse.policy.PolicyEdits;
-import net.gatehouse.policy.ProtectedDomain;
+import net.gatehouse.route.ProtectedDomain;
 import net.gatehouse.store.Actor;
 import net.gatehouse.store.ValidRecipientEntry;
 

@@ -33,7 +33,7 @@ import net.gatehouse.callout.CalloutResult.Unverifiable;
 import net.gatehouse.config.CalloutConfig;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.config.VerificationCacheConfig;
-import net.gatehouse.policy.ProtectedDomain;
+import net.gatehouse.route.ProtectedDomain;
 import net.gatehouse.smtp.client.ConnectionPool;
 import net.gatehouse.smtp.client.SmtpClient;
 import net.gatehouse.smtp.protocol.MailboxAddress;

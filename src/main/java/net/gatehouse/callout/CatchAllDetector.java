@@ -17,7 +17,7 @@ import net.gatehouse.callout.CalloutResult.Accepted;
 import net.gatehouse.callout.CalloutResult.Rejected;
 import net.gatehouse.callout.CalloutResult.TemporaryFailure;
 import net.gatehouse.callout.CalloutResult.Unverifiable;
-import net.gatehouse.policy.ProtectedDomain;
+import net.gatehouse.route.ProtectedDomain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

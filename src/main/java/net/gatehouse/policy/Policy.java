@@ -7,9 +7,11 @@ import java.util.Optional;
 import net.gatehouse.config.ConfigLoader;
 import net.gatehouse.config.HarvestConfig;
 import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.VerificationCacheConfig;
 import net.gatehouse.directory.ValidRecipients;
-import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.route.ProtectedDomain;
+import net.gatehouse.route.Routes;
 
 /**
  * One immutable snapshot of the policy: read by every RCPT decision without locks, replaced
@@ -17,7 +19,7 @@ import net.gatehouse.config.PolicyConfig.Verification;
  */
 public record Policy(TrustedNetworks trustedNetworks, boolean rejectUnknownRecipientDomains,
                      Verification recipientVerification, Map<String, ProtectedDomain> domains,
-                     String subAddressDelimiter, VerificationCacheConfig cache, HarvestConfig harvest) {
+                     String subAddressDelimiter, VerificationCacheConfig cache, HarvestConfig harvest) implements Routes {
 
     /** No protected domain, nobody trusted: every recipient is a relay attempt. */
     public static final Policy EMPTY = new Policy(TrustedNetworks.NONE, true, Verification.NONE, Map.of(), "",
@@ -38,6 +40,7 @@ public record Policy(TrustedNetworks trustedNetworks, boolean rejectUnknownRecip
     }
 
     /** The protected domain for an ASCII, lower-case domain name. */
+    @Override
     public Optional<ProtectedDomain> domain(String asciiDomain) {
         return Optional.ofNullable(domains.get(asciiDomain));
     }

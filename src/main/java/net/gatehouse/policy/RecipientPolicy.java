@@ -11,6 +11,7 @@ import net.gatehouse.callout.CalloutVerifier;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.directory.ValidRecipients;
 import net.gatehouse.dns.MxResolver;
+import net.gatehouse.route.ProtectedDomain;
 import net.gatehouse.smtp.protocol.MailPath;
 import net.gatehouse.smtp.protocol.MailboxAddress;
 import net.gatehouse.smtp.protocol.Reply;

@@ -1,6 +1,7 @@
 package net.gatehouse.policy;
 
 import java.util.Optional;
+import net.gatehouse.route.ProtectedDomain;
 import net.gatehouse.smtp.protocol.MailPath;
 import net.gatehouse.smtp.protocol.MailboxAddress;
 

@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import net.gatehouse.config.DeliveryConfig;
 import net.gatehouse.log.MailEvent;
-import net.gatehouse.policy.Policy;
+import net.gatehouse.route.Routes;
 import net.gatehouse.smtp.protocol.Reply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +47,7 @@ final class DeliveryAgent {
     }
 
     private final Spool spool;
-    private final Supplier<Policy> policy;
+    private final Supplier<? extends Routes> routes;
     private final Router router;
     private final MailTransaction transaction;
     private final DsnWriter dsns;
@@ -57,10 +57,10 @@ final class DeliveryAgent {
     private final DestinationConcurrency destinations;
     private final Clock clock;
 
-    DeliveryAgent(Spool spool, Supplier<Policy> policy, Router router, MailTransaction transaction, DsnWriter dsns,
+    DeliveryAgent(Spool spool, Supplier<? extends Routes> routes, Router router, MailTransaction transaction, DsnWriter dsns,
                   DeliveryLog deliveries, DeliveryConfig config, Clock clock) {
         this.spool = spool;
-        this.policy = policy;
+        this.routes = routes;
         this.router = router;
         this.transaction = transaction;
         this.dsns = dsns;
@@ -74,7 +74,7 @@ final class DeliveryAgent {
     /** Attempt number {@code attempt} (1 for the first) of a message not on hold. */
     Attempt attempt(SpooledMessage message, int attempt) {
         Instant started = clock.instant();
-        Policy current = policy.get();
+        Routes current = routes.get();
         Map<Destination, List<String>> byDestination = new LinkedHashMap<>();
         for (String recipient : message.pendingRecipients()) {
             byDestination.computeIfAbsent(Destination.of(recipient, current), d -> new ArrayList<>()).add(recipient);

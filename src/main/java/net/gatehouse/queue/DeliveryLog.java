@@ -3,10 +3,10 @@ package net.gatehouse.queue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import net.gatehouse.log.LogEntry;
 import net.gatehouse.log.MailEvent;
+import net.gatehouse.log.MessageSink;
 import net.gatehouse.metrics.GatewayMetrics;
-import net.gatehouse.store.LogEntry;
-import net.gatehouse.store.MessageLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,10 +21,10 @@ final class DeliveryLog {
     private static final Logger log = LoggerFactory.getLogger(DeliveryAgent.class);
 
     private final GatewayMetrics metrics;
-    private final MessageLog messageLog;
+    private final MessageSink messageLog;
     private final Clock clock;
 
-    DeliveryLog(GatewayMetrics metrics, MessageLog messageLog, Clock clock) {
+    DeliveryLog(GatewayMetrics metrics, MessageSink messageLog, Clock clock) {
         this.metrics = metrics;
         this.messageLog = messageLog;
         this.clock = clock;

@@ -18,10 +18,10 @@ import javax.net.ssl.SSLContext;
 import net.gatehouse.config.DeliveryConfig;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.log.MailEvent;
+import net.gatehouse.log.MessageSink;
 import net.gatehouse.metrics.GatewayMetrics;
-import net.gatehouse.policy.Policy;
+import net.gatehouse.route.Routes;
 import net.gatehouse.smtp.client.ConnectionPool;
-import net.gatehouse.store.MessageLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,14 +99,14 @@ public final class DeliveryScheduler implements AutoCloseable {
      * @param opportunisticTls the client context for STARTTLS
      * @param clock            for due times, lifetimes, idle connections and the log
      */
-    public DeliveryScheduler(Spool spool, Supplier<Policy> policy, MxResolver dns, DeliveryConfig config, String hostname,
-                             SSLContext opportunisticTls, Clock clock, GatewayMetrics metrics, MessageLog messageLog) {
+    public DeliveryScheduler(Spool spool, Supplier<? extends Routes> routes, MxResolver dns, DeliveryConfig config, String hostname,
+                             SSLContext opportunisticTls, Clock clock, GatewayMetrics metrics, MessageSink messageLog) {
         // Open connections per server are bounded by the deliveries in flight, so that no delivery
         // waits for one; idle ones by what one destination may use at once.
         this.connections = new ConnectionPool("delivery", new ConnectionPool.Limits(config.concurrency(),
                 config.destinationConcurrency(), config.concurrency(), MAX_TRANSACTIONS_PER_CONNECTION, IDLE_CONNECTION),
                 clock);
-        this.agent = new DeliveryAgent(spool, policy, new Router(dns, config.remotePort(), metrics),
+        this.agent = new DeliveryAgent(spool, routes, new Router(dns, config.remotePort(), metrics),
                 new MailTransaction(connections, hostname, opportunisticTls, config), new DsnWriter(spool, hostname, clock),
                 new DeliveryLog(metrics, messageLog, clock), config, clock);
         this.spool = spool;

@@ -1,8 +1,8 @@
 package net.gatehouse.queue;
 
 import java.util.Optional;
-import net.gatehouse.policy.Policy;
-import net.gatehouse.policy.ProtectedDomain;
+import net.gatehouse.route.ProtectedDomain;
+import net.gatehouse.route.Routes;
 import net.gatehouse.smtp.protocol.MailboxAddress;
 
 /**
@@ -13,15 +13,15 @@ import net.gatehouse.smtp.protocol.MailboxAddress;
  */
 record Destination(String key, Optional<ProtectedDomain> backend, String domain) {
 
-    /** Routes a recipient path ({@code <user@domain>}) by the current policy. */
-    static Destination of(String recipientPath, Policy policy) {
+    /** Routes a recipient path ({@code <user@domain>}) by the current routes (the policy). */
+    static Destination of(String recipientPath, Routes routes) {
         String address = recipientPath.startsWith("<") && recipientPath.endsWith(">")
                 ? recipientPath.substring(1, recipientPath.length() - 1) : recipientPath;
         String domain = MailboxAddress.asciiDomain(address.substring(address.lastIndexOf('@') + 1));
         if (domain.endsWith(".")) {
             domain = domain.substring(0, domain.length() - 1);
         }
-        Optional<ProtectedDomain> backend = policy.domain(domain);
+        Optional<ProtectedDomain> backend = routes.domain(domain);
         return new Destination(backend.isPresent() ? "backend:" + domain : "mx:" + domain, backend, domain);
     }
 

@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import net.gatehouse.log.LogEntry;
+import net.gatehouse.log.MessageSink;
 
 /**
  * The message log: every RCPT decision and every delivery, kept in the store for
@@ -44,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * (the first time a minute after start), in small transactions so that it never holds SQLite's
  * write lock for long.
  */
-public final class MessageLog implements AutoCloseable {
+public final class MessageLog implements MessageSink, AutoCloseable {
 
     /**
      * How the log queues and writes.
@@ -134,6 +136,7 @@ public final class MessageLog implements AutoCloseable {
      *
      * @return false if it was dropped: the queue is full, or the log is closed
      */
+    @Override
     public boolean record(LogEntry entry) {
         Objects.requireNonNull(entry, "entry");
         boolean wasClosed = closed;

@@ -7,7 +7,7 @@ import io.javalin.http.HttpStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import net.gatehouse.store.LogEntry;
+import net.gatehouse.log.LogEntry;
 import net.gatehouse.store.LogQuery;
 
 /**

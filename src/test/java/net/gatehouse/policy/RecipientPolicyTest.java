@@ -14,6 +14,7 @@ import net.gatehouse.smtp.protocol.MailPath;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import net.gatehouse.route.ProtectedDomain;
 
 /** SPEC §3's RCPT table for relay control and routing, row by row. */
 class RecipientPolicyTest {

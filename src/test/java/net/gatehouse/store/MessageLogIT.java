@@ -13,6 +13,7 @@ import net.gatehouse.testing.TestBackend;
 import net.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import net.gatehouse.log.LogEntry;
 
 /**
  * The running gateway writes every RCPT decision and every delivery to the message log, and a

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
+import net.gatehouse.log.LogEntry;
 
 /** The message log's queue and writer: batched, never blocking the caller, bounded, with retention. */
 class MessageLogTest {

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import net.gatehouse.log.LogEntry;
 
 /**
  * What the store does, whichever database it runs on: {@link StoreTest} runs these against the

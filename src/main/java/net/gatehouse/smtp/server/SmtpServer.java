@@ -20,8 +20,8 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.config.SmtpConfig;
+import net.gatehouse.log.MessageSink;
 import net.gatehouse.metrics.GatewayMetrics;
-import net.gatehouse.store.MessageLog;
 import net.gatehouse.policy.HarvestGuard;
 import net.gatehouse.policy.RecipientPolicy;
 import net.gatehouse.queue.Spool;
@@ -54,7 +54,7 @@ public final class SmtpServer implements AutoCloseable {
 
     public SmtpServer(String hostname, SmtpConfig config, Optional<SSLContext> tls, RecipientPolicy recipientPolicy,
                       HarvestGuard harvest, Spool spool, Consumer<SpooledMessage> onQueued, Clock clock,
-                      GatewayMetrics metrics, MessageLog messageLog) {
+                      GatewayMetrics metrics, MessageSink messageLog) {
         this.proxyProtocol = config.proxyProtocol();
         this.harvest = harvest;
         this.metrics = metrics;

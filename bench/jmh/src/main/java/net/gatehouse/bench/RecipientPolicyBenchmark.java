@@ -20,7 +20,7 @@ import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.directory.ValidRecipients;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.policy.Policy;
-import net.gatehouse.policy.ProtectedDomain;
+import net.gatehouse.route.ProtectedDomain;
 import net.gatehouse.policy.RecipientPolicy;
 import net.gatehouse.policy.TrustedNetworks;
 import net.gatehouse.policy.Verdict;

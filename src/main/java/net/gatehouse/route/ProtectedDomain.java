@@ -1,9 +1,9 @@
-package net.gatehouse.policy;
+package net.gatehouse.route;
 
 import java.util.List;
 import net.gatehouse.config.ListenAddress;
-import net.gatehouse.directory.ValidRecipients;
 import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.directory.ValidRecipients;
 
 /**
  * A domain whose mail Gatehouse accepts and hands to the domain's own back-end servers.

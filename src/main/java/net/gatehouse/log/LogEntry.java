@@ -1,4 +1,4 @@
-package net.gatehouse.store;
+package net.gatehouse.log;
 
 import java.time.Instant;
 import java.util.Locale;
@@ -42,7 +42,7 @@ public record LogEntry(Instant at, Kind kind, String client, String helo, String
             return name().toLowerCase(Locale.ROOT);
         }
 
-        static Kind of(String word) {
+        public static Kind of(String word) {
             return valueOf(word.toUpperCase(Locale.ROOT));
         }
     }
