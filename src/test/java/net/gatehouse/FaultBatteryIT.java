@@ -60,7 +60,7 @@ class FaultBatteryIT {
                             String prefix = "r" + round + "s" + session + "m";
                             senders.submit(() -> sendUntilRefused(port, prefix, acknowledged, killed));
                         }
-                        Thread.sleep(1500);
+                        Thread.sleep(1500); // the load runs this long before the SIGKILL: the fault under test
                         killed.set(true);
                         gateway.kill(); // SIGKILL, with sessions in DATA and deliveries under way
                     }

@@ -8,8 +8,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,8 +33,11 @@ import net.gatehouse.callout.CalloutResult.Rejected;
 import net.gatehouse.callout.CalloutResult.TemporaryFailure;
 import net.gatehouse.callout.CalloutResult.Unverifiable;
 import net.gatehouse.config.CalloutConfig;
+import net.gatehouse.config.IpLiteral;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.config.VerificationCacheConfig;
+import net.gatehouse.dns.DnsTemporaryException;
+import net.gatehouse.dns.MxResolver;
 import net.gatehouse.route.ProtectedDomain;
 import net.gatehouse.smtp.client.ConnectionPool;
 import net.gatehouse.smtp.client.SmtpClient;
@@ -70,8 +75,14 @@ import org.slf4j.LoggerFactory;
  * <p>A back-end that refuses the probe sender at MAIL FROM says nothing about the recipient: the
  * probe fails (as a temporary failure naming the refusal) and the fix is to set
  * {@code callout.probe_sender} to an address it accepts. Limits: hold-downs and catch-all flags are
- * kept per node; in a cluster only verdicts are shared. A back-end's host name is resolved by the
- * system resolver on the probe's thread, which the caller does not wait for past its budget.
+ * kept per node; in a cluster only verdicts are shared.
+ *
+ * <p>A back-end's host name is resolved through {@link MxResolver} (the configured
+ * {@code dns.servers}), when a connection to it is opened, within the probe's budget and
+ * {@code dns.timeout}; never through the system resolver, whose lookups have no deadline of ours.
+ * An IP address needs no lookup. A name without an address in time is a back-end that cannot be
+ * reached: the next one is tried, and if none answers the probe is a temporary failure. The
+ * addresses of one back-end are tried in order, as delivery does.
  */
 public final class CalloutVerifier implements AutoCloseable {
 
@@ -94,6 +105,7 @@ public final class CalloutVerifier implements AutoCloseable {
 
     private final CalloutConfig config;
     private final String heloName;
+    private final MxResolver dns;
     private final Supplier<VerificationCacheConfig> cacheSettings;
     private final VerdictCache cache;
     private final Clock clock;
@@ -118,13 +130,16 @@ public final class CalloutVerifier implements AutoCloseable {
 
     /**
      * @param heloName      the name said in EHLO to back-ends: this node's host name
+     * @param dns           resolves back-ends' host names (shared with delivery in the gateway)
      * @param cacheSettings the current cache lifetimes, read at each use so that policy edits apply at once
      * @param clock         for the ages of cached verdicts, hold-downs and idle connections
      */
-    public CalloutVerifier(CalloutConfig config, String heloName, Supplier<VerificationCacheConfig> cacheSettings,
-                           VerdictCache cache, MeterRegistry meters, Clock clock) {
+    public CalloutVerifier(CalloutConfig config, String heloName, MxResolver dns,
+                           Supplier<VerificationCacheConfig> cacheSettings, VerdictCache cache, MeterRegistry meters,
+                           Clock clock) {
         this.config = config;
         this.heloName = heloName;
+        this.dns = dns;
         this.cacheSettings = cacheSettings;
         this.cache = cache;
         this.clock = clock;
@@ -348,7 +363,8 @@ public final class CalloutVerifier implements AutoCloseable {
      */
     private Reply probe(ListenAddress backend, String address, long deadline, boolean fresh)
             throws IOException, TimeoutException, InterruptedException {
-        // Unresolved: the pool's key is the back-end as configured; its name is resolved when a connection opens.
+        // Unresolved: the pool's key is the back-end as configured; its name is resolved when a connection
+        // opens, so that an idle connection is reused without a lookup.
         InetSocketAddress server = InetSocketAddress.createUnresolved(backend.host(), backend.port());
         ConnectionPool.Connector connector = (unresolved, by) -> connect(backend, by);
         ConnectionPool.Exchange<Reply> probe = client -> client.probe(config.probeSender(), address);
@@ -356,14 +372,58 @@ public final class CalloutVerifier implements AutoCloseable {
                 : pool.exchange(server, deadline, connector, probe);
     }
 
+    /** A session with the first of the back-end's addresses that takes one, before the deadline. */
     private SmtpClient connect(ListenAddress backend, long deadline) throws IOException {
-        Duration left = Duration.ofNanos(deadline - System.nanoTime());
-        if (left.isNegative() || left.isZero()) {
-            throw new SocketTimeoutException("no time left to connect to " + backend);
+        IOException failure = null;
+        for (InetAddress address : addresses(backend, deadline)) {
+            Duration left = Duration.ofNanos(deadline - System.nanoTime());
+            if (left.isNegative() || left.isZero()) {
+                break;
+            }
+            Duration connectTimeout = left.compareTo(config.connectTimeout()) < 0 ? left : config.connectTimeout();
+            try {
+                // Replies are awaited up to the whole budget: one slower than that is of no use.
+                return SmtpClient.connect(new InetSocketAddress(address, backend.port()), heloName, connectTimeout,
+                        config.timeout(), null);
+            } catch (IOException e) {
+                if (failure != null) {
+                    e.addSuppressed(failure);
+                }
+                failure = e;
+            }
         }
-        Duration connectTimeout = left.compareTo(config.connectTimeout()) < 0 ? left : config.connectTimeout();
-        // Replies are awaited up to the whole budget: one slower than that is of no use.
-        return SmtpClient.connect(backend.toSocketAddress(), heloName, connectTimeout, config.timeout(), null);
+        throw failure != null ? failure : new SocketTimeoutException("no time left to connect to " + backend);
+    }
+
+    /**
+     * The back-end's addresses, each carrying the name it was configured by (for the log, without
+     * a reverse lookup); an IP address as it is. Never empty.
+     *
+     * @throws DnsTemporaryException no answer by the deadline (or the DNS timeout), or a failed one
+     * @throws UnknownHostException  the name has no address
+     */
+    private List<InetAddress> addresses(ListenAddress backend, long deadline) throws IOException {
+        String host = backend.host();
+        Optional<byte[]> literal = IpLiteral.parse(host);
+        if (literal.isPresent()) {
+            return List.of(InetAddress.getByAddress(literal.get()));
+        }
+        List<InetAddress> addresses;
+        try {
+            addresses = dns.addresses(host, deadline);
+        } catch (DnsTemporaryException e) {
+            throw new DnsTemporaryException("cannot resolve back-end " + backend + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new UnknownHostException("back-end " + backend + " is not a host name: " + e.getMessage());
+        }
+        if (addresses.isEmpty()) {
+            throw new UnknownHostException("back-end " + backend + " has no address in DNS");
+        }
+        List<InetAddress> named = new ArrayList<>(addresses.size());
+        for (InetAddress address : addresses) {
+            named.add(InetAddress.getByAddress(host, address.getAddress()));
+        }
+        return named;
     }
 
     /**

@@ -51,8 +51,14 @@ import org.xbill.DNS.lookup.ServerFailedException;
  * <p>Queries go to the configured servers, or to the system's when none are configured, through a
  * resolver of this instance: never dnsjava's static defaults, which are global state. Each call
  * is bounded as a whole by the configured timeout (the MX query and every address query after it
- * share one deadline), so a silent server costs at most that long. Calls block; callers run them
- * on virtual threads. Thread-safe. No caching here: every call asks the servers.
+ * share one deadline), so a silent server costs at most that long; a caller with a tighter budget
+ * may give an earlier deadline ({@link #addresses(String, long)}). Calls block; callers run them on
+ * virtual threads. Thread-safe.
+ *
+ * <p>Answers are cached by this instance (never in a static cache): records for their TTL,
+ * NXDOMAIN and NODATA for the SOA's minimum (RFC 2308), temporary failures not at all, so a
+ * repeated call may ask no server. The cache is dnsjava's, bounded in entries, and ages its
+ * entries by the system clock: dnsjava takes no other clock from outside its package.
  *
  * <p>Decisions beyond the RFCs' letter:
  * <ul>
@@ -149,6 +155,18 @@ public final class MxResolver {
      * @throws IllegalArgumentException if {@code host} is neither a DNS name nor an IP address
      */
     public List<InetAddress> addresses(String host) throws DnsTemporaryException {
+        return addresses(host, System.nanoTime() + timeout.toNanos());
+    }
+
+    /**
+     * As {@link #addresses(String)}, the queries bounded by {@code deadline} (a
+     * {@link System#nanoTime()} value) when that comes before the configured timeout: for a caller
+     * with a budget of its own, such as a callout.
+     *
+     * @throws DnsTemporaryException if neither query gave addresses by the deadline and one of them failed
+     * @throws IllegalArgumentException if {@code host} is neither a DNS name nor an IP address
+     */
+    public List<InetAddress> addresses(String host, long deadline) throws DnsTemporaryException {
         if (Address.isDottedQuad(host) || host.indexOf(':') >= 0) {
             try {
                 return List.of(Address.getByAddress(host));
@@ -159,7 +177,8 @@ public final class MxResolver {
         if (isLocalhost(host)) {
             return LOOPBACK;
         }
-        return lookUpAddresses(absolute(host), System.nanoTime() + timeout.toNanos()).await();
+        long ownDeadline = System.nanoTime() + timeout.toNanos();
+        return lookUpAddresses(absolute(host), deadline - ownDeadline < 0 ? deadline : ownDeadline).await();
     }
 
     // RFC 5321 5.1: without MX records the domain itself is the exchanger, at preference 0
@@ -256,6 +275,7 @@ public final class MxResolver {
     /** Sends one query; the answer is {@link Failed} if it has not come by the deadline. */
     private CompletableFuture<Answer> ask(Name name, int type, long deadline) {
         String query = Type.string(type) + " " + hostName(name);
+        long wait = deadline - System.nanoTime();
         return session.lookupAsync(name, type).toCompletableFuture().<Answer>handle((result, error) -> {
             if (error == null) {
                 return new Records(result.getRecords());
@@ -268,8 +288,9 @@ public final class MxResolver {
                 case ServerFailedException e -> new Failed(query + ": SERVFAIL");
                 default -> new Failed(query + ": " + Objects.requireNonNullElse(cause.getMessage(), cause.toString()));
             };
-        }).completeOnTimeout(new Failed(query + ": no answer within " + timeout.toMillis() + " ms"),
-                deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }).completeOnTimeout(
+                new Failed(query + ": no answer within " + TimeUnit.NANOSECONDS.toMillis(Math.max(0, wait)) + " ms"),
+                wait, TimeUnit.NANOSECONDS);
     }
 
     private static Answer await(CompletableFuture<Answer> answer) {

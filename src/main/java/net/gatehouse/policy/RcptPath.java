@@ -27,7 +27,7 @@ public record RcptPath(RecipientPolicy decision, CalloutVerifier callout, ValidL
      * Loads the valid lists and builds the decision.
      *
      * @param policy the snapshot in force at each use (the live policy's, or a fixed one for check)
-     * @param mx     the MX resolver, shared with delivery in the gateway
+     * @param mx     the resolver for recipient domains and back-end names, shared with delivery in the gateway
      * @throws net.gatehouse.store.StoreException if the valid lists cannot be loaded
      */
     public static RcptPath start(GatewayConfig config, Supplier<Policy> policy, ValidRecipientStore lists,
@@ -35,7 +35,7 @@ public record RcptPath(RecipientPolicy decision, CalloutVerifier callout, ValidL
         ValidListDirectory directory = ValidListDirectory.start(lists,
                 config.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()),
                 ValidListDirectory.DEFAULT_POLL_INTERVAL);
-        CalloutVerifier callout = new CalloutVerifier(config.callout(), config.hostname(), () -> policy.get().cache(),
+        CalloutVerifier callout = new CalloutVerifier(config.callout(), config.hostname(), mx, () -> policy.get().cache(),
                 new LocalVerdictCache(() -> policy.get().cache(), clock), registry, clock);
         RecipientPolicy decision = new RecipientPolicy(policy, mx, callout,
                 domain -> directory.list(domain.name()));

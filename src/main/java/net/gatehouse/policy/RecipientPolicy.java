@@ -24,20 +24,9 @@ import net.gatehouse.smtp.protocol.Reply;
 public final class RecipientPolicy {
 
     private final Supplier<Policy> policy;
-    private final Optional<RecipientDomainCheck> domainCheck;
-    private final Optional<CalloutVerifier> callout;
+    private final RecipientDomainCheck domainCheck;
+    private final CalloutVerifier callout;
     private final Function<ProtectedDomain, ValidRecipients> validLists;
-
-    /**
-     * A policy without DNS or callouts, with the config file's valid lists: relay control,
-     * postmaster and valid lists only (for tests).
-     */
-    public RecipientPolicy(Supplier<Policy> policy) {
-        this.policy = policy;
-        this.domainCheck = Optional.empty();
-        this.callout = Optional.empty();
-        this.validLists = ProtectedDomain::validRecipients;
-    }
 
     /**
      * @param validLists a domain's valid list as in force now (the store's merged with the file's);
@@ -46,8 +35,8 @@ public final class RecipientPolicy {
     public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
                            Function<ProtectedDomain, ValidRecipients> validLists) {
         this.policy = policy;
-        this.domainCheck = Optional.of(new RecipientDomainCheck(resolver));
-        this.callout = Optional.of(callout);
+        this.domainCheck = new RecipientDomainCheck(resolver);
+        this.callout = callout;
         this.validLists = validLists;
     }
 
@@ -80,8 +69,8 @@ public final class RecipientPolicy {
         }
         if (trusted) {
             if (domain.isEmpty()) {
-                if (policy.rejectUnknownRecipientDomains() && domainCheck.isPresent() && !mailbox.isAddressLiteral()) {
-                    RecipientDomainCheck.Checked checked = domainCheck.get().check(mailbox.asciiDomain());
+                if (policy.rejectUnknownRecipientDomains() && !mailbox.isAddressLiteral()) {
+                    RecipientDomainCheck.Checked checked = domainCheck.check(mailbox.asciiDomain());
                     chain.add("DNS for " + mailbox.asciiDomain() + ": " + checked.answer());
                     if (checked.refusal().isPresent()) {
                         Reason refusal = checked.refusal().get();
@@ -109,9 +98,7 @@ public final class RecipientPolicy {
                     ? verdict(Reason.VALID_LIST, mailbox.address(), chain, "address is in the valid list")
                     : verdict(Reason.NOT_IN_VALID_LIST, mailbox.address(), chain,
                             "address is not in the domain's valid list");
-            case CALLOUT -> callout.isEmpty()
-                    ? verdict(Reason.UNVERIFIED, mailbox.address(), chain, "no callout engine here: accepted unverified")
-                    : callout(callout.get().verify(protectedDomain, mailbox), mailbox, chain);
+            case CALLOUT -> callout(callout.verify(protectedDomain, mailbox), mailbox, chain);
         };
     }
 

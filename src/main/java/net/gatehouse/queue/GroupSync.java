@@ -49,6 +49,16 @@ final class GroupSync {
         });
     }
 
+    /** Calls made so far, answered or still waiting: tests wait for callers to have arrived. */
+    long calls() {
+        lock.lock();
+        try {
+            return requested;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Returns when an fsync that started after this call has completed. */
     void sync() throws IOException {
         long covered;

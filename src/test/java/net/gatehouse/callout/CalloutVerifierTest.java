@@ -23,10 +23,12 @@ import net.gatehouse.config.ListenAddress;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.VerificationCacheConfig;
 import net.gatehouse.directory.ValidRecipients;
+import net.gatehouse.dns.MxResolver;
 import net.gatehouse.route.ProtectedDomain;
 import net.gatehouse.smtp.protocol.MailboxAddress;
 import net.gatehouse.testing.TestBackend;
 import net.gatehouse.testing.TestClock;
+import net.gatehouse.testing.TestDns;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +37,7 @@ class CalloutVerifierTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Duration BUDGET = Duration.ofSeconds(5);
     private static final Duration CATCH_ALL_RECHECK = Duration.ofHours(6);
+    private static final Duration DNS_TIMEOUT = Duration.ofSeconds(2);
     private static final CalloutConfig CONFIG = config("", BUDGET);
     private static final VerificationCacheConfig CACHE = new VerificationCacheConfig(Duration.ofDays(7),
             Duration.ofHours(1), Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofSeconds(30), 10_000);
@@ -45,6 +48,7 @@ class CalloutVerifierTest {
             Pattern.compile("RCPT TO:<gatehouse-catchall-check-[0-9a-f]{16}@example\\.test>");
 
     private final TestClock clock = new TestClock();
+    private final TestDns dns = TestDns.start();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final List<TestBackend> backends = new ArrayList<>();
     private final TestBackend backend = backend().onlyAccept("alice@example.test");
@@ -56,6 +60,7 @@ class CalloutVerifierTest {
             verifier.close();
         }
         backends.forEach(TestBackend::close);
+        dns.close();
     }
 
     // --- the back-end's answer
@@ -121,6 +126,62 @@ class CalloutVerifierTest {
         assertThat(result).isInstanceOfSatisfying(TemporaryFailure.class,
                 failure -> assertThat(failure.reason()).containsAnyOf("over budget", "timeout waiting for greeting"));
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(WAIT);
+    }
+
+    // --- back-ends named by host name
+
+    @Test
+    void findsABackendNamedByHostNameThroughTheConfiguredDns() {
+        dns.a("mail.example.test", "127.0.0.1");   // unknown to the system resolver
+
+        CalloutResult result = verifier(CONFIG).verify(domain("mail.example.test", backend), ALICE);
+
+        assertThat(result).isInstanceOf(Accepted.class);
+        assertThat(result.how()).startsWith("probe to backend 1 of 1 (mail.example.test:" + backend.port() + ")");
+        assertThat(dns.queryCount("mail.example.test")).isPositive();
+    }
+
+    @Test
+    void usesABackendsIpAddressWithoutAQuery() {
+        assertThat(verifier(CONFIG).verify(domain(backend), ALICE)).isInstanceOf(Accepted.class);
+
+        assertThat(dns.queries()).isZero();
+    }
+
+    @Test
+    void tempFailsWithinTheBudgetWhenTheDnsAnswersTheBackendsNameSlowly() {
+        dns.a("mail.example.test", "127.0.0.1").slow("mail.example.test", Duration.ofSeconds(30));
+        verifier(config("", Duration.ofMillis(500)));   // a budget well inside the DNS timeout
+
+        long started = System.nanoTime();
+        CalloutResult result = verifier.verify(domain("mail.example.test", backend), ALICE);
+
+        // The caller's budget and the lookup's deadline end together: either may speak first.
+        assertThat(result).isInstanceOfSatisfying(TemporaryFailure.class,
+                failure -> assertThat(failure.reason()).contains("over budget"));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(DNS_TIMEOUT);
+        assertThat(backend.connections()).isZero();
+    }
+
+    @Test
+    void tempFailsNamingTheBackendWhenItsNameCannotBeResolved() {
+        dns.servfail("down.example.test");
+
+        CalloutResult result = verifier(CONFIG).verify(domain("down.example.test", backend), ALICE);
+
+        assertThat(result).isInstanceOfSatisfying(TemporaryFailure.class, failure -> assertThat(failure.reason())
+                .contains("no back-end answered").contains("cannot resolve back-end down.example.test:" + backend.port()));
+    }
+
+    @Test
+    void triesTheNextBackendWhenOnesNameHasNoAddress() {
+        CalloutResult result = verifier(CONFIG).verify(
+                new ProtectedDomain(DOMAIN, List.of(new ListenAddress("nowhere.example.test", 25),
+                        new ListenAddress("127.0.0.1", backend.port())), Verification.CALLOUT, ValidRecipients.EMPTY),
+                ALICE);
+
+        assertThat(result).isInstanceOf(Accepted.class);
+        assertThat(result.how()).startsWith("probe to backend 2 of 2");
     }
 
     @Test
@@ -342,8 +403,8 @@ class CalloutVerifierTest {
     // --- fixtures
 
     private CalloutVerifier verifier(CalloutConfig config) {
-        verifier = new CalloutVerifier(config, "gatehouse.test", () -> CACHE, new LocalVerdictCache(() -> CACHE, clock),
-                meters, clock);
+        verifier = new CalloutVerifier(config, "gatehouse.test", new MxResolver(dns.config(DNS_TIMEOUT)), () -> CACHE,
+                new LocalVerdictCache(() -> CACHE, clock), meters, clock);
         return verifier;
     }
 
@@ -360,6 +421,11 @@ class CalloutVerifierTest {
     private static ProtectedDomain domain(TestBackend... servers) {
         List<ListenAddress> addresses = Arrays.stream(servers).map(s -> new ListenAddress("127.0.0.1", s.port())).toList();
         return new ProtectedDomain(DOMAIN, addresses, Verification.CALLOUT, ValidRecipients.EMPTY);
+    }
+
+    private static ProtectedDomain domain(String host, TestBackend server) {
+        return new ProtectedDomain(DOMAIN, List.of(new ListenAddress(host, server.port())), Verification.CALLOUT,
+                ValidRecipients.EMPTY);
     }
 
     private long rcptsFor(String address) {

@@ -3,6 +3,7 @@ package net.gatehouse.cli;
 import net.gatehouse.testing.TestActor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -225,11 +226,8 @@ class ConsoleCommandsTest {
                      Clock.systemUTC(), Duration.ofMillis(50))) {
             assertThat(gateway.current().domain("console.example")).isEmpty();
             assertThat(run("domains", "add", "console.example", "--backend", "127.0.0.1:2527").exitCode()).isZero();
-            Instant deadline = Instant.now().plusSeconds(5);
-            while (gateway.current().domain("console.example").isEmpty() && Instant.now().isBefore(deadline)) {
-                Thread.sleep(20);
-            }
-            assertThat(gateway.current().domain("console.example")).isPresent();
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(
+                    () -> assertThat(gateway.current().domain("console.example")).isPresent());
         }
     }
 

@@ -2,39 +2,77 @@ package net.gatehouse.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
 import java.util.List;
+import net.gatehouse.callout.CalloutVerifier;
+import net.gatehouse.callout.LocalVerdictCache;
+import net.gatehouse.config.ConfigLoader;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.DomainConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.smtp.protocol.Command;
 import net.gatehouse.smtp.protocol.CommandParser;
+import net.gatehouse.dns.MxResolver;
 import net.gatehouse.smtp.protocol.MailPath;
+import net.gatehouse.testing.TestBackend;
+import net.gatehouse.testing.TestClock;
+import net.gatehouse.testing.TestDns;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import net.gatehouse.route.ProtectedDomain;
 
-/** SPEC §3's RCPT table for relay control and routing, row by row. */
+/**
+ * SPEC §3's RCPT table for relay control and routing, row by row, decided as the gateway decides:
+ * DNS from a test server, callouts to a test back-end on loopback.
+ */
 class RecipientPolicyTest {
 
     private static final ListenAddress BACKEND = new ListenAddress("127.0.0.1", 2526);
-    private static final Policy POLICY = Policy.from(new PolicyConfig(
-            List.of("10.0.0.0/8", "2001:db8:1::/48", "127.0.0.0/8"), true, Verification.NONE, List.of(
-                    new DomainConfig("example.com", List.of(BACKEND), Verification.INHERIT, List.of()),
-                    new DomainConfig("xn--exmple-cua.com", List.of(BACKEND), Verification.INHERIT, List.of()),
-                    new DomainConfig("listed.example", List.of(BACKEND), Verification.VALID_LIST,
-                            List.of("alice@listed.example", "Bob@LISTED.example")),
-                    new DomainConfig("wildcard.example", List.of(BACKEND), Verification.VALID_LIST,
-                            List.of("@wildcard.example"))),
-            "", TestPolicies.CACHE, TestPolicies.HARVEST));
-
     private static final String UNTRUSTED = "192.0.2.1";
+
+    private static TestDns dns;
+    private static TestBackend calloutBackend;
+    private static CalloutVerifier callout;
+    private static Policy policy;
+    private static RecipientPolicy recipientPolicy;
+
+    @BeforeAll
+    static void start() {
+        dns = TestDns.start().mailDomain("elsewhere.example", "mx.elsewhere.example", "192.0.2.25");
+        calloutBackend = TestBackend.start().onlyAccept("alice@callout.example");
+        policy = Policy.from(new PolicyConfig(
+                List.of("10.0.0.0/8", "2001:db8:1::/48", "127.0.0.0/8"), true, Verification.NONE, List.of(
+                        new DomainConfig("example.com", List.of(BACKEND), Verification.INHERIT, List.of()),
+                        new DomainConfig("xn--exmple-cua.com", List.of(BACKEND), Verification.INHERIT, List.of()),
+                        new DomainConfig("listed.example", List.of(BACKEND), Verification.VALID_LIST,
+                                List.of("alice@listed.example", "Bob@LISTED.example")),
+                        new DomainConfig("wildcard.example", List.of(BACKEND), Verification.VALID_LIST,
+                                List.of("@wildcard.example")),
+                        new DomainConfig("callout.example", List.of(new ListenAddress("127.0.0.1", calloutBackend.port())),
+                                Verification.CALLOUT, List.of())),
+                "", TestPolicies.CACHE, TestPolicies.HARVEST));
+        MxResolver resolver = new MxResolver(dns.config());
+        TestClock clock = new TestClock();
+        callout = new CalloutVerifier(ConfigLoader.DEFAULT_CALLOUT, "gatehouse.test", resolver, () -> TestPolicies.CACHE,
+                new LocalVerdictCache(() -> TestPolicies.CACHE, clock), new SimpleMeterRegistry(), clock);
+        recipientPolicy = new RecipientPolicy(() -> policy, resolver, callout, ProtectedDomain::validRecipients);
+    }
+
+    @AfterAll
+    static void stop() {
+        callout.close();
+        calloutBackend.close();
+        dns.close();
+    }
 
     private static Verdict decide(String client, String recipient) throws Exception {
         Command.Rcpt rcpt = (Command.Rcpt) CommandParser.parse("RCPT TO:<" + recipient + ">");
-        return new RecipientPolicy(() -> POLICY).decide(InetAddress.getByName(client), rcpt.recipient());
+        return recipientPolicy.decide(InetAddress.getByName(client), rcpt.recipient());
     }
 
     private static String reply(Verdict verdict) {
@@ -60,6 +98,9 @@ class RecipientPolicyTest {
             bob@listed.example                 | 192.0.2.1   | 250 2.1.5
             carol@listed.example               | 192.0.2.1   | 550 5.1.1
             anyone@wildcard.example            | 192.0.2.1   | 250 2.1.5
+            alice@callout.example              | 192.0.2.1   | 250 2.1.5
+            bob@callout.example                | 192.0.2.1   | 550 5.1.1
+            someone@nowhere.example            | 10.1.2.3    | 550 5.1.2
             """)
     void decidesEachRowOfTheTable(String recipient, String client, String expected) throws Exception {
         assertThat(reply(decide(client, recipient))).isEqualTo(expected);
@@ -90,7 +131,7 @@ class RecipientPolicyTest {
         Command command = CommandParser.parse("RCPT TO:<" + path + ">");
         assertThat(command).as("parsed as a recipient, not a syntax error").isInstanceOf(Command.Rcpt.class);
         MailPath mailPath = ((Command.Rcpt) command).recipient();
-        Verdict verdict = new RecipientPolicy(() -> POLICY).decide(InetAddress.getByName(UNTRUSTED), mailPath);
+        Verdict verdict = recipientPolicy.decide(InetAddress.getByName(UNTRUSTED), mailPath);
         assertThat(reply(verdict)).isEqualTo("554 5.7.1");
         assertThat(verdict.reason()).isEqualTo(Reason.RELAY_DENIED);
     }
@@ -116,7 +157,7 @@ class RecipientPolicyTest {
     @Test
     void withoutAPolicyEverythingIsARelayAttempt() throws Exception {
         Command.Rcpt rcpt = (Command.Rcpt) CommandParser.parse("RCPT TO:<alice@example.com>");
-        Verdict verdict = new RecipientPolicy(() -> Policy.EMPTY).decide(InetAddress.getByName("127.0.0.1"), rcpt.recipient());
+        Verdict verdict = recipientPolicy.decide(Policy.EMPTY, InetAddress.getByName("127.0.0.1"), rcpt.recipient());
         assertThat(reply(verdict)).isEqualTo("554 5.7.1");
     }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import net.gatehouse.smtp.protocol.Reply;
 import net.gatehouse.testing.SmtpTestClient;
 import net.gatehouse.testing.TestBackend;
+import net.gatehouse.testing.TestDns;
 import net.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -95,6 +96,43 @@ class RecipientVerificationIT {
         backend.delay(Duration.ofSeconds(3));
         gateway = callout().start();
         assertThat(codes(rcpt("alice@example.test"))).isEqualTo("451 4.4.3");
+    }
+
+    @Test
+    void findsABackendNamedByHostNameThroughTheConfiguredDns() throws Exception {
+        try (TestDns dns = TestDns.start()) {
+            // a name the system resolver does not know: only the configured server does
+            dns.a("mail.example.test", "127.0.0.1");
+            gateway = TestGateway.in(directory)
+                    .domain("{ name: example.test, backend: [\"mail.example.test:" + backend.port() + "\"] }")
+                    .policy("recipient_verification: callout").callout("timeout: 1500ms")
+                    .dns(dns).start();
+
+            assertThat(codes(rcpt("alice@example.test"))).isEqualTo("250 2.1.5");
+            assertThat(codes(rcpt("nobody@example.test"))).isEqualTo("550 5.1.1");
+            assertThat(dns.queryCount("mail.example.test")).isPositive();
+        }
+    }
+
+    @Test
+    void tempFailsWithinTheBudgetWhenTheDnsAnswersTheBackendsNameSlowly() throws Exception {
+        try (TestDns dns = TestDns.start()) {
+            // answered after 30 s, far past the 1.5 s budget and the 5 s DNS timeout
+            dns.a("mail.example.test", "127.0.0.1").slow("mail.example.test", Duration.ofSeconds(30));
+            gateway = TestGateway.in(directory)
+                    .domain("{ name: example.test, backend: [\"mail.example.test:" + backend.port() + "\"] }")
+                    .policy("recipient_verification: callout").callout("timeout: 1500ms")
+                    .dns(dns, Duration.ofSeconds(5)).start();
+
+            long started = System.nanoTime();
+            Reply reply = rcpt("alice@example.test");
+
+            assertThat(codes(reply)).isEqualTo("451 4.4.3");
+            // a guard against waiting for the DNS, not a measure of speed: the budget is 1.5 s
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+            assertThat(dns.queryCount("mail.example.test")).isPositive();
+            assertThat(backend.commands()).isEmpty();
+        }
     }
 
     @Test

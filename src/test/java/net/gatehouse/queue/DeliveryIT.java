@@ -95,8 +95,11 @@ class DeliveryIT {
     void retriesWhenTheBackendIsDownAndDeliversWhenItReturns() throws Exception {
         backend.stop();
         gateway = TestGateway.in(directory).protect("example.test", backend.hostPort()).start();
-        assertThat(send(gateway, "a@elsewhere.test", List.of("alice@example.test"), MESSAGE).code()).isEqualTo(250);
-        Thread.sleep(1500); // at least one failed attempt
+        Reply accepted = send(gateway, "a@elsewhere.test", List.of("alice@example.test"), MESSAGE);
+        assertThat(accepted.code()).isEqualTo(250);
+        QueueId id = new QueueId(accepted.text().substring("Ok: queued as ".length()));
+        await().atMost(WAIT).until(() -> gateway.gateway().delivery().find(id).orElseThrow(),
+                m -> m.attempts() >= 1 && !m.delivering()); // at least one failed attempt
         assertThat(gateway.gateway().spool().ids()).hasSize(1);
         backend.restart();
         TestBackend.Transaction delivered = backend.takeTransaction(WAIT);
@@ -144,8 +147,9 @@ class DeliveryIT {
         backend.rejectRecipient("alice@example.test");
         gateway = TestGateway.in(directory).protect("example.test", backend.hostPort()).start();
         send(gateway, "", List.of("alice@example.test"), MESSAGE);
+        // A DSN is spooled before the message it reports on leaves the spool: once the spool is
+        // empty, any DSN has been sent already, so there is nothing more to wait for.
         await().atMost(WAIT).until(() -> gateway.gateway().spool().ids().isEmpty());
-        Thread.sleep(500);
         assertThat(backend.transactions()).isEmpty();
     }
 

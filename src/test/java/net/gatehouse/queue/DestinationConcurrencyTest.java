@@ -5,9 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class DestinationConcurrencyTest {
@@ -21,16 +18,21 @@ class DestinationConcurrencyTest {
         DestinationConcurrency.Slot one = concurrency.acquire("backend:example.test");
         DestinationConcurrency.Slot two = concurrency.acquire("backend:example.test");
         DestinationConcurrency.Slot elsewhere = concurrency.acquire("mx:elsewhere.test"); // another destination: no wait
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<DestinationConcurrency.Slot> third = threads.submit(() -> concurrency.acquire("backend:example.test"));
-            Thread.sleep(200);
-            assertThat(third).isNotDone();
+        CompletableFuture<DestinationConcurrency.Slot> third = new CompletableFuture<>();
+        Thread waiter = Thread.ofVirtual().start(() -> {
+            try {
+                third.complete(concurrency.acquire("backend:example.test"));
+            } catch (InterruptedException e) {
+                third.completeExceptionally(e);
+            }
+        });
+        await().atMost(WAIT).until(() -> waiter.getState() == Thread.State.WAITING); // parked for a slot
+        assertThat(third).isNotDone();
 
-            one.close();
+        one.close();
 
-            await().atMost(WAIT).until(third::isDone);
-            third.get().close();
-        }
+        await().atMost(WAIT).until(third::isDone);
+        third.get().close();
         two.close();
         elsewhere.close();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIOException;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -13,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class GroupSyncTest {
@@ -46,7 +48,8 @@ class GroupSyncTest {
             for (int i = 0; i < 20; i++) {
                 waiting.add(threads.submit(() -> sync(group)));
             }
-            Thread.sleep(200); // let them all queue behind the running sync
+            // all 20 have asked while the first sync runs, so none of them can have been answered yet
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> group.calls() == 21);
             assertThat(waiting).noneMatch(Future::isDone); // the running sync started before they asked
 
             releaseFirst.countDown();

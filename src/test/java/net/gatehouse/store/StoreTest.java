@@ -114,7 +114,7 @@ class StoreTest extends StoreContract {
             }
             CompletableFuture<Integer> ours = CompletableFuture.supplyAsync(
                     () -> store().add("example.com", List.of("ours@example.com"), TestActor.TEST, Instant.now()));
-            Thread.sleep(300);
+            Thread.sleep(300); // time for our write to fail or finish, which it must not while the lock is held
             assertThat(ours).isNotDone();
             assertThat(store().count("example.com")).isZero(); // readers are not blocked by the writer
             try (Statement statement = other.createStatement()) {

@@ -283,7 +283,7 @@ class SmtpDialogueIT {
         assertThat(delivered.recipients()).containsExactly("alice@example.test");
         assertThat(delivered.text()).contains("MAIL FROM:<evil@example.test>"); // as content
         assertThat(delivered.text().replace("\r\n", "")).doesNotContain("\n");
-        Thread.sleep(300);
+        Thread.sleep(300); // a window for a smuggled second message, which must not come
         assertThat(backend.transactions()).hasSize(1);
     }
 

@@ -103,9 +103,9 @@ public class RecipientPolicyBenchmark {
                     : new CalloutResult.Accepted("probe");
             cache.put(address(i, "callout.test").toLowerCase(), new VerdictCache.Entry(verdict, now));
         }
-        verifier = new CalloutVerifier(ConfigLoader.DEFAULT_CALLOUT, "bench.test", () -> ConfigLoader.DEFAULT_CACHE,
-                cache, new SimpleMeterRegistry(), clock);
         MxResolver resolver = new MxResolver(new DnsConfig(List.of(closed), Duration.ofSeconds(1)));
+        verifier = new CalloutVerifier(ConfigLoader.DEFAULT_CALLOUT, "bench.test", resolver, () -> ConfigLoader.DEFAULT_CACHE,
+                cache, new SimpleMeterRegistry(), clock);
         policy = new RecipientPolicy(() -> snapshot, resolver, verifier, ProtectedDomain::validRecipients);
 
         SplittableRandom random = new SplittableRandom(42);
