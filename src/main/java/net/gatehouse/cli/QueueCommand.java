@@ -1,24 +1,16 @@
 package net.gatehouse.cli;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.time.ZoneId;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import net.gatehouse.admin.SpoolActions;
 import net.gatehouse.config.GatewayConfig;
-import net.gatehouse.queue.Envelope;
-import net.gatehouse.queue.Journal;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.Spool;
 import net.gatehouse.queue.SpooledMessage;
@@ -174,20 +166,6 @@ final class QueueCommand {
         boolean apply(SpoolActions actions, SpooledMessage message) throws IOException;
     }
 
-    private static int change(ConfigOption config, CommandSpec spec, Selection selection, Change change) {
-        selection.check(spec);
-        return withChanges(config, (spool, actions) -> {
-            int missed = 0;
-            for (String id : selection.resolve(spool)) {
-                Optional<SpooledMessage> message = find(spool, id);
-                if (message.isEmpty() || !change.apply(actions, message.get())) {
-                    missed++;
-                }
-            }
-            return missed == 0 ? 0 : EXIT_INCOMPLETE;
-        });
-    }
-
     /** Says what was done, on standard output; the message was acted on. */
     private static boolean said(String line) {
         System.out.println(line);
@@ -200,15 +178,46 @@ final class QueueCommand {
         return false;
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, footer = EXIT_CODES,
+    /**
+     * What every subcommand has: {@code --config}, the standard help options and the exit codes in
+     * its help. Picocli reads the annotations of a superclass too.
+     */
+    @Command(mixinStandardHelpOptions = true, footer = EXIT_CODES)
+    abstract static class Subcommand implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+    }
+
+    /** A subcommand that changes messages named by ID, or all of them with {@code --all}. */
+    abstract static class ChangeSubcommand extends Subcommand {
+        @Mixin
+        Selection selection;
+
+        @Spec
+        CommandSpec spec;
+
+        /** Applies {@code change} to each message selected; the exit code says whether all were found. */
+        int change(Change change) {
+            selection.check(spec);
+            return withChanges(config, (spool, actions) -> {
+                int missed = 0;
+                for (String id : selection.resolve(spool)) {
+                    Optional<SpooledMessage> message = find(spool, id);
+                    if (message.isEmpty() || !change.apply(actions, message.get())) {
+                        missed++;
+                    }
+                }
+                return missed == 0 ? 0 : EXIT_INCOMPLETE;
+            });
+        }
+    }
+
+    @Command(name = "list",
             description = {"List the queue as Postfix's mailq does: per message the queue ID (! on hold, "
                     + "* not attempted yet), size, arrival time and sender, then each pending recipient under the "
                     + "reason of its last deferral; then the total.",
                     "With --json, one JSON object per message and line, as postqueue -j."})
-    static final class ListMessages implements Callable<Integer> {
-        @Mixin
-        ConfigOption config;
-
+    static final class ListMessages extends Subcommand {
         @Option(names = "--json", description = "One JSON object per message and line.")
         boolean json;
 
@@ -250,13 +259,10 @@ final class QueueCommand {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, footer = EXIT_CODES,
+    @Command(name = "show",
             description = "Show one message as Postfix's postcat -q does: the envelope, each recipient's state, "
                     + "attempts and last reply, then the message's header (all of it with --body).")
-    static final class Show implements Callable<Integer> {
-        @Mixin
-        ConfigOption config;
-
+    static final class Show extends Subcommand {
         @Parameters(paramLabel = "QUEUE_ID", description = "The ID as 'queue list' shows it (without ! or *).")
         String id;
 
@@ -270,120 +276,22 @@ final class QueueCommand {
                 if (message.isEmpty()) {
                     return EXIT_INCOMPLETE;
                 }
-                print(message.get(), body, Clock.systemUTC().instant(), System.out);
+                MessageReport.print(message.get(), body, Clock.systemUTC().instant(), System.out);
                 return 0;
             });
         }
-
-        static void print(SpooledMessage message, boolean body, Instant now, PrintStream out) throws IOException {
-            Envelope envelope = message.envelope();
-            Journal journal = message.journal();
-            out.println("*** ENVELOPE " + message.id() + " ***");
-            out.println("queue_id:      " + message.id());
-            out.println("state:         " + (journal.held() ? "on hold (not attempted until released)"
-                    : journal.attempts() == 0 ? "not attempted yet" : "deferred"));
-            out.println("arrival_time:  " + seconds(envelope.received()) + " (" + age(envelope.received(), now) + " ago)");
-            if (journal.requeued()) {
-                out.println("requeued:      " + seconds(journal.lifetimeStart()) + " (the maximum lifetime counts from here)");
-            }
-            out.println("client:        " + envelope.client());
-            out.println("helo:          " + envelope.helo());
-            out.println("sender:        " + envelope.sender());
-            out.println("message_size:  " + message.contentLength());
-            out.println("attempts:      " + journal.attempts());
-            for (String recipient : envelope.recipients()) {
-                out.println("recipient:     " + recipient);
-                Optional<Journal.LastResult> result = journal.result(recipient);
-                if (result.isEmpty()) {
-                    out.println("  state:       pending, not attempted yet");
-                    continue;
-                }
-                Journal.LastResult last = result.get();
-                String state = !last.finished() ? "deferred" : last.reply().isEmpty() ? "finished"
-                        : last.delivered() ? "delivered" : "bounced";
-                out.println("  state:       " + state + (last.attempt() > 0 ? " in attempt " + last.attempt() : "")
-                        + (last.at() != null ? ", " + seconds(last.at()) : ""));
-                if (!last.reply().isEmpty()) {
-                    out.println("  last_reply:  " + QueueListing.reason(last));
-                }
-            }
-            out.println("*** MESSAGE " + (body ? "CONTENTS " : "HEADER ") + message.id() + " ***");
-            content(message, body, out);
-            out.println("*** END OF MESSAGE " + message.id() + " ***");
-        }
-
-        /** The content as lines ending in LF, as postcat prints it; only the header section unless {@code body}. */
-        private static void content(SpooledMessage message, boolean body, PrintStream out) throws IOException {
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(message.file()))) {
-                in.skipNBytes(message.contentOffset());
-                long left = message.contentLength();
-                boolean lineStart = true;
-                int previous = -1;
-                while (left-- > 0) {
-                    int b = in.read();
-                    if (b < 0) {
-                        break;
-                    }
-                    if (b == '\r') {
-                        previous = b;
-                        continue; // CRLF becomes LF; a lone CR cannot be in the spool (smuggling defence)
-                    }
-                    if (b == '\n' && lineStart && !body) {
-                        return; // the empty line that ends the header section
-                    }
-                    if (previous == '\r' && b != '\n') {
-                        out.write('\r');
-                    }
-                    out.write(b);
-                    lineStart = b == '\n';
-                    previous = b;
-                }
-                if (!lineStart) {
-                    out.write('\n');
-                }
-            } finally {
-                out.flush();
-            }
-        }
-
-        private static Instant seconds(Instant instant) {
-            return instant.truncatedTo(ChronoUnit.SECONDS);
-        }
-
-        private static String age(Instant from, Instant now) {
-            long seconds = Math.max(0, Duration.between(from, now).toSeconds());
-            if (seconds < 60) {
-                return seconds + "s";
-            }
-            if (seconds < 3600) {
-                return seconds / 60 + "m";
-            }
-            if (seconds < 86400) {
-                return seconds / 3600 + "h " + seconds % 3600 / 60 + "m";
-            }
-            return seconds / 86400 + "d " + seconds % 86400 / 3600 + "h";
-        }
     }
 
-    @Command(name = "hold", mixinStandardHelpOptions = true, footer = EXIT_CODES,
+    @Command(name = "hold",
             description = {"Put messages on hold, as Postfix's postsuper -h: no delivery attempt starts until they are "
                     + "released, across restarts. An attempt already under way may still complete.",
                     "As in Postfix, a message does not expire while on hold; it does once released, at the end of its "
                     + "next attempt if it is older than delivery.max_lifetime: release one held that long with "
                     + "'queue requeue' instead, which restarts its lifetime."})
-    static final class Hold implements Callable<Integer> {
-        @Mixin
-        ConfigOption config;
-
-        @Mixin
-        Selection selection;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Hold extends ChangeSubcommand {
         @Override
         public Integer call() {
-            int exit = change(config, spec, selection, (actions, message) ->
+            int exit = change((actions, message) ->
                     switch (actions.hold(ConsoleStore.ACTOR, message)) {
                         case UNCHANGED -> said(message.id() + ": already on hold");
                         case GONE -> gone(message.id());
@@ -394,22 +302,13 @@ final class QueueCommand {
         }
     }
 
-    @Command(name = "release", mixinStandardHelpOptions = true, footer = EXIT_CODES,
+    @Command(name = "release",
             description = "Release messages from hold, as Postfix's postsuper -H: the running gateway attempts them "
                     + "within a second, their attempts and lifetime going on from before the hold.")
-    static final class Release implements Callable<Integer> {
-        @Mixin
-        ConfigOption config;
-
-        @Mixin
-        Selection selection;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Release extends ChangeSubcommand {
         @Override
         public Integer call() {
-            return change(config, spec, selection, (actions, message) ->
+            return change((actions, message) ->
                     switch (actions.release(ConsoleStore.ACTOR, message)) {
                         case UNCHANGED -> selection.all || said(message.id() + ": not on hold");
                         case GONE -> gone(message.id());
@@ -418,14 +317,11 @@ final class QueueCommand {
         }
     }
 
-    @Command(name = "flush", mixinStandardHelpOptions = true, footer = EXIT_CODES,
+    @Command(name = "flush",
             description = {"Ask the running gateway to attempt deferred messages now (within a second): all of them, "
                     + "as postqueue -f, or the IDs named, as postqueue -i.",
                     "Messages on hold are not attempted: release them."})
-    static final class Flush implements Callable<Integer> {
-        @Mixin
-        ConfigOption config;
-
+    static final class Flush extends Subcommand {
         @Parameters(paramLabel = "QUEUE_ID", arity = "0..*", description = "IDs as 'queue list' shows them; none: all.")
         List<String> ids = new ArrayList<>();
 
@@ -454,23 +350,14 @@ final class QueueCommand {
         }
     }
 
-    @Command(name = "requeue", mixinStandardHelpOptions = true, footer = EXIT_CODES,
+    @Command(name = "requeue",
             description = "Start messages again from scratch, as Postfix's postsuper -r: released from hold, attempts "
                     + "and back-off reset, the maximum lifetime counted from now, routed by the policy in force; the "
                     + "running gateway attempts them within a second. Recipients already delivered or bounced stay so.")
-    static final class Requeue implements Callable<Integer> {
-        @Mixin
-        ConfigOption config;
-
-        @Mixin
-        Selection selection;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Requeue extends ChangeSubcommand {
         @Override
         public Integer call() {
-            return change(config, spec, selection, (actions, message) ->
+            return change((actions, message) ->
                     switch (actions.requeue(ConsoleStore.ACTOR, message)) {
                         case UNCHANGED, DONE -> said(message.id() + ": requeued");
                         case GONE -> gone(message.id());
@@ -478,22 +365,13 @@ final class QueueCommand {
         }
     }
 
-    @Command(name = "delete", mixinStandardHelpOptions = true, footer = EXIT_CODES,
+    @Command(name = "delete",
             description = "Delete messages from the queue without a bounce, as Postfix's postsuper -d. An attempt "
                     + "already under way may still complete.")
-    static final class Delete implements Callable<Integer> {
-        @Mixin
-        ConfigOption config;
-
-        @Mixin
-        Selection selection;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Delete extends ChangeSubcommand {
         @Override
         public Integer call() {
-            int exit = change(config, spec, selection, (actions, message) ->
+            int exit = change((actions, message) ->
                     switch (actions.delete(ConsoleStore.ACTOR, message)) {
                         case UNCHANGED, DONE -> said(message.id() + ": removed");
                         case GONE -> gone(message.id());

@@ -5,61 +5,31 @@ import static net.gatehouse.config.ConfigException.quote;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
-import net.gatehouse.config.PolicyConfig.DomainConfig;
-import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.SmtpConfig.BareLineEndings;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.common.Anchor;
-import org.snakeyaml.engine.v2.composer.Composer;
-import org.snakeyaml.engine.v2.exceptions.Mark;
-import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
-import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
-import org.snakeyaml.engine.v2.nodes.MappingNode;
-import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.ScalarNode;
-import org.snakeyaml.engine.v2.nodes.SequenceNode;
-import org.snakeyaml.engine.v2.nodes.Tag;
-import org.snakeyaml.engine.v2.parser.ParserImpl;
-import org.snakeyaml.engine.v2.scanner.StreamReader;
-import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
  * Reads the configuration file (SPEC §2) into a {@link GatewayConfig}, validating every value once,
  * at start-up. The first problem found stops the load with a {@link ConfigException} naming the key,
  * the reason and the line; keys the file has but Gatehouse does not know are problems too.
  *
- * <p>Each section is read by one method below, key by key, with its default next to it;
- * {@code docs/CONFIGURATION.md} documents the same keys and defaults for administrators.
+ * <p>Each section is read by one method below, key by key, with its default next to it (the
+ * {@code policy} section by {@link PolicyReader}, which also reads the console's policy document);
+ * {@code docs/CONFIGURATION.md} documents the same keys and defaults for administrators. The text
+ * becomes a tree of nodes in {@link YamlComposer}.
  */
 public final class ConfigLoader {
 
     private static final long MIB = 1L << 20;
     private static final int MAX_PORT = 65535;
-
-    // The file is the administrator's own, not input from the network, and a valid_recipients list
-    // can be long: allow far more than SnakeYAML's 3 MB default, but keep a bound.
-    private static final int MAX_FILE_CODE_POINTS = 256 * 1024 * 1024;
-
-    // SnakeYAML Engine composes nested collections by recursion and has no depth limit of its own:
-    // a few thousand "[" overflowed the stack (issue 11). The deepest value the file has is 5 levels
-    // down (policy.domains[0].valid_recipients[0]); SnakeYAML 2's own default limit is 50.
-    static final int MAX_NESTING_DEPTH = 50;
 
     private ConfigLoader() {
     }
@@ -92,7 +62,7 @@ public final class ConfigLoader {
      * @throws ConfigException if the text is not YAML or has a bad or unknown key
      */
     public static GatewayConfig parse(String yaml, Path baseDir) throws ConfigException {
-        return new ConfigValue("", compose(yaml)).section(root -> gateway(root, baseDir));
+        return new ConfigValue("", YamlComposer.compose(yaml)).section(root -> gateway(root, baseDir));
     }
 
     /**
@@ -106,115 +76,11 @@ public final class ConfigLoader {
         if (yaml.isBlank()) {
             return PolicyConfig.DEFAULTS;
         }
-        return new ConfigValue("policy", compose(yaml)).section(ConfigLoader::policy);
-    }
-
-    /**
-     * The YAML as a tree of nodes rather than plain maps: nodes keep their line, so every error can
-     * say where it is, and scalars keep their text, so "5m" and "100" are read as we mean them.
-     */
-    private static Node compose(String yaml) throws ConfigException {
-        LoadSettings settings = LoadSettings.builder()
-                .setSchema(new CoreSchema()) // YAML 1.2 core: "~" and "null" are empty values
-                .setCodePointLimit(MAX_FILE_CODE_POINTS)
-                .build();
-        try {
-            return new StrictComposer(settings, yaml).getSingleNode().orElseThrow(() -> new ConfigException("",
-                    "the file is empty; write for example \"hostname: <this gateway's name>\", or {} for all defaults"));
-        } catch (RefusedYamlException e) {
-            throw new ConfigException("", e.getMessage(), e.line, e.column, null);
-        } catch (MarkedYamlEngineException e) {
-            throw syntaxError(e);
-        } catch (YamlEngineException e) {
-            throw new ConfigException("", "not valid YAML: " + e.getMessage(), 0, 0, e);
-        } catch (IllegalArgumentException e) {
-            // SnakeYAML Engine 3.2 lets this out of its Tag class for a tag that decodes to leading
-            // or trailing spaces ("!%20x", "!a%20"), instead of a YamlEngineException (issue 11:
-            // found by fuzzing as "!%b").
-            throw new ConfigException("", "not valid YAML: " + e.getMessage(), 0, 0, e);
-        }
-    }
-
-    /**
-     * SnakeYAML's composer, with two refusals. It applies YAML 1.1 merge keys ({@code <<: *base})
-     * as it builds the tree; YAML 1.2, which the file is, has none. A file that uses one is refused,
-     * not read in a way the docs do not promise. And it recurses once per level of nesting, so a
-     * file nested deeper than {@link #MAX_NESTING_DEPTH} is refused before the stack runs out.
-     */
-    private static final class StrictComposer extends Composer {
-        private int depth;
-
-        StrictComposer(LoadSettings settings, String yaml) {
-            super(settings, new ParserImpl(settings, new StreamReader(settings, yaml)));
-        }
-
-        @Override
-        protected Node composeKeyNode(MappingNode node) {
-            Node key = super.composeKeyNode(node);
-            if (key.getTag().equals(Tag.MERGE) || key instanceof ScalarNode scalar && scalar.getValue().equals("<<")) {
-                throw new RefusedYamlException(
-                        "merge keys (<<) are not supported: write the keys out (an alias of a whole value, *name, works)",
-                        key.getStartMark());
-            }
-            return key;
-        }
-
-        @Override
-        protected SequenceNode composeSequenceNode(Optional<Anchor> anchor) {
-            enter();
-            try {
-                return super.composeSequenceNode(anchor);
-            } finally {
-                depth--;
-            }
-        }
-
-        @Override
-        protected Node composeMappingNode(Optional<Anchor> anchor) {
-            enter();
-            try {
-                return super.composeMappingNode(anchor);
-            } finally {
-                depth--;
-            }
-        }
-
-        private void enter() {
-            if (++depth > MAX_NESTING_DEPTH) {
-                throw new RefusedYamlException("lists and mappings are nested more than " + MAX_NESTING_DEPTH
-                        + " deep", parser.peekEvent().getStartMark());
-            }
-        }
-    }
-
-    private static final class RefusedYamlException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final int line;
-        private final int column;
-
-        RefusedYamlException(String message, Optional<Mark> mark) {
-            super(message);
-            this.line = mark.map(m -> m.getLine() + 1).orElse(0);
-            this.column = mark.map(m -> m.getColumn() + 1).orElse(0);
-        }
-    }
-
-    private static ConfigException syntaxError(MarkedYamlEngineException e) {
-        StringBuilder reason = new StringBuilder("not valid YAML: ")
-                .append(Objects.requireNonNullElse(e.getProblem(), "unexpected text"));
-        if (e.getContext() != null && !e.getContext().isBlank()) {
-            reason.append(" (").append(e.getContext().strip());
-            e.getContextMark().ifPresent(m -> reason.append(" at line ").append(m.getLine() + 1)
-                    .append(", column ").append(m.getColumn() + 1));
-            reason.append(')');
-        }
-        Optional<Mark> mark = e.getProblemMark();
-        return new ConfigException("", reason.toString(),
-                mark.map(m -> m.getLine() + 1).orElse(0), mark.map(m -> m.getColumn() + 1).orElse(0), e);
+        return new ConfigValue("policy", YamlComposer.compose(yaml)).section(PolicyReader::read);
     }
 
     private static GatewayConfig gateway(ConfigSection root, Path baseDir) throws ConfigException {
-        String hostname = root.optional("hostname", ConfigLoader::domainName).orElseGet(ConfigLoader::machineHostName);
+        String hostname = root.optional("hostname", ConfigValue::domainName).orElseGet(ConfigLoader::machineHostName);
         Path dataDir = root.get("data_dir", v -> v.path(baseDir), baseDir.resolve("data").normalize());
         if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
             throw root.error("data_dir", dataDir + " exists and is not a directory");
@@ -231,7 +97,7 @@ public final class ConfigLoader {
                 root.section("callout", ConfigLoader::callout),
                 root.section("message_log", log -> log.get("retention", ConfigValue::positiveDuration, Duration.ofDays(30))),
                 root.section("log", ConfigLoader::log),
-                root.optionalSection("policy", ConfigLoader::policy));
+                root.optionalSection("policy", PolicyReader::read));
     }
 
     /**
@@ -249,7 +115,7 @@ public final class ConfigLoader {
 
     private static SmtpConfig smtp(ConfigSection smtp, Path baseDir) throws ConfigException {
         return new SmtpConfig(
-                smtp.get("listen", v -> atLeastOne(v, v.distinctList(ConfigLoader::listenAddress)),
+                smtp.get("listen", v -> v.addresses(ConfigLoader::listenAddress),
                         List.of(new ListenAddress("0.0.0.0", 25))),
                 smtp.get("max_message_size", ConfigValue::positiveSize, 50 * MIB),
                 smtp.get("max_recipients", ConfigValue::positiveNumber, 100),
@@ -357,28 +223,6 @@ public final class ConfigLoader {
                 delivery.get("remote_port", v -> v.wholeNumber(1, MAX_PORT), 25));
     }
 
-    private static PolicyConfig policy(ConfigSection policy) throws ConfigException {
-        List<String> trustedNetworks = policy.get("trusted_networks",
-                v -> v.distinctList(n -> n.parse("an IP network such as 10.0.0.0/8", Cidr::normalize)), List.of());
-        boolean rejectUnknownRecipientDomains = policy.get("reject_unknown_recipient_domains", ConfigValue::bool, true);
-        Verification recipientVerification = policy.get("recipient_verification",
-                v -> v.parse("none, callout or valid_list", ConfigLoader::globalVerification), Verification.NONE);
-        Map<String, String> domainPaths = new HashMap<>(); // name → path of the domain that has it
-        List<DomainConfig> domains = policy.get("domains",
-                v -> v.list(d -> d.section(domain -> domain(domain, domainPaths))), List.of());
-        String subAddressDelimiter = policy.get("sub_address_delimiter", ConfigLoader::subAddressDelimiter, "");
-        VerificationCacheConfig cache = policy.section("cache", ConfigLoader::verificationCache);
-        HarvestConfig harvest = policy.section("harvest", ConfigLoader::harvest);
-        Set<String> declared = new HashSet<>();
-        for (String key : PolicyConfig.KEYS) {
-            if (policy.value(key).isPresent()) {
-                declared.add(key);
-            }
-        }
-        return new PolicyConfig(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains,
-                subAddressDelimiter, cache, harvest, declared);
-    }
-
     /** Defaults: see docs/CONFIGURATION.md for why (against Postfix's verify(8) defaults). */
     public static final VerificationCacheConfig DEFAULT_CACHE = new VerificationCacheConfig(Duration.ofDays(7),
             Duration.ofHours(1), Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofSeconds(30), 1_000_000);
@@ -400,46 +244,6 @@ public final class ConfigLoader {
                 callout.get("catch_all_recheck", ConfigValue::positiveDuration, d.catchAllRecheck()));
     }
 
-    private static VerificationCacheConfig verificationCache(ConfigSection cache) throws ConfigException {
-        VerificationCacheConfig d = DEFAULT_CACHE;
-        VerificationCacheConfig config = new VerificationCacheConfig(
-                cache.get("positive_ttl", ConfigValue::positiveDuration, d.positiveTtl()),
-                cache.get("positive_refresh", ConfigValue::positiveDuration, d.positiveRefresh()),
-                cache.get("negative_ttl", ConfigValue::positiveDuration, d.negativeTtl()),
-                cache.get("negative_refresh", ConfigValue::positiveDuration, d.negativeRefresh()),
-                cache.get("tempfail_hold", ConfigValue::duration, d.tempfailHold()),
-                cache.get("max_entries", ConfigValue::positiveNumber, d.maxEntries()));
-        if (config.positiveRefresh().compareTo(config.positiveTtl()) > 0) {
-            throw cache.error("positive_refresh", "must not be longer than positive_ttl");
-        }
-        if (config.negativeRefresh().compareTo(config.negativeTtl()) > 0) {
-            throw cache.error("negative_refresh", "must not be longer than negative_ttl");
-        }
-        return config;
-    }
-
-    private static HarvestConfig harvest(ConfigSection harvest) throws ConfigException {
-        HarvestConfig d = DEFAULT_HARVEST;
-        HarvestConfig config = new HarvestConfig(
-                harvest.get("window", ConfigValue::positiveDuration, d.window()),
-                harvest.get("tarpit_after", v -> v.wholeNumber(0, Integer.MAX_VALUE), d.tarpitAfter()),
-                harvest.get("tarpit_delay", ConfigValue::duration, d.tarpitDelay()),
-                harvest.get("block_after", v -> v.wholeNumber(0, Integer.MAX_VALUE), d.blockAfter()),
-                harvest.get("block_for", ConfigValue::positiveDuration, d.blockFor()));
-        if (config.blockAfter() > 0 && config.tarpitAfter() > config.blockAfter()) {
-            throw harvest.error("tarpit_after", "must not be more than block_after (" + config.blockAfter() + ")");
-        }
-        return config;
-    }
-
-    private static String subAddressDelimiter(ConfigValue value) throws ConfigException {
-        String delimiter = value.string();
-        if (delimiter.length() > 1 || (!delimiter.isEmpty() && "+-_=".indexOf(delimiter.charAt(0)) < 0)) {
-            throw value.error("expected one of + - _ = or \"\" (off), got \"" + delimiter + "\"");
-        }
-        return delimiter;
-    }
-
     private static String probeSender(String text) {
         if (!text.isEmpty() && (text.indexOf('@') <= 0 || text.indexOf('@') == text.length() - 1
                 || text.chars().anyMatch(c -> c <= ' ' || c == '<' || c == '>'))) {
@@ -448,36 +252,8 @@ public final class ConfigLoader {
         return text;
     }
 
-    private static DomainConfig domain(ConfigSection domain, Map<String, String> domainPaths) throws ConfigException {
-        ConfigValue nameValue = domain.required("name", v -> v);
-        String name = domainName(nameValue);
-        String earlier = domainPaths.putIfAbsent(name, domain.path());
-        if (earlier != null) {
-            throw nameValue.error("duplicate of " + earlier);
-        }
-        return new DomainConfig(
-                name,
-                domain.required("backend", v -> atLeastOne(v, v.distinctList(
-                        b -> b.parse("a host:port", text -> HostPort.server(text, 25))))),
-                domain.get("verification", v -> v.parse("inherit, none, callout or valid_list",
-                        ConfigLoader::domainVerification), Verification.INHERIT),
-                domain.get("valid_recipients", v -> v.list(
-                        r -> r.parse("an address", text -> validRecipient(text, name))), List.of()));
-    }
-
-    private static String domainName(ConfigValue value) throws ConfigException {
-        return value.parse("a domain name", DomainName::normalize);
-    }
-
     private static ListenAddress listenAddress(ConfigValue value) throws ConfigException {
         return value.parse("a host:port", HostPort::listener);
-    }
-
-    private static <T> List<T> atLeastOne(ConfigValue value, List<T> list) throws ConfigException {
-        if (list.isEmpty()) {
-            throw value.error("needs at least one address");
-        }
-        return list;
     }
 
     // The store and cache URLs may carry passwords: messages describe what is expected and never
@@ -512,52 +288,5 @@ public final class ConfigLoader {
             case "reject" -> BareLineEndings.REJECT;
             default -> throw new IllegalArgumentException("expected normalise or reject, got " + quote(word));
         };
-    }
-
-    private static Verification domainVerification(String word) {
-        for (Verification verification : Verification.values()) {
-            if (verification.configName().equalsIgnoreCase(word)) {
-                return verification;
-            }
-        }
-        throw new IllegalArgumentException("expected inherit, none, callout or valid_list, got " + quote(word));
-    }
-
-    private static Verification globalVerification(String word) {
-        Verification verification;
-        try {
-            verification = domainVerification(word);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("expected none, callout or valid_list, got " + quote(word));
-        }
-        if (verification == Verification.INHERIT) {
-            throw new IllegalArgumentException("inherit is for a domain's verification, which then follows this "
-                    + "setting; here, choose none, callout or valid_list");
-        }
-        return verification;
-    }
-
-    /**
-     * An entry of a domain's valid list: {@code local@domain}, or {@code @domain} for every address
-     * of the domain. Its domain must be the one the list belongs to, since an entry for another
-     * domain could never match. The local part is kept as written (matching ignores case, SPEC §3).
-     */
-    private static String validRecipient(String text, String domain) {
-        int at = text.lastIndexOf('@');
-        if (at < 0) {
-            throw new IllegalArgumentException("expected an address such as alice@" + domain + ", or @" + domain
-                    + " for every address of the domain, got " + quote(text));
-        }
-        String local = text.substring(0, at);
-        String addressDomain = DomainName.normalize(text.substring(at + 1));
-        if (!addressDomain.equals(domain)) {
-            throw new IllegalArgumentException(quote(text) + " is not an address of " + domain);
-        }
-        // RFC 5321 4.5.3.1.1: at most 64 octets; no blanks or controls, which no address contains
-        if (local.getBytes(StandardCharsets.UTF_8).length > 64
-                || local.codePoints().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
-            throw new IllegalArgumentException(quote(text) + " is not a valid address");
-        }
-        return local + "@" + addressDomain;
     }
 }

@@ -171,6 +171,20 @@ final class ConfigValue {
         });
     }
 
+    /** A domain name, normalised as {@link DomainName} does. */
+    String domainName() throws ConfigException {
+        return parse("a domain name", DomainName::normalize);
+    }
+
+    /** As {@link #distinctList}, for addresses to listen on or to connect to, of which one at least is needed. */
+    <T> List<T> addresses(Reader<T> address) throws ConfigException {
+        List<T> addresses = distinctList(address);
+        if (addresses.isEmpty()) {
+            throw error("needs at least one address");
+        }
+        return addresses;
+    }
+
     /**
      * The elements of a list, each read by {@code element} at its own path ({@code key[2]}).
      * A single value where a list is expected stands for a list of one, at the key's own path.

@@ -1,27 +1,20 @@
 package net.gatehouse.queue;
 
 import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,11 +29,11 @@ import org.slf4j.LoggerFactory;
  * <p>Layout under the spool directory:
  * <ul>
  * <li>{@code incoming/ID}: being received. Never delivered; deleted at start-up.</li>
- * <li>{@code active/ID}: committed. A text envelope, a blank line, the content, and a fixed-size end
- * record holding the content length. As in Postfix's queue files, a file without a valid end record
- * is corrupt: it is moved to {@code corrupt/} and reported, never delivered.</li>
- * <li>{@code active/ID.done}: the journal ({@link Journal}), appended to after each delivery attempt
- * that leaves the message queued: one line per recipient, finished (delivered or bounced) or
+ * <li>{@code active/ID}: committed, in the format of a {@link QueueFile}. As in Postfix's queue
+ * files, a file without a valid end record is corrupt: it is moved to {@code corrupt/} and
+ * reported, never delivered.</li>
+ * <li>{@code active/ID.done}: the journal ({@link Journal}, {@link JournalFiles}), appended to after
+ * each delivery attempt that leaves the message queued: one line per recipient, finished (delivered or bounced) or
  * deferred, with the reply; and the administrator's hold, release and requeue. Appends with a
  * finished recipient, a hold, a release or a requeue are fsynced, so that a restart neither
  * delivers to a finished recipient again nor forgets a hold; deferrals are not (losing one in a
@@ -51,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * into a spare where there is one, else into a new file in {@code incoming/}.</li>
  * <li>{@code requests/ID}: the command line asks the running gateway to look at the message again
  * (a hold, release, requeue, flush or deletion made in the spool); {@code flush}: to attempt every
- * deferred message now. The gateway looks once a second.</li>
+ * deferred message now ({@link SpoolRequests}). The gateway looks once a second.</li>
  * </ul>
  *
  * <p>Commit order: write, fsync the file, rename it from {@code incoming/ID} or {@code active/OLD.spare}
@@ -66,14 +59,7 @@ import org.slf4j.LoggerFactory;
 public final class Spool {
 
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
-    private static final String MAGIC = "gatehouse-spool: 1";
-    private static final String END_MARK = "\nGATEHOUSE-END ";
-    /** End record: the mark, 16 hex digits of content length, newline. */
-    private static final int END_RECORD_LENGTH = END_MARK.length() + 16 + 1;
-    private static final int MAX_ENVELOPE_BYTES = 1 << 20;
-    private static final String JOURNAL_SUFFIX = ".done";
     private static final String SPARE_SUFFIX = ".spare";
-    private static final String FLUSH_REQUEST = "flush";
     /** Spares kept at most: a few seconds' worth of mail on a busy gateway. */
     private static final int SPARE_CAPACITY = 10_000;
     /** Files larger than this are deleted rather than kept: a spare holds on to its disk blocks. */
@@ -82,13 +68,13 @@ public final class Spool {
     /** Small messages go to the file in one write: envelope, content and end record. */
     private static final int WRITE_BUFFER_BYTES = 16 * 1024;
 
-    private final Path directory;
     private final Path incoming;
     private final Path active;
     /** fsyncs of {@code active/}, shared by the sessions and deliveries that need one at once. */
     private final GroupSync activeSync;
     private final Path corrupt;
-    private final Path requests;
+    private final JournalFiles journals;
+    private final SpoolRequests requests;
     private final long minFreeSpace;
     private final FileStore fileStore;
     private final SpareFiles spares;
@@ -102,13 +88,14 @@ public final class Spool {
     }
 
     Spool(Path directory, long minFreeSpace, SpareFiles spares) throws IOException {
-        this.directory = directory;
         this.spares = spares;
         this.incoming = Files.createDirectories(directory.resolve("incoming"));
         this.active = Files.createDirectories(directory.resolve("active"));
         this.activeSync = GroupSync.of(active);
         this.corrupt = Files.createDirectories(directory.resolve("corrupt"));
-        this.requests = Files.createDirectories(directory.resolve("requests"));
+        SpoolOwner owner = new SpoolOwner(active);
+        this.journals = new JournalFiles(active, activeSync, owner);
+        this.requests = new SpoolRequests(directory, owner);
         this.minFreeSpace = minFreeSpace;
         // Looked up once: on Linux each lookup reads and parses the mount table.
         this.fileStore = Files.getFileStore(active);
@@ -121,7 +108,7 @@ public final class Spool {
     public static Spool forAdministration(Path directory) throws IOException {
         Spool spool = new Spool(directory, 0, new SpareFiles(0, 0, System::nanoTime));
         // created here by a command run as root when the gateway has not yet run this version
-        spool.giveToSpoolOwner(spool.requests);
+        spool.requests.giveToOwner();
         return spool;
     }
 
@@ -161,7 +148,7 @@ public final class Spool {
             this.temporary = spare ? reusable.get() : incoming.resolve(envelope.id().value());
             this.channel = spare ? opened : FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             try {
-                byte[] header = formatEnvelope(envelope);
+                byte[] header = QueueFile.header(envelope);
                 this.file = new BufferedOutputStream(Channels.newOutputStream(channel), WRITE_BUFFER_BYTES);
                 file.write(header);
                 this.contentOffset = header.length;
@@ -181,8 +168,7 @@ public final class Spool {
         public SpooledMessage commit() throws IOException {
             try {
                 long length = content.count();
-                String end = END_MARK + HexFormat.of().toHexDigits(length) + "\n";
-                file.write(end.getBytes(StandardCharsets.US_ASCII));
+                file.write(QueueFile.endRecord(length));
                 file.flush();
                 if (spare) {
                     channel.truncate(channel.position()); // what the spare held beyond the new end
@@ -245,11 +231,7 @@ public final class Spool {
      */
     public List<SpooledMessage> recover() throws IOException {
         // First: a request made while the journals are read below is then looked at once running.
-        try (DirectoryStream<Path> answered = Files.newDirectoryStream(requests)) {
-            for (Path file : answered) {
-                Files.deleteIfExists(file);
-            }
-        }
+        requests.forgetAll();
         try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(incoming)) {
             for (Path file : leftovers) {
                 log.info("spool_discard_unacknowledged file={}", file.getFileName());
@@ -270,17 +252,10 @@ public final class Spool {
             } catch (CorruptMessageException e) {
                 log.error("spool_corrupt queue_id={} reason=\"{}\" moved_to={}", id, e.getMessage(), corrupt);
                 move(active.resolve(id.value()), corrupt.resolve(id.value()));
-                Files.deleteIfExists(journal(id));
+                journals.delete(id);
             }
         }
-        try (DirectoryStream<Path> journals = Files.newDirectoryStream(active, "*" + JOURNAL_SUFFIX)) {
-            for (Path journal : journals) {
-                String name = journal.getFileName().toString();
-                if (!Files.exists(active.resolve(name.substring(0, name.length() - JOURNAL_SUFFIX.length())))) {
-                    Files.deleteIfExists(journal);
-                }
-            }
-        }
+        journals.removeOrphans();
         syncDirectory(active);
         return messages;
     }
@@ -304,30 +279,12 @@ public final class Spool {
     public Optional<SpooledMessage> read(QueueId id) throws IOException {
         Path file = active.resolve(id.value());
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long fileSize = channel.size();
-            if (fileSize < END_RECORD_LENGTH) {
-                throw new CorruptMessageException("file too short for an end record");
-            }
-            ByteBuffer end = ByteBuffer.allocate(END_RECORD_LENGTH);
-            readFully(channel, end, fileSize - END_RECORD_LENGTH);
-            String endRecord = new String(end.array(), StandardCharsets.US_ASCII);
-            if (!endRecord.startsWith(END_MARK) || !endRecord.endsWith("\n")) {
-                throw new CorruptMessageException("no end record");
-            }
-            long contentLength = HexFormat.fromHexDigitsToLong(endRecord, END_MARK.length(), END_MARK.length() + 16);
-            long contentOffset = fileSize - END_RECORD_LENGTH - contentLength;
-            if (contentOffset <= 0 || contentOffset > MAX_ENVELOPE_BYTES) {
-                throw new CorruptMessageException("content length does not fit the file");
-            }
-            ByteBuffer header = ByteBuffer.allocate((int) contentOffset);
-            readFully(channel, header, 0);
-            Envelope envelope = parseEnvelope(id, new String(header.array(), StandardCharsets.UTF_8));
-            return Optional.of(new SpooledMessage(envelope, file, contentOffset, contentLength,
-                    journal(id, envelope.received())));
+            QueueFile.Layout layout = QueueFile.read(id, channel);
+            Envelope envelope = layout.envelope();
+            return Optional.of(new SpooledMessage(envelope, file, layout.contentOffset(), layout.contentLength(),
+                    journals.read(id, envelope.received())));
         } catch (NoSuchFileException gone) {
             return Optional.empty();
-        } catch (IllegalArgumentException e) {
-            throw new CorruptMessageException(e.getMessage());
         }
     }
 
@@ -336,16 +293,7 @@ public final class Spool {
      * recipients, so that they are not delivered to again; without an fsync when all were deferred.
      */
     void recordAttempt(QueueId id, int attempt, Instant at, Map<String, Outcome> outcomes) throws IOException {
-        if (outcomes.isEmpty()) {
-            return;
-        }
-        StringBuilder lines = new StringBuilder();
-        boolean anyFinished = false;
-        for (Map.Entry<String, Outcome> result : outcomes.entrySet()) {
-            lines.append(Journal.resultLine(attempt, at, result.getKey(), result.getValue()));
-            anyFinished |= result.getValue().finished();
-        }
-        append(id, lines.toString(), anyFinished);
+        journals.recordAttempt(id, attempt, at, outcomes);
     }
 
     /**
@@ -353,12 +301,12 @@ public final class Spool {
      * at its next look at the message, see {@link #requestReview}). False when it is not in the spool.
      */
     public boolean hold(QueueId id, Instant at) throws IOException {
-        return administer(id, Journal.actionLine(Journal.HOLD, at));
+        return journals.administer(id, Journal.actionLine(Journal.HOLD, at));
     }
 
     /** Releases a message from hold. False when it is not in the spool. */
     public boolean release(QueueId id, Instant at) throws IOException {
-        return administer(id, Journal.actionLine(Journal.RELEASE, at));
+        return journals.administer(id, Journal.actionLine(Journal.RELEASE, at));
     }
 
     /**
@@ -368,52 +316,7 @@ public final class Spool {
      * in the spool.
      */
     public boolean requeue(QueueId id, Instant at) throws IOException {
-        return administer(id, Journal.actionLine(Journal.REQUEUE, at));
-    }
-
-    /** An administrator's record, durable, for a message that is in the spool. */
-    private boolean administer(QueueId id, String line) throws IOException {
-        Path message = active.resolve(id.value());
-        if (!Files.exists(message)) {
-            return false;
-        }
-        boolean created = append(id, line, true);
-        if (created) {
-            // The command line may run as root beside a gateway that runs as its own user.
-            giveToSpoolOwner(journal(id));
-        }
-        if (!Files.exists(message)) { // delivered meanwhile: nothing left to hold
-            if (created) {
-                Files.deleteIfExists(journal(id));
-            }
-            return false;
-        }
-        return true;
-    }
-
-    /**
-     * Appends to the message's journal; fsyncs it when {@code durable}, and the directory when the
-     * journal is new. Returns whether it was created.
-     */
-    private boolean append(QueueId id, String lines, boolean durable) throws IOException {
-        Path journal = journal(id);
-        boolean created = !Files.exists(journal);
-        try (FileChannel channel = FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
-            writeFully(channel, ByteBuffer.wrap(lines.getBytes(StandardCharsets.UTF_8)));
-            if (durable) {
-                channel.force(true);
-            }
-        }
-        if (created) {
-            if (!Files.exists(active.resolve(id.value()))) {
-                Files.deleteIfExists(journal); // the message was removed during the attempt
-                return false;
-            }
-            // also when not durable: a later record that must be durable appends to this file
-            activeSync.sync();
-        }
-        return created;
+        return journals.administer(id, Journal.actionLine(Journal.REQUEUE, at));
     }
 
     /**
@@ -437,7 +340,7 @@ public final class Spool {
         } else {
             existed = Files.deleteIfExists(file);
         }
-        Files.deleteIfExists(journal(id));
+        journals.delete(id);
         activeSync.sync();
         // only now: a spare is overwritten only once its rename away from the message's name is durable
         if (kept && (Files.size(spare) > SPARE_MAX_BYTES || !spares.giveBack(spare))) {
@@ -448,18 +351,12 @@ public final class Spool {
 
     /** Asks the running gateway to attempt every deferred message now ({@code gatehouse queue flush}). */
     public void requestFlush() throws IOException {
-        Path request = directory.resolve(FLUSH_REQUEST);
-        Files.writeString(request, "");
-        giveToSpoolOwner(request);
+        requests.requestFlush();
     }
 
     /** Whether a flush was requested since the last call; cheap enough to poll every second. */
     public boolean takeFlushRequest() {
-        try {
-            return Files.deleteIfExists(directory.resolve(FLUSH_REQUEST));
-        } catch (IOException e) {
-            return false;
-        }
+        return requests.takeFlushRequest();
     }
 
     /**
@@ -468,132 +365,17 @@ public final class Spool {
      * attempts any other at once ({@code gatehouse queue hold|release|requeue|flush ID|delete}).
      */
     public void requestReview(QueueId id) throws IOException {
-        Path request = requests.resolve(id.value());
-        try {
-            Files.createFile(request);
-        } catch (FileAlreadyExistsException pending) {
-            return; // asked already, not yet looked at: the gateway reads the journal as it is then
-        }
-        giveToSpoolOwner(request);
+        requests.requestReview(id);
     }
 
     /** The messages the command line asked to be looked at again; one directory read, fit for every second. */
     public List<QueueId> reviewRequests() {
-        List<QueueId> ids = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(requests)) {
-            for (Path file : files) {
-                String name = file.getFileName().toString();
-                if (QueueId.isValid(name)) {
-                    ids.add(new QueueId(name));
-                }
-            }
-        } catch (IOException e) {
-            log.warn("spool_requests_unreadable directory={} error=\"{}\"", requests, e.getMessage());
-        }
-        return ids;
+        return requests.reviewRequests();
     }
 
     /** The message was looked at again: the request is done. */
     public void reviewed(QueueId id) {
-        try {
-            Files.deleteIfExists(requests.resolve(id.value()));
-        } catch (IOException e) {
-            log.warn("spool_request_undeletable queue_id={} error=\"{}\"", id, e.getMessage());
-        }
-    }
-
-    /**
-     * Gives a file the command line created to the owner and group of the spool, so that a gateway
-     * running as its own user can append to it and delete it when the command ran as root. Without
-     * the privilege to change owners the file stays as it is (the command then ran as that user).
-     */
-    private void giveToSpoolOwner(Path file) {
-        try {
-            PosixFileAttributes spool = Files.readAttributes(active, PosixFileAttributes.class);
-            PosixFileAttributes created = Files.readAttributes(file, PosixFileAttributes.class);
-            PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
-            if (!created.owner().equals(spool.owner())) {
-                view.setOwner(spool.owner());
-            }
-            if (!created.group().equals(spool.group())) {
-                view.setGroup(spool.group());
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            log.warn("spool_owner_unchanged file={} error=\"{}\"", file, e.getMessage());
-        }
-    }
-
-    private Journal journal(QueueId id, Instant arrival) throws IOException {
-        try {
-            // leniently decoded: bytes a crash garbled make one unreadable line, not an unreadable message
-            return Journal.parse(new String(Files.readAllBytes(journal(id)), StandardCharsets.UTF_8), arrival);
-        } catch (NoSuchFileException none) {
-            return Journal.empty(arrival);
-        }
-    }
-
-    private Path journal(QueueId id) {
-        return active.resolve(id.value() + JOURNAL_SUFFIX);
-    }
-
-    private static byte[] formatEnvelope(Envelope envelope) {
-        StringBuilder text = new StringBuilder(256).append(MAGIC).append('\n');
-        text.append("id: ").append(envelope.id()).append('\n');
-        text.append("received: ").append(envelope.received()).append('\n');
-        text.append("client: ").append(oneLine(envelope.client())).append('\n');
-        text.append("helo: ").append(oneLine(envelope.helo())).append('\n');
-        text.append("smtputf8: ").append(envelope.smtpUtf8() ? "yes" : "no").append('\n');
-        text.append("from: ").append(oneLine(envelope.sender())).append('\n');
-        for (String recipient : envelope.recipients()) {
-            text.append("to: ").append(oneLine(recipient)).append('\n');
-        }
-        return text.append('\n').toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static Envelope parseEnvelope(QueueId id, String header) {
-        String[] lines = header.split("\n");
-        if (lines.length == 0 || !lines[0].equals(MAGIC) || !header.endsWith("\n\n")) {
-            throw new IllegalArgumentException("not a Gatehouse spool file");
-        }
-        Instant received = null;
-        String client = "";
-        String helo = "";
-        String sender = null;
-        boolean smtpUtf8 = false;
-        List<String> recipients = new ArrayList<>();
-        for (int i = 1; i < lines.length; i++) {
-            String line = lines[i];
-            if (line.isEmpty()) {
-                continue;
-            }
-            int colon = line.indexOf(": ");
-            if (colon < 0) {
-                throw new IllegalArgumentException("bad envelope line: " + line);
-            }
-            String value = line.substring(colon + 2);
-            switch (line.substring(0, colon)) {
-                case "id" -> {
-                    if (!value.equals(id.value())) {
-                        throw new IllegalArgumentException("file holds message " + value);
-                    }
-                }
-                case "received" -> received = Instant.parse(value);
-                case "client" -> client = value;
-                case "helo" -> helo = value;
-                case "smtputf8" -> smtpUtf8 = value.equals("yes");
-                case "from" -> sender = value;
-                case "to" -> recipients.add(value);
-                default -> throw new IllegalArgumentException("unknown envelope field: " + line);
-            }
-        }
-        if (received == null || sender == null) {
-            throw new IllegalArgumentException("envelope lacks received time or sender");
-        }
-        return new Envelope(id, received, client, helo, sender, recipients, smtpUtf8);
-    }
-
-    private static String oneLine(String value) {
-        return value.replace('\n', ' ').replace('\r', ' ');
+        requests.reviewed(id);
     }
 
     private static void move(Path from, Path to) throws IOException {
@@ -611,49 +393,10 @@ public final class Spool {
         }
     }
 
-    private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
-        }
-    }
-
-    private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
-        while (buffer.hasRemaining()) {
-            int read = channel.read(buffer, position + buffer.position());
-            if (read < 0) {
-                throw new CorruptMessageException("file ends early");
-            }
-        }
-    }
-
     /** A committed file that cannot be read back: never delivered, moved aside at recovery. */
     public static final class CorruptMessageException extends IOException {
         CorruptMessageException(String reason) {
             super(reason);
-        }
-    }
-
-    private static final class CountingOutputStream extends FilterOutputStream {
-        private long count;
-
-        CountingOutputStream(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
-
-        long count() {
-            return count;
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import net.gatehouse.admin.QueueActions;
 import net.gatehouse.queue.Envelope;
+import net.gatehouse.queue.MessageAge;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.QueuedMessage;
 
@@ -47,7 +48,7 @@ public final class QueuePage {
         }
 
         public String age() {
-            return Display.age(Duration.ofSeconds(ageSeconds));
+            return MessageAge.format(Duration.ofSeconds(ageSeconds));
         }
     }
 

@@ -1,19 +1,11 @@
 package net.gatehouse.smtp.client;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.OptionalLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -28,7 +20,8 @@ import net.gatehouse.tls.TlsContexts;
  * <p>Every wait has a deadline of {@code commandTimeout}: each reply as a whole (a
  * {@link SocketTimeoutException} names the command and the server), and each write to the socket.
  * Any I/O failure leaves the client unusable, as does a {@code 421} from the server; the caller
- * then closes it and treats what is left as a temporary failure.
+ * then closes it and treats what is left as a temporary failure. The connection and that
+ * bookkeeping are the {@link CommandChannel}'s; this class holds the dialogue.
  *
  * <p>Opportunistic TLS: when a context is given and the server offers STARTTLS, the session is
  * upgraded (RFC 3207). Which certificates pass is the context's decision; the client checks no
@@ -63,30 +56,18 @@ public final class SmtpClient implements AutoCloseable {
             Reply.of(553, "5.6.7", "Non-ASCII address, but the receiving server does not support SMTPUTF8");
 
     private static final Duration MAX_QUIT_WAIT = Duration.ofSeconds(2);
-    private static final int OUTPUT_BUFFER = 16 * 1024;
 
-    private final Socket plain;
+    private final CommandChannel channel;
     private final InetSocketAddress remote;
     private final String heloName;
-    private final Duration commandTimeout;
-    private Socket socket;
-    private ReplyReader in;
-    private DeadlineOutputStream deadlineOut;
-    private OutputStream out;
-    private Map<String, String> extensions = Map.of();
+    private EhloKeywords extensions = EhloKeywords.NONE;
     private boolean tls;
-    /** An I/O failure, or a reply that leaves the session in doubt. */
-    private boolean broken;
-    /** The 421 with which the server ended the session: it answers every command not yet answered. */
-    private Reply serverClosing;
     private boolean closed;
 
-    private SmtpClient(Socket plain, InetSocketAddress remote, String heloName, Duration commandTimeout) throws IOException {
-        this.plain = plain;
+    private SmtpClient(CommandChannel channel, InetSocketAddress remote, String heloName) {
+        this.channel = channel;
         this.remote = remote;
         this.heloName = heloName;
-        this.commandTimeout = commandTimeout;
-        attach(plain);
     }
 
     /**
@@ -103,20 +84,8 @@ public final class SmtpClient implements AutoCloseable {
     public static SmtpClient connect(InetSocketAddress address, String heloName, Duration connectTimeout,
                                      Duration commandTimeout, SSLContext opportunisticTls) throws IOException {
         requireSingleLine(heloName);
-        Socket socket = new Socket();
-        try {
-            socket.setTcpNoDelay(true);   // commands are flushed when whole; Nagle would only delay them
-            socket.connect(address, millis(connectTimeout));
-        } catch (IOException e) {
-            socket.close();
-            String peer = SmtpClientException.peer(address);
-            IOException failure = e instanceof SocketTimeoutException
-                    ? new SocketTimeoutException("timeout connecting to " + peer)
-                    : new ConnectException("cannot connect to " + peer + ": " + e.getMessage());
-            failure.initCause(e);
-            throw failure;
-        }
-        SmtpClient client = new SmtpClient(socket, address, heloName, commandTimeout);
+        CommandChannel channel = CommandChannel.connect(address, connectTimeout, commandTimeout);
+        SmtpClient client = new SmtpClient(channel, address, heloName);
         try {
             client.open(opportunisticTls);
             return client;
@@ -140,7 +109,7 @@ public final class SmtpClient implements AutoCloseable {
     private void greet() throws IOException {
         Reply ehlo = command("EHLO " + heloName, Stage.EHLO);
         if (isCompletion(ehlo)) {
-            extensions = extensions(ehlo);
+            extensions = EhloKeywords.of(ehlo);
             return;
         }
         if (!ehlo.isPermanentFailure()) {
@@ -151,72 +120,32 @@ public final class SmtpClient implements AutoCloseable {
         if (!isCompletion(helo)) {
             throw SmtpClientException.refused(Stage.HELO, remote, helo);
         }
-        extensions = Map.of();
-    }
-
-    /** The EHLO keywords (RFC 5321 4.1.1.1), upper case, each with its parameters ("" when none). */
-    private static Map<String, String> extensions(Reply ehlo) {
-        Map<String, String> keywords = new HashMap<>();
-        for (String line : ehlo.lines().subList(1, ehlo.lines().size())) {
-            String[] keywordAndParameters = line.strip().split(" ", 2);
-            if (!keywordAndParameters[0].isEmpty()) {
-                keywords.put(keywordAndParameters[0].toUpperCase(Locale.ROOT),
-                        keywordAndParameters.length > 1 ? keywordAndParameters[1].strip() : "");
-            }
-        }
-        return Map.copyOf(keywords);
+        extensions = EhloKeywords.NONE;
     }
 
     private void startTls(SSLContext context) throws IOException {
         Reply reply = command("STARTTLS", Stage.STARTTLS);
-        if (serverClosing != null) {
+        if (channel.serverClosing().isPresent()) {
             throw SmtpClientException.refused(Stage.STARTTLS, remote, reply);
         }
         if (reply.code() != 220) {
             return;   // RFC 3207 4: the server may decline (454); the session goes on in clear
         }
-        if (in.hasBufferedInput()) {
-            broken = true;
-            throw SmtpClientException.protocolError(Stage.STARTTLS, remote, "data after the reply, before TLS (CVE-2011-0411)");
-        }
-        try {
-            plain.setSoTimeout(millis(commandTimeout));   // bounds each read of the handshake
-            attach(TlsContexts.startTls(plain, context, true, remote.getHostString()));
-        } catch (IOException e) {
-            broken = true;
-            throw new SSLException("TLS handshake with " + SmtpClientException.peer(remote)
-                    + " failed after STARTTLS: " + e.getMessage(), e);
-        }
+        channel.startTls(context);
         tls = true;
         // RFC 3207 4.2: forget what the server said before TLS and ask again.
-        extensions = Map.of();
+        extensions = EhloKeywords.NONE;
         greet();
-    }
-
-    private void attach(Socket socket) throws IOException {
-        if (deadlineOut != null) {
-            deadlineOut.stopWatching();
-        }
-        this.socket = socket;
-        this.in = new ReplyReader(socket, remote);
-        this.deadlineOut = new DeadlineOutputStream(socket.getOutputStream(), plain, remote, commandTimeout);
-        this.out = new BufferedOutputStream(deadlineOut, OUTPUT_BUFFER);
     }
 
     /** Whether the server listed the EHLO keyword (case-insensitive): "PIPELINING", "8BITMIME". */
     public boolean supports(String keyword) {
-        return extensions.containsKey(keyword.toUpperCase(Locale.ROOT));
+        return extensions.supports(keyword);
     }
 
     /** The server's fixed message size limit (RFC 1870), when it declared one. */
     public OptionalLong maxSize() {
-        try {
-            String size = extensions.get("SIZE");
-            long limit = size == null || size.isEmpty() ? 0 : Long.parseLong(size);
-            return limit > 0 ? OptionalLong.of(limit) : OptionalLong.empty();   // RFC 1870: 0 means no limit
-        } catch (NumberFormatException e) {
-            return OptionalLong.empty();
-        }
+        return extensions.maxSize();
     }
 
     public boolean isTlsActive() {
@@ -229,12 +158,12 @@ public final class SmtpClient implements AutoCloseable {
 
     /** Whether another transaction may be started: not closed, no I/O failure, no 421. */
     public boolean isUsable() {
-        return !closed && !broken && serverClosing == null;
+        return !closed && !channel.isBroken() && channel.serverClosing().isEmpty();
     }
 
     /** Whether the server ended the session with {@code 421}: for the pool, a sign it had dropped an idle one. */
     boolean closedByServer() {
-        return serverClosing != null;
+        return channel.serverClosing().isPresent();
     }
 
     /**
@@ -275,16 +204,16 @@ public final class SmtpClient implements AutoCloseable {
             return new TransactionResult(SMTPUTF8_UNAVAILABLE, List.of(replies), Reply.NO_VALID_RECIPIENTS);
         }
 
-        String mail = mailCommand(reversePath, recipients, content);
+        String mail = MailCommand.of(reversePath, recipients, content, extensions);
         Reply mailReply;
         Reply dataReply;
         if (supports("PIPELINING")) {
-            write(mail);
+            channel.write(mail);
             for (int i : sent) {
-                write("RCPT TO:<" + recipients.get(i) + ">");
+                channel.write("RCPT TO:<" + recipients.get(i) + ">");
             }
-            write("DATA");
-            flush();
+            channel.write("DATA");
+            channel.flush();
             mailReply = await(Stage.MAIL);
             for (int i : sent) {
                 replies[i] = await(Stage.RCPT);
@@ -304,7 +233,7 @@ public final class SmtpClient implements AutoCloseable {
         boolean accepted = anyAccepted(replies, sent);
         boolean dataInvited = dataReply != null && dataReply.code() == 354;
         if (dataReply != null && isCompletion(dataReply)) {
-            broken = true;
+            channel.markBroken();
             throw SmtpClientException.protocolError(Stage.DATA, remote, "2xx instead of 354: " + dataReply);
         }
         if (accepted && dataInvited) {
@@ -320,42 +249,19 @@ public final class SmtpClient implements AutoCloseable {
                 // The client is marked unusable; what the server answered above stands.
             }
         }
-        Reply data = accepted ? dataReply : serverClosing != null ? serverClosing : Reply.NO_VALID_RECIPIENTS;
+        Reply data = accepted ? dataReply : channel.serverClosing().orElse(Reply.NO_VALID_RECIPIENTS);
         return new TransactionResult(mailReply, List.of(replies), data);
     }
 
-    private String mailCommand(String reversePath, List<String> recipients, MessageContent content) throws IOException {
-        StringBuilder mail = new StringBuilder("MAIL FROM:<").append(reversePath).append('>');
-        if (supports("SIZE")) {
-            mail.append(" SIZE=").append(content.size());   // RFC 1870
-        }
-        if (supports("8BITMIME") && hasEightBitOctets(content)) {
-            mail.append(" BODY=8BITMIME");   // RFC 6152
-        }
-        if (supports("SMTPUTF8") && !(isAscii(reversePath) && recipients.stream().allMatch(SmtpClient::isAscii))) {
-            mail.append(" SMTPUTF8");   // RFC 6531 3.4
-        }
-        return mail.toString();
-    }
-
     private Reply transmit(MessageContent content) throws IOException {
-        try {
-            var stuffed = new DotStuffingOutputStream(out);
-            content.writeTo(stuffed);
-            stuffed.finish();
-            out.flush();
-        } catch (IOException e) {
-            // Half a message must never be ended with a dot: only closing the connection discards it.
-            broken = true;
-            throw e;
-        }
+        channel.transmit(content);
         return await(Stage.END_OF_DATA);
     }
 
     /** RFC 2920 3.1: DATA was accepted although no recipient was; a lone dot ends an empty message, reply ignored. */
     private void abandonData() throws IOException {
-        write(".");
-        flush();
+        channel.write(".");
+        channel.flush();
         await(Stage.END_OF_DATA);
     }
 
@@ -367,7 +273,7 @@ public final class SmtpClient implements AutoCloseable {
 
     private void endTransaction(Reply rset) throws SmtpClientException {
         if (!isCompletion(rset)) {
-            broken = true;   // the server's state is unknown: do not start another transaction in it
+            channel.markBroken();   // the server's state is unknown: do not start another transaction in it
             throw SmtpClientException.refused(Stage.RSET, remote, rset);
         }
     }
@@ -397,10 +303,10 @@ public final class SmtpClient implements AutoCloseable {
         Reply rcptReply;
         Reply rsetReply;
         if (supports("PIPELINING")) {
-            write(mail);
-            write(rcpt);
-            write("RSET");
-            flush();
+            channel.write(mail);
+            channel.write(rcpt);
+            channel.write("RSET");
+            channel.flush();
             mailReply = await(Stage.MAIL);
             rcptReply = await(Stage.RCPT);
             rsetReply = await(Stage.RSET);
@@ -413,7 +319,7 @@ public final class SmtpClient implements AutoCloseable {
             rsetReply = command("RSET", Stage.RSET);
         }
         if (!isCompletion(rsetReply)) {
-            broken = true;
+            channel.markBroken();
         }
         if (!isCompletion(mailReply)) {
             throw SmtpClientException.refused(Stage.MAIL, remote, mailReply);
@@ -429,70 +335,28 @@ public final class SmtpClient implements AutoCloseable {
         }
         try {
             if (isUsable()) {
-                write("QUIT");
-                flush();
-                in.read(Stage.QUIT, commandTimeout.compareTo(MAX_QUIT_WAIT) < 0 ? commandTimeout : MAX_QUIT_WAIT);
+                channel.quit(MAX_QUIT_WAIT);
             }
         } catch (IOException | RuntimeException e) {
             // Best effort: the server learns of the end from the closed connection.
         } finally {
             closed = true;
-            deadlineOut.stopWatching();
-            if (socket != plain && !broken) {
-                closeQuietly(socket);   // TLS close_notify; not into a connection that may have stalled
-            }
-            closeQuietly(plain);
+            channel.close();
         }
     }
 
     private Reply command(String line, Stage stage) throws IOException {
-        if (serverClosing != null) {
-            return serverClosing;
-        }
-        write(line);
-        flush();
-        return await(stage);
-    }
-
-    /** Buffers a command line: RFC 5321 2.3.8, CRLF ends it; UTF-8 for SMTPUTF8 addresses. */
-    private void write(String line) throws IOException {
-        try {
-            out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            broken = true;
-            throw e;
-        }
-    }
-
-    private void flush() throws IOException {
-        try {
-            out.flush();
-        } catch (IOException e) {
-            broken = true;
-            throw e;
-        }
+        return channel.command(line, stage);
     }
 
     private Reply await(Stage stage) throws IOException {
-        if (serverClosing != null) {
-            return serverClosing;
-        }
-        try {
-            Reply reply = in.read(stage, commandTimeout);
-            if (reply.code() == 421) {
-                serverClosing = reply;   // RFC 5321 3.8: the server is closing the transmission channel
-            }
-            return reply;
-        } catch (IOException e) {
-            broken = true;
-            throw e;
-        }
+        return channel.await(stage);
     }
 
     private void requireUsable() {
         if (!isUsable()) {
             throw new IllegalStateException("session with " + SmtpClientException.peer(remote) + " is "
-                    + (closed ? "closed" : serverClosing != null ? "closed by the server: " + serverClosing : "broken"));
+                    + (closed ? "closed" : channel.serverClosing().map(r -> "closed by the server: " + r).orElse("broken")));
         }
     }
 
@@ -504,7 +368,7 @@ public final class SmtpClient implements AutoCloseable {
         return reply.code() / 100 == 2;
     }
 
-    private static boolean isAscii(String value) {
+    static boolean isAscii(String value) {
         return value.chars().allMatch(c -> c < 0x80);
     }
 
@@ -513,38 +377,5 @@ public final class SmtpClient implements AutoCloseable {
         if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("line break in SMTP parameter: " + value.strip());
         }
-    }
-
-    /** RFC 6152: BODY=8BITMIME is declared only for content that needs it. */
-    private static boolean hasEightBitOctets(MessageContent content) throws IOException {
-        var scanner = new OutputStream() {
-            boolean found;
-
-            @Override
-            public void write(int b) {
-                found |= (b & 0x80) != 0;
-            }
-
-            @Override
-            public void write(byte[] bytes, int offset, int length) {
-                for (int i = offset; i < offset + length && !found; i++) {
-                    found = bytes[i] < 0;
-                }
-            }
-        };
-        content.writeTo(scanner);
-        return scanner.found;
-    }
-
-    private static void closeQuietly(Socket socket) {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            // Nothing more to release.
-        }
-    }
-
-    private static int millis(Duration duration) {
-        return Math.clamp(duration.toMillis(), 1, Integer.MAX_VALUE);
     }
 }
