@@ -218,19 +218,19 @@ public final class RedisLink implements AutoCloseable {
         if (!degraded) {
             degradedSince = System.nanoTime();
             retryAt.set(System.nanoTime() + retryAfter.toNanos());
-            degraded = true;
             client.getPool().clear();
             log.warn("cache_degraded cache={} error=\"{}\" note=\"Redis is unavailable: this node uses its own "
                             + "verification cache and harvest counts until it answers again (tried every {} ms)\"",
                     url, describe(e), retryAfter.toMillis());
+            degraded = true;   // after the log line: whoever sees the state finds the line written
         }
     }
 
     private synchronized void recovered() {
         if (degraded) {
-            degraded = false;
             log.info("cache_recovered cache={} degraded_for={}ms", url,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - degradedSince));
+            degraded = false;
         }
     }
 
