@@ -39,6 +39,7 @@ public final class TestRedis implements AutoCloseable {
     private final List<RedisLink> links = new ArrayList<>();
     private Process server;
     private boolean frozen;
+    private String password;
 
     private TestRedis(int port, boolean own) {
         this.port = port;
@@ -49,9 +50,15 @@ public final class TestRedis implements AutoCloseable {
         return new TestRedis(6379, false);
     }
 
+    /** @param password required by the server ({@code requirepass}), or null for none */
     public static TestRedis ownServer() {
+        return ownServer(null);
+    }
+
+    public static TestRedis ownServer(String password) {
         ExternalCommand.require("redis-server", "redis-server");
         TestRedis redis = new TestRedis(LoopbackPorts.free(), true);
+        redis.password = password;
         redis.start();
         return redis;
     }
@@ -84,7 +91,7 @@ public final class TestRedis implements AutoCloseable {
     /** A plain connection for the test's own looks at the keys. */
     public Jedis admin() {
         return new Jedis(new HostAndPort("127.0.0.1", port),
-                DefaultJedisClientConfig.builder().timeoutMillis(2000).autoNegotiateProtocol(false).build());
+                DefaultJedisClientConfig.builder().timeoutMillis(2000).autoNegotiateProtocol(false).password(password).build());
     }
 
     /** The keys under this test's prefix. */
@@ -106,9 +113,13 @@ public final class TestRedis implements AutoCloseable {
         if (!own) {
             throw new IllegalStateException("the shared Redis is not the test's to start");
         }
+        List<String> command = new ArrayList<>(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"));
+        if (password != null) {
+            command.addAll(List.of("--requirepass", password));
+        }
         try {
-            server = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning")
+            server = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
