@@ -4,6 +4,8 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -127,7 +129,7 @@ public final class RedisVerdictCache implements VerdictCache {
         if (!remaining.isPositive()) {
             return;
         }
-        List<String> args = new java.util.ArrayList<>(List.of(String.valueOf(remaining.toMillis()),
+        List<String> args = new ArrayList<>(List.of(String.valueOf(remaining.toMillis()),
                 "written", String.valueOf(entry.written().toEpochMilli()), "how", entry.verdict().how()));
         switch (entry.verdict()) {
             case Accepted accepted -> args.addAll(List.of("verdict", "accepted"));
@@ -217,7 +219,7 @@ public final class RedisVerdictCache implements VerdictCache {
     }
 
     private static Map<String, String> fields(List<?> flat) {
-        Map<String, String> fields = new java.util.HashMap<>();
+        Map<String, String> fields = new HashMap<>();
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             fields.put(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
         }

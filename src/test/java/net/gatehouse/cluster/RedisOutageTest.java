@@ -3,6 +3,7 @@ package net.gatehouse.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -64,15 +65,20 @@ class RedisOutageTest {
             "gatehouse.test", () -> SETTINGS, verdicts, metrics.registry(), Clock.systemUTC());
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
 
+    private final Logger logger = (Logger) LoggerFactory.getLogger(RedisLink.class);
+    private final Level level = logger.getLevel();
+
     {
         metrics.cacheDegraded(link::degraded);
         log.start();
-        ((Logger) LoggerFactory.getLogger(RedisLink.class)).addAppender(log);
+        logger.addAppender(log);
+        logger.setLevel(Level.INFO);   // whatever level other tests in this JVM left the root at
     }
 
     @AfterEach
     void stop() {
-        ((Logger) LoggerFactory.getLogger(RedisLink.class)).detachAppender(log);
+        logger.detachAppender(log);
+        logger.setLevel(level);
         verifier.close();
         backend.close();
         redis.close();
