@@ -12,25 +12,13 @@ import java.util.Optional;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import net.gatehouse.callout.CalloutVerifier;
+import net.gatehouse.callout.LocalVerdictCache;
+import net.gatehouse.callout.RedisVerdictCache;
+import net.gatehouse.callout.SharedVerdictCache;
+import net.gatehouse.callout.VerdictCache;
+import net.gatehouse.cluster.RedisLink;
+import net.gatehouse.config.RedisUrl;
 import java.util.Map;
-import net.gatehouse.config.ConfigChanges;
-import net.gatehouse.config.ConfigException;
-import net.gatehouse.config.GatewayConfig;
-import net.gatehouse.config.PolicyConfig;
-import net.gatehouse.directory.ValidListDirectory;
-import net.gatehouse.store.Database;
-import net.gatehouse.store.MessageLog;
-import net.gatehouse.store.ValidRecipientStore;
-import net.gatehouse.dns.MxResolver;
-import net.gatehouse.metrics.GatewayMetrics;
-import net.gatehouse.policy.HarvestGuard;
-import net.gatehouse.policy.LocalHarvestCounters;
-import net.gatehouse.policy.LivePolicy;
-import net.gatehouse.policy.Policy;
-import net.gatehouse.store.PolicyStore;
-import net.gatehouse.store.StoreException;
-import net.gatehouse.store.AuditLog;
-import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.admin.Administration;
 import net.gatehouse.admin.PolicySettings;
 import net.gatehouse.admin.ProtectedDomains;
@@ -39,19 +27,40 @@ import net.gatehouse.admin.Tokens;
 import net.gatehouse.admin.TrustedNetworkList;
 import net.gatehouse.admin.Users;
 import net.gatehouse.admin.ValidLists;
+import net.gatehouse.config.ConfigChanges;
+import net.gatehouse.config.ConfigException;
+import net.gatehouse.config.GatewayConfig;
+import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.directory.ValidListDirectory;
+import net.gatehouse.dns.MxResolver;
+import net.gatehouse.metrics.GatewayMetrics;
+import net.gatehouse.policy.HarvestCounters;
+import net.gatehouse.policy.HarvestGuard;
+import net.gatehouse.policy.LivePolicy;
+import net.gatehouse.policy.LocalHarvestCounters;
+import net.gatehouse.policy.Policy;
 import net.gatehouse.policy.RcptPath;
-import net.gatehouse.store.Actor;
-import net.gatehouse.web.Console;
-import net.gatehouse.web.ConsoleParts;
-import net.gatehouse.web.ConsoleServer;
-import net.gatehouse.users.Passwords;
-import net.gatehouse.users.Role;
 import net.gatehouse.policy.RecipientPolicy;
+import net.gatehouse.policy.RedisHarvestCounters;
+import net.gatehouse.policy.SharedHarvestCounters;
 import net.gatehouse.queue.DeliveryScheduler;
 import net.gatehouse.queue.Spool;
 import net.gatehouse.smtp.server.SmtpServer;
+import net.gatehouse.store.Actor;
+import net.gatehouse.store.AuditLog;
+import net.gatehouse.store.ConsoleUsers;
+import net.gatehouse.store.Database;
+import net.gatehouse.store.MessageLog;
+import net.gatehouse.store.PolicyStore;
+import net.gatehouse.store.StoreException;
+import net.gatehouse.store.ValidRecipientStore;
 import net.gatehouse.tls.TlsConfigException;
 import net.gatehouse.tls.TlsContexts;
+import net.gatehouse.users.Passwords;
+import net.gatehouse.users.Role;
+import net.gatehouse.web.Console;
+import net.gatehouse.web.ConsoleParts;
+import net.gatehouse.web.ConsoleServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +85,7 @@ public final class Gateway implements AutoCloseable {
     private final SmtpServer smtp;
     private final Database database;
     private final MessageLog messageLog;
+    private final Optional<RedisLink> redis;
     private final GatewayMetrics metrics = new GatewayMetrics();
     private volatile boolean ready;
     private final Clock clock;
@@ -112,13 +122,22 @@ public final class Gateway implements AutoCloseable {
         }
         this.validRecipientStore = new ValidRecipientStore(database);
         MxResolver mx = new MxResolver(config.dns());
-        this.rcptPath = RcptPath.start(config, policy.supplier(), validRecipientStore, mx, metrics.registry(), clock);
+        this.redis = RedisUrl.isRedis(config.cache()) ? Optional.of(openRedis(config, metrics)) : Optional.empty();
+        VerdictCache verdicts = new LocalVerdictCache(() -> policy.current().cache(), clock);
+        HarvestCounters counters = new LocalHarvestCounters(clock);
+        if (redis.isPresent()) {
+            verdicts = new SharedVerdictCache(new RedisVerdictCache(redis.get(), () -> policy.current().cache(), clock),
+                    verdicts);
+            counters = new SharedHarvestCounters(new RedisHarvestCounters(redis.get()), counters);
+        }
+        metrics.cacheDegraded(() -> redis.map(RedisLink::degraded).orElse(false));
+        this.rcptPath = RcptPath.start(config, policy.supplier(), validRecipientStore, mx, metrics.registry(), clock,
+                verdicts);
         this.messageLog = MessageLog.start(database, MessageLog.Settings.defaults(config.messageLogRetention()), clock);
         this.delivery = new DeliveryScheduler(spool, policy.supplier(), mx, config.delivery(),
                 config.hostname(), TlsContexts.opportunisticClient(), clock, metrics, messageLog);
         metrics.queue(delivery::size, delivery::oldestAgeSeconds);
-        HarvestGuard harvest = new HarvestGuard(() -> policy.current().harvest(), new LocalHarvestCounters(clock),
-                metrics.registry());
+        HarvestGuard harvest = new HarvestGuard(() -> policy.current().harvest(), counters, metrics.registry());
         this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, rcptPath.decision(), harvest, spool, delivery::submit,
                 clock, metrics, messageLog);
     }
@@ -129,7 +148,7 @@ public final class Gateway implements AutoCloseable {
             createFirstAdministrator(users);
             Console web = new Console(consoleParts(users));
             console = ConsoleServer.start(config.console().listen().get().toSocketAddress(), web.routes(),
-                    web.authenticator(), metrics, () -> ready);
+                    web.authenticator(), metrics, () -> ready, this::degraded);
         }
         delivery.start(spool.recover());
         smtp.start();
@@ -138,6 +157,18 @@ public final class Gateway implements AutoCloseable {
         log.info("gateway_started hostname={} protected_domains={} trusted_networks={} tls={}",
                 config.hostname(), current.domains().keySet(), current.trustedNetworks().networks().size(),
                 config.smtp().tls().isPresent() ? "yes" : "no");
+    }
+
+    /** The shared cache of a cluster (SPEC §6), with its password from the environment. */
+    private static RedisLink openRedis(GatewayConfig config, GatewayMetrics metrics) throws IOException {
+        RedisUrl url = RedisUrl.parse(config.cache());
+        return new RedisLink(url, RedisLink.password(url, System.getenv()), "gatehouse-" + config.hostname(),
+                RedisLink.DEFAULT_TIMEOUT, RedisLink.DEFAULT_RETRY_AFTER, metrics.registry());
+    }
+
+    /** What runs degraded now, as {@code /readyz} lists it. */
+    private List<String> degraded() {
+        return redis.filter(RedisLink::degraded).map(link -> List.of("cache: degraded")).orElse(List.of());
     }
 
     /** What the console is given: what it reads, and the administration through which it changes things. */
@@ -274,6 +305,7 @@ public final class Gateway implements AutoCloseable {
             console.close(); // after the drain (readyz says 503 meanwhile), before the store closes
         }
         rcptPath.close(); // the callout verifier and the valid lists
+        redis.ifPresent(RedisLink::close);
         policy.close();
         messageLog.close();
         database.close();

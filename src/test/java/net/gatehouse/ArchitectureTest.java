@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  *   smtp.server   the SMTP sessions
  *   policy        the RCPT decision            queue   the spool and delivery
  *   callout, dns  the sources a decision asks  route   protected domains and their back-ends
- *   directory     valid recipients             smtp.client
+ *   directory     valid recipients             smtp.client, cluster (the link to Redis)
  *   store, users  persistence
  *   config, log, metrics, tls, smtp.protocol   the foundation every layer may use
  * </pre>
@@ -47,6 +47,7 @@ class ArchitectureTest {
             .layer("route").definedBy("net.gatehouse.route..")
             .layer("directory").definedBy("net.gatehouse.directory..")
             .layer("smtp.client").definedBy("net.gatehouse.smtp.client..")
+            .layer("cluster").definedBy("net.gatehouse.cluster..")
             .layer("store").definedBy("net.gatehouse.store..", "net.gatehouse.users..")
             .layer("foundation").definedBy("net.gatehouse.config..", "net.gatehouse.log..",
                     "net.gatehouse.metrics..", "net.gatehouse.tls..", "net.gatehouse.smtp.protocol..")
@@ -61,6 +62,7 @@ class ArchitectureTest {
             .whereLayer("route").mayOnlyBeAccessedByLayers("doors", "admin", "policy", "queue", "callout")
             .whereLayer("directory").mayOnlyBeAccessedByLayers("doors", "admin", "policy", "route")
             .whereLayer("smtp.client").mayOnlyBeAccessedByLayers("doors", "policy", "queue", "callout")
+            .whereLayer("cluster").mayOnlyBeAccessedByLayers("doors", "admin", "policy", "callout")
             .whereLayer("store").mayOnlyBeAccessedByLayers("doors", "admin", "policy", "directory")
             .because("dependencies point down the message path (issue 12); the mail path reaches the "
                     + "message log through log.MessageSink, not the store");
@@ -73,7 +75,7 @@ class ArchitectureTest {
             .should().dependOnClassesThat().resideInAnyPackage("net.gatehouse.admin..", "net.gatehouse.smtp.server..",
                     "net.gatehouse.policy..", "net.gatehouse.queue..", "net.gatehouse.callout..", "net.gatehouse.dns..",
                     "net.gatehouse.route..", "net.gatehouse.directory..", "net.gatehouse.smtp.client..",
-                    "net.gatehouse.store..", "net.gatehouse.users..")
+                    "net.gatehouse.store..", "net.gatehouse.users..", "net.gatehouse.cluster..")
             .because("the foundation is used by every layer and so may use none of them");
 
     private static final ArchRule consoleWithoutGateway = noClasses().that().resideInAPackage("net.gatehouse.web..")

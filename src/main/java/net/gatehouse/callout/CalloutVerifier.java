@@ -63,7 +63,8 @@ import org.slf4j.LoggerFactory;
  * <li><b>Hold-down.</b> Temporary failures are not cached, but the address is not probed again,
  *     refreshes included, for {@code tempfail_hold}: callers get the same failure meanwhile.
  * <li><b>Single flight.</b> Concurrent calls for one address share one probe, each waiting within
- *     its own budget.
+ *     its own budget. Across the nodes of a cluster, the shared cache decides which node probes
+ *     ({@link VerdictCache#claimProbe}); the others wait for its answer within their budget.
  * <li><b>Back-ends</b> are tried in order; the next one when one cannot be reached, refuses the
  *     session at the greeting or EHLO, drops the connection, or says {@code 421} (RFC 5321 3.8: it
  *     is closing, which says nothing of the address). Any other answer to RCPT is final: 2xx,
@@ -194,7 +195,7 @@ public final class CalloutVerifier implements AutoCloseable {
                     "held down after a temporary failure " + describe(Duration.between(hold.get().since(), now)) + " ago");
         }
         misses.increment();
-        Flight flight = probe(domain, recipient, key);
+        Flight flight = probe(domain, recipient, key, Optional.empty());
         return await(flight, deadline);
     }
 
@@ -250,7 +251,8 @@ public final class CalloutVerifier implements AutoCloseable {
         String how = "cache hit (age " + describe(age) + ")";
         if (age.compareTo(entry.refreshAge(settings)) >= 0 && holdDown(key, now, settings).isEmpty()
                 && refreshes.tryAcquire()) {
-            probe(domain, recipient, key).result().whenComplete((result, failure) -> refreshes.release());
+            probe(domain, recipient, key, Optional.of(entry.written())).result()
+                    .whenComplete((result, failure) -> refreshes.release());
             staleHits.increment();
             return entry.verdict().withHow(how + ", refreshing it in the background");
         }
@@ -264,8 +266,12 @@ public final class CalloutVerifier implements AutoCloseable {
                 ? Optional.of(hold) : Optional.empty();
     }
 
-    /** Starts a probe of the address, or joins the one in flight. */
-    private Flight probe(ProtectedDomain domain, MailboxAddress recipient, String key) {
+    /**
+     * Starts a probe of the address, or joins the one in flight.
+     *
+     * @param known the write time of the cached entry being refreshed; empty for an address not cached
+     */
+    private Flight probe(ProtectedDomain domain, MailboxAddress recipient, String key, Optional<Instant> known) {
         CompletableFuture<CalloutResult> mine = new CompletableFuture<>();
         CompletableFuture<CalloutResult> running = probes.putIfAbsent(key, mine);
         if (running != null) {
@@ -273,7 +279,7 @@ public final class CalloutVerifier implements AutoCloseable {
         }
         Thread.ofVirtual().name("callout " + key).start(() -> {
             try {
-                CalloutResult result = probeAndRemember(domain, recipient.address(), key);
+                CalloutResult result = probeOnce(domain, recipient.address(), key, known);
                 // Out of the map first: whoever finds no probe in flight finds the verdict or hold-down it left.
                 probes.remove(key, mine);
                 mine.complete(result);
@@ -284,6 +290,36 @@ public final class CalloutVerifier implements AutoCloseable {
             }
         });
         return new Flight(mine, false);
+    }
+
+    /**
+     * Probes the address unless another node sharing the cache probes it already: then its answer
+     * is taken (a temporary failure held down here too, as if this node had met it), or, when it
+     * does not come within the budget, the caller gets what an over-budget probe gives.
+     */
+    private CalloutResult probeOnce(ProtectedDomain domain, String address, String key, Optional<Instant> known) {
+        VerdictCache.ProbeClaim claim = cache.claimProbe(key, known, config.timeout());
+        return switch (claim) {
+            case VerdictCache.ProbeClaim.Granted granted -> {
+                CalloutResult result = new TemporaryFailure("probe failed", "probe");
+                try {
+                    result = probeAndRemember(domain, address, key);
+                    yield result;
+                } finally {
+                    cache.releaseProbe(key, result);
+                }
+            }
+            case VerdictCache.ProbeClaim.AnsweredElsewhere answered -> {
+                CalloutResult result = answered.result();
+                if (result instanceof TemporaryFailure failure) {
+                    holdDowns.put(key, new HoldDown(failure, clock.instant()));
+                }
+                yield result.withHow("probe by another node: " + result.how());
+            }
+            case VerdictCache.ProbeClaim.PendingElsewhere pending -> new TemporaryFailure(
+                    "over budget: another node's probe gave no answer within " + describe(config.timeout()),
+                    "waited for another node's probe");
+        };
     }
 
     private CalloutResult probeAndRemember(ProtectedDomain domain, String address, String key) {

@@ -46,9 +46,50 @@ public interface VerdictCache {
         }
     }
 
+    /**
+     * Whose turn it is to probe an address that the cache cannot answer for: single flight across
+     * the nodes sharing the cache (SPEC §6: one new address RCPT'd at once on several nodes causes
+     * one probe of the back-end).
+     */
+    sealed interface ProbeClaim {
+
+        ProbeClaim GRANTED = new Granted();
+
+        /** This node probes, and ends its turn with {@link VerdictCache#releaseProbe}. */
+        record Granted() implements ProbeClaim {
+        }
+
+        /** Another node probed the address meanwhile: its verdict, or its temporary failure. */
+        record AnsweredElsewhere(CalloutResult result) implements ProbeClaim {
+        }
+
+        /** Another node is still probing the address at the end of the wait. */
+        record PendingElsewhere() implements ProbeClaim {
+        }
+    }
+
     Optional<Entry> get(String address);
 
     void put(String address, Entry entry);
 
     void invalidate(String address);
+
+    /**
+     * Claims the probe of {@code address}, or waits, at most {@code budget}, for the node that
+     * holds the claim to answer. A cache of one node has no other node to wait for: the claim is
+     * always granted (single flight within the node is the verifier's own).
+     *
+     * @param known the write time of the entry the caller holds and wants refreshed; empty when it
+     *              has none. A newer entry, written by another node meanwhile, is the answer.
+     */
+    default ProbeClaim claimProbe(String address, Optional<Instant> known, Duration budget) {
+        return ProbeClaim.GRANTED;
+    }
+
+    /**
+     * Ends a granted claim, after {@link #put} for a definite answer: the nodes waiting for it read
+     * the cache, or take {@code outcome} when it is a temporary failure.
+     */
+    default void releaseProbe(String address, CalloutResult outcome) {
+    }
 }

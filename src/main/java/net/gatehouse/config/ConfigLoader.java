@@ -91,7 +91,7 @@ public final class ConfigLoader {
                 root.section("smtp", smtp -> smtp(smtp, baseDir)),
                 new ConsoleConfig(root.optionalSection("console", ConfigLoader::consoleListen)),
                 root.get("store", v -> v.parse("embedded or a PostgreSQL JDBC URL", ConfigLoader::store), "embedded"),
-                root.get("cache", v -> v.parse("local", ConfigLoader::cache), "local"),
+                root.get("cache", v -> v.parse("local or a Redis URL", ConfigLoader::cache), "local"),
                 root.section("dns", ConfigLoader::dns),
                 root.section("delivery", ConfigLoader::delivery),
                 root.section("callout", ConfigLoader::callout),
@@ -271,15 +271,11 @@ public final class ConfigLoader {
         if (text.equals("local")) {
             return text;
         }
-        for (String prefix : List.of("redis://", "rediss://")) {
-            if (text.startsWith(prefix) && text.length() > prefix.length()) {
-                // Refused rather than accepted and ignored: nodes that believed they shared a cache
-                // and harvest counts would each keep their own.
-                throw new IllegalArgumentException("a shared Redis cache is not supported by this version yet; "
-                        + "use local (each node keeps its own verification cache and harvest counts)");
-            }
+        if (!RedisUrl.isRedis(text)) {
+            throw new IllegalArgumentException("expected local, or a Redis URL such as redis://cache.internal:6379/0");
         }
-        throw new IllegalArgumentException("expected local");
+        RedisUrl.parse(text);
+        return text;
     }
 
     private static BareLineEndings bareLineEndings(String word) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -187,6 +188,18 @@ public final class GatewayMetrics {
         Gauge.builder("gatehouse.queue.oldest.age", oldestAgeSeconds)
                 .description("Time since the oldest message in the queue was accepted")
                 .baseUnit("seconds")
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /**
+     * Registers {@code gatehouse_cache_degraded}: 1 while the shared cache (Redis) is unavailable
+     * and this node uses its own verification cache and harvest counts, else 0 (always 0 with
+     * {@code cache: local}).
+     */
+    public void cacheDegraded(BooleanSupplier degraded) {
+        Gauge.builder("gatehouse.cache.degraded", degraded, d -> d.getAsBoolean() ? 1 : 0)
+                .description("1 while the shared cache (Redis) is unavailable and this node uses its own, else 0")
                 .strongReference(true)
                 .register(registry);
     }

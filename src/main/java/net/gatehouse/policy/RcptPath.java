@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import net.gatehouse.callout.CalloutVerifier;
 import net.gatehouse.callout.LocalVerdictCache;
+import net.gatehouse.callout.VerdictCache;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.directory.ValidListDirectory;
@@ -32,11 +33,17 @@ public record RcptPath(RecipientPolicy decision, CalloutVerifier callout, ValidL
      */
     public static RcptPath start(GatewayConfig config, Supplier<Policy> policy, ValidRecipientStore lists,
                                  MxResolver mx, MeterRegistry registry, Clock clock) {
+        return start(config, policy, lists, mx, registry, clock, new LocalVerdictCache(() -> policy.get().cache(), clock));
+    }
+
+    /** As above, with the verdict cache given: the cluster's shared one (SPEC §6). */
+    public static RcptPath start(GatewayConfig config, Supplier<Policy> policy, ValidRecipientStore lists,
+                                 MxResolver mx, MeterRegistry registry, Clock clock, VerdictCache cache) {
         ValidListDirectory directory = ValidListDirectory.start(lists,
                 config.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()),
                 ValidListDirectory.DEFAULT_POLL_INTERVAL);
         CalloutVerifier callout = new CalloutVerifier(config.callout(), config.hostname(), mx, () -> policy.get().cache(),
-                new LocalVerdictCache(() -> policy.get().cache(), clock), registry, clock);
+                cache, registry, clock);
         RecipientPolicy decision = new RecipientPolicy(policy, mx, callout,
                 domain -> directory.list(domain.name()));
         return new RcptPath(decision, callout, directory, config.callout().timeout());

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import net.gatehouse.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +64,17 @@ public final class ConsoleServer implements AutoCloseable {
      */
     public static ConsoleServer start(InetSocketAddress address, RouteTable table, Authenticator authenticator,
                                       GatewayMetrics metrics, BooleanSupplier ready) {
+        return start(address, table, authenticator, metrics, ready, List::of);
+    }
+
+    /**
+     * As above, and {@code /readyz} lists in its body what runs degraded ({@code cache: degraded},
+     * SPEC §6), one line each, while it still answers 200: a degraded node serves mail.
+     *
+     * @param degraded read at every {@code /readyz}; must be cheap and not block
+     */
+    public static ConsoleServer start(InetSocketAddress address, RouteTable table, Authenticator authenticator,
+                                      GatewayMetrics metrics, BooleanSupplier ready, Supplier<List<String>> degraded) {
         List<Route> routes = table.routes();
         JsonMapper json = Json.MAPPER;
         Javalin app = Javalin.create(config -> {
@@ -82,7 +94,9 @@ public final class ConsoleServer implements AutoCloseable {
             config.routes.get("/healthz", ctx -> ctx.contentType("text/plain; charset=utf-8").result("ok\n"));
             config.routes.get("/readyz", ctx -> {
                 boolean up = ready.getAsBoolean();
-                ctx.status(up ? 200 : 503).contentType("text/plain; charset=utf-8").result(up ? "ready\n" : "not ready\n");
+                StringBuilder body = new StringBuilder(up ? "ready\n" : "not ready\n");
+                degraded.get().forEach(line -> body.append(line).append('\n'));
+                ctx.status(up ? 200 : 503).contentType("text/plain; charset=utf-8").result(body.toString());
             });
             config.routes.get("/metrics", ctx -> ctx.contentType(GatewayMetrics.CONTENT_TYPE).result(metrics.scrape()));
             for (Route route : routes) {

@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -33,9 +34,7 @@ class ConfigLoaderErrorsTest {
                 // YAML 1.1 merge keys, which SnakeYAML would otherwise apply (CONFIGURATION.md says they do not)
                 bad("console:\n  <<: {listen: \"127.0.0.1:9999\"}", "", "merge keys (<<) are not supported"),
                 bad("delivery: &d {min_backoff: 1m}\ncallout:\n  <<: *d", "", "merge keys (<<) are not supported"),
-                // accepted only once it does what the docs say
-                bad("cache: redis://cache.internal:6379", "cache", "a shared Redis cache is not supported by this version yet"),
-                bad("cache: memcached://x", "cache", "expected local"),
+                bad("cache: memcached://x", "cache", "expected local, or a Redis URL"),
                 // nesting that would overflow SnakeYAML's recursive composer (issue 11)
                 bad("hostname: " + "[".repeat(5000), "", "lists and mappings are nested more than 50 deep"),
                 bad("policy: " + "{a: ".repeat(5000), "", "lists and mappings are nested more than 50 deep"),
@@ -75,6 +74,11 @@ class ConfigLoaderErrorsTest {
                 // store and cache: the value is not repeated (it may hold a password)
                 bad("store: mysql://user:secret@db/gatehouse", "store", "expected embedded or a PostgreSQL JDBC URL"),
                 bad("store: \"jdbc:postgresql:\"", "store", "expected embedded or a PostgreSQL JDBC URL"),
+                bad("cache: \"redis://:secret@cache.internal:6379/x\"", "cache", "must be a database number"),
+                bad("cache: \"redis://:secret@cache.internal:99999/0\"", "cache", "port must be from 1 to 65535"),
+                bad("cache: \"redis://:secret@/0\"", "cache", "needs a host"),
+                bad("cache: \"redis://:secret@cache internal/0\"", "cache", "not a valid URL"),
+                bad("cache: \"redis://:secret@cache.internal/0?timeout=1\"", "cache", "only option is ?prefix="),
                 // log
                 bad("log: {format: syslog}", "log.format", "expected postfix or json, got \"syslog\""),
                 bad("log: {level: verbose}", "log.level", "expected error, warn, info or debug, got \"verbose\""),
@@ -168,6 +172,15 @@ class ConfigLoaderErrorsTest {
     @Test
     void neverRepeatsAStoreUrlThatMayHoldAPassword() {
         assertThatThrownBy(() -> ConfigLoader.parse("store: mysql://gatehouse:s3cret@db/gatehouse", dir))
+                .isInstanceOf(ConfigException.class)
+                .message().doesNotContain("s3cret");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"redis://:s3cret@cache.internal:6379/x", "redis://gw:s3cret@cache internal/0",
+            "redis://:s3cret@cache.internal/0?prefix=a b", "rediss://gw:s3cret@:0/0"})
+    void neverRepeatsACacheUrlThatMayHoldAPassword(String url) {
+        assertThatThrownBy(() -> ConfigLoader.parse("cache: \"" + url + "\"", dir))
                 .isInstanceOf(ConfigException.class)
                 .message().doesNotContain("s3cret");
     }

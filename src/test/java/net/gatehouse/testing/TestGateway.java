@@ -35,6 +35,7 @@ public final class TestGateway implements AutoCloseable {
     private final List<ConsoleUser> consoleUsers = new ArrayList<>();
     private String dns = "";
     private String console = "";
+    private String cache = "";
     private Gateway gateway;
     private GatewayConfig config;
 
@@ -105,6 +106,12 @@ public final class TestGateway implements AutoCloseable {
         settings.put(line.substring(0, line.indexOf(':')).trim(), line);
     }
 
+    /** The top-level {@code cache:} setting, e.g. a {@link TestRedis#url()}. */
+    public TestGateway cache(String url) {
+        cache = "cache: \"" + url + "\"\n";
+        return this;
+    }
+
     /** Enables STARTTLS with a freshly generated self-signed certificate. */
     public TestGateway tls() throws IOException {
         Path cert = directory.resolve("tls/cert.pem");
@@ -160,7 +167,7 @@ public final class TestGateway implements AutoCloseable {
         delivery.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
         yaml.append("callout:\n");
         callout.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
-        yaml.append(dns).append(console);
+        yaml.append(dns).append(console).append(cache);
         if (!log.isEmpty()) {
             yaml.append("log:\n");
             log.values().forEach(line -> yaml.append("  ").append(line).append('\n'));

@@ -27,6 +27,7 @@ class MonitoringEndpointsTest {
 
     private final GatewayMetrics metrics = new GatewayMetrics();
     private final AtomicBoolean ready = new AtomicBoolean();
+    private final AtomicBoolean cacheDegraded = new AtomicBoolean();
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     @TempDir
     Path dataDir;
@@ -37,7 +38,8 @@ class MonitoringEndpointsTest {
     void start() {
         database = Database.open(Database.EMBEDDED, dataDir);
         server = ConsoleServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), new RouteTable(),
-                new Authenticator(new ConsoleUsers(database), Clock.systemUTC(), metrics.registry()), metrics, ready::get);
+                new Authenticator(new ConsoleUsers(database), Clock.systemUTC(), metrics.registry()), metrics, ready::get,
+                () -> cacheDegraded.get() ? java.util.List.of("cache: degraded") : java.util.List.of());
     }
 
     @AfterEach
@@ -85,6 +87,19 @@ class MonitoringEndpointsTest {
 
         ready.set(false); // draining
         assertThat(send("GET", "/readyz").statusCode()).isEqualTo(503);
+    }
+
+    @Test
+    void staysReadyWhileDegradedAndSaysSoInTheBody() throws Exception {
+        ready.set(true);
+        cacheDegraded.set(true);
+
+        HttpResponse<String> degraded = send("GET", "/readyz");
+        assertThat(degraded.statusCode()).isEqualTo(200);
+        assertThat(degraded.body()).isEqualTo("ready\ncache: degraded\n");
+
+        cacheDegraded.set(false);
+        assertThat(send("GET", "/readyz").body()).isEqualTo("ready\n");
     }
 
     @Test
