@@ -18,10 +18,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import net.gatehouse.log.LogEntry;
 import net.gatehouse.log.MessageSink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The message log: every RCPT decision and every delivery, kept in the store for
@@ -85,7 +85,7 @@ public final class MessageLog implements MessageSink, AutoCloseable {
     private static final long CLOSE_TIMEOUT_SECONDS = 10;
     private static final Duration ABANDON_WAIT = Duration.ofSeconds(1);
     private static final int PURGE_CHUNK = 10_000;
-    private static final String COLUMNS = "at, kind, client, helo, sender, recipient, verdict, reason, reply, queue_id";
+    static final String COLUMNS = "at, kind, client, helo, sender, recipient, verdict, reason, reply, queue_id";
     private static final long NO_WARNING_YET = Long.MIN_VALUE;
 
     /** What the queue carries: entries, and requests from {@link #flush} and {@link #close}. */
@@ -101,6 +101,7 @@ public final class MessageLog implements MessageSink, AutoCloseable {
     private enum Stop implements Item { INSTANCE }
 
     private final Database database;
+    private final MessageLogSearch search;
     private final Settings settings;
     private final Clock clock;
     private final BlockingQueue<Item> queue;
@@ -117,6 +118,7 @@ public final class MessageLog implements MessageSink, AutoCloseable {
 
     private MessageLog(Database database, Settings settings, Clock clock) {
         this.database = database;
+        this.search = new MessageLogSearch(database);
         this.settings = settings;
         this.clock = clock;
         this.queue = new LinkedBlockingQueue<>(settings.queueCapacity());
@@ -197,33 +199,7 @@ public final class MessageLog implements MessageSink, AutoCloseable {
      * @throws StoreException if the store fails
      */
     public List<LogEntry> search(LogQuery query) {
-        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM message_log WHERE at >= ? AND at < ?");
-        List<String> patterns = new ArrayList<>(4);
-        contains(sql, patterns, "sender", query.sender());
-        contains(sql, patterns, "recipient", query.recipient());
-        contains(sql, patterns, "client", query.client());
-        contains(sql, patterns, "verdict", query.verdict());
-        sql.append(" ORDER BY at DESC, id DESC LIMIT ?");
-        return database.read("searching the message log", connection -> {
-            List<LogEntry> found = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
-                int parameter = 1;
-                select.setLong(parameter++, millis(query.from()));
-                select.setLong(parameter++, millis(query.to()));
-                for (String pattern : patterns) {
-                    select.setString(parameter++, pattern);
-                }
-                select.setInt(parameter, query.limit());
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        found.add(new LogEntry(Instant.ofEpochMilli(rows.getLong(1)), LogEntry.Kind.of(rows.getString(2)),
-                                rows.getString(3), rows.getString(4), rows.getString(5), rows.getString(6),
-                                rows.getString(7), rows.getString(8), rows.getString(9), rows.getString(10)));
-                    }
-                }
-            }
-            return List.copyOf(found);
-        });
+        return search.entries(query);
     }
 
     /** RCPT decisions counted per minute, verdict and reason, for the dashboard's chart. */
@@ -232,37 +208,11 @@ public final class MessageLog implements MessageSink, AutoCloseable {
 
     /**
      * RCPT decisions in {@code [from, to)} counted per minute, verdict and reason, oldest first.
-     * Served by the index on {@code at}; a day of a busy gateway is a few hundred thousand rows to
-     * count, so the dashboard asks for hours, not weeks.
      *
      * @throws StoreException if the store fails
      */
     public List<MinuteCount> countsByMinute(Instant from, Instant to) {
-        String sql = "SELECT (at / 60000) * 60000 AS minute, verdict, reason, count(*) FROM message_log "
-                + "WHERE kind = 'rcpt' AND at >= ? AND at < ? GROUP BY (at / 60000) * 60000, verdict, reason "
-                + "ORDER BY minute";
-        return database.read("counting the message log", connection -> {
-            List<MinuteCount> counts = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement(sql)) {
-                select.setLong(1, millis(from));
-                select.setLong(2, millis(to));
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        counts.add(new MinuteCount(Instant.ofEpochMilli(rows.getLong(1)), rows.getString(2),
-                                rows.getString(3), rows.getLong(4)));
-                    }
-                }
-            }
-            return List.copyOf(counts);
-        });
-    }
-
-    // lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not (for ASCII).
-    private static void contains(StringBuilder sql, List<String> patterns, String column, String text) {
-        if (!text.isEmpty()) {
-            sql.append(" AND lower(").append(column).append(") LIKE ?").append(LikePattern.ESCAPE_CLAUSE);
-            patterns.add(LikePattern.containing(text.toLowerCase(Locale.ROOT)));
-        }
+        return search.countsByMinute(from, to);
     }
 
     /**
@@ -451,7 +401,7 @@ public final class MessageLog implements MessageSink, AutoCloseable {
     }
 
     /** Epoch milliseconds, saturated rather than overflowing for instants beyond them. */
-    private static long millis(Instant instant) {
+    static long millis(Instant instant) {
         try {
             return instant.toEpochMilli();
         } catch (ArithmeticException e) {
