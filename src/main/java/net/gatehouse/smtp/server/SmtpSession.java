@@ -10,28 +10,20 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import net.gatehouse.config.SmtpConfig;
-import net.gatehouse.config.SmtpConfig.BareLineEndings;
-import net.gatehouse.log.LogEntry;
 import net.gatehouse.log.MailEvent;
-import net.gatehouse.policy.HarvestGuard;
 import net.gatehouse.policy.Policy;
-import net.gatehouse.policy.Verdict;
 import net.gatehouse.queue.Envelope;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.Spool;
-import net.gatehouse.queue.SpooledMessage;
 import net.gatehouse.smtp.protocol.Command;
 import net.gatehouse.smtp.protocol.CommandParser;
 import net.gatehouse.smtp.protocol.DataReader;
 import net.gatehouse.smtp.protocol.MailPath;
 import net.gatehouse.smtp.protocol.MailboxAddress;
-import net.gatehouse.smtp.protocol.MessageIdFinder;
 import net.gatehouse.smtp.protocol.ReceivedHeader;
 import net.gatehouse.smtp.protocol.Reply;
 import net.gatehouse.tls.TlsContexts;
@@ -48,8 +40,6 @@ import org.slf4j.LoggerFactory;
 final class SmtpSession {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
-    /** Postfix's smtpd_recipient_overshoot_limit: 452s past max_recipients before they count as errors. */
-    static final int RECIPIENT_OVERSHOOT_LIMIT = 1000;
 
     private final SessionContext context;
     private final SmtpConfig config;
@@ -64,9 +54,6 @@ final class SmtpSession {
     private boolean extended;
     private boolean tls;
     private int errors;
-    private int messages;
-    private int recipientsAccepted;
-    private int recipientsRejected;
     private final CommandCounts commands = new CommandCounts();
     /** The last command, as Postfix names it in "lost connection after RCPT". */
     private String after = "CONNECT";
@@ -78,11 +65,8 @@ final class SmtpSession {
     private Policy policy;
     /** Given at MAIL, so that the log of every RCPT of the transaction carries it. */
     private QueueId queueId;
-    private final Set<String> recipients = new LinkedHashSet<>();
-    /** Recipients accepted in this transaction: refused ones do not count (as Postfix's smtpd_recipient_limit). */
-    private int recipientsInMessage;
-    /** RCPTs past max_recipients in this transaction: answered 452, counted as errors only beyond the limit. */
-    private int recipientOvershoot;
+    private final TransactionRecipients recipients;
+    private final EndOfMessage endOfMessage;
 
     SmtpSession(SessionContext context, Socket socket, InetAddress client) throws IOException {
         this.context = context;
@@ -95,6 +79,18 @@ final class SmtpSession {
         // (to 8 KiB) only for a batch of pipelined replies that needs it, so an idle connection
         // holds 512 bytes rather than a fixed 4 KiB.
         this.output = new BufferedOutputStream(socket.getOutputStream());
+        this.endOfMessage = new EndOfMessage(context);
+        this.recipients = new TransactionRecipients(context, client, new TransactionRecipients.Replies() {
+            @Override
+            public void send(Reply reply) throws IOException {
+                reply(reply);
+            }
+
+            @Override
+            public void flush() throws IOException {
+                output.flush();
+            }
+        });
     }
 
     /** Runs the dialogue to its end. Never throws: the connection is closed on return. */
@@ -116,8 +112,9 @@ final class SmtpSession {
             log.error("session_error client={} error=\"{}\"", clientAddress, e.toString(), e);
             replyQuietly(Reply.LOCAL_ERROR);
         } finally {
-            new MailEvent.Disconnect(clientAddress, printableHelo(), commands.toString(), end, after, error, messages,
-                    recipientsAccepted, recipientsRejected, errors, (System.nanoTime() - started) / 1_000_000, tls).logTo(log);
+            new MailEvent.Disconnect(clientAddress, printableHelo(), commands.toString(), end, after, error,
+                    endOfMessage.queued(), recipients.accepted(), recipients.rejected(), errors,
+                    (System.nanoTime() - started) / 1_000_000, tls).logTo(log);
         }
     }
 
@@ -267,65 +264,12 @@ final class SmtpSession {
         if (!mail.smtpUtf8() && recipient.mailbox().orElseThrow().isInternational()) {
             return Reply.NON_ASCII_NEEDS_SMTPUTF8;
         }
-        if (recipientsInMessage >= config.maxRecipients()) {
-            context.metrics().recipient("tempfail", "max_recipients");
-            // RFC 5321 4.5.3.1.8: the client sends the rest later. Not an error of the client's, as
-            // in Postfix, until the overshoot is absurd (smtpd_recipient_overshoot_limit).
-            if (++recipientOvershoot > RECIPIENT_OVERSHOOT_LIMIT) {
-                return Reply.TOO_MANY_RECIPIENTS;
-            }
-            reply(Reply.TOO_MANY_RECIPIENTS);
-            return null;
-        }
-        Verdict verdict = context.recipientPolicy().decide(policy, client, recipient);
-        context.metrics().recipient(verdict.word(), verdict.reason().word());
-        // Handed to the log's writer thread; never waited for (DESIGN: nothing on the RCPT path blocks).
-        context.messageLog().record(new LogEntry(context.clock().instant(), LogEntry.Kind.RCPT, clientAddress,
-                ReceivedHeader.printable(helo), mail.sender().toString(), recipient.toString(), verdict.word(),
-                verdict.reason().word(), verdict.reply().toString(), queueId.value()));
-        if (verdict.accepted()) {
-            recipientsAccepted++;
-            recipientsInMessage++;
-            recipients.add("<" + verdict.recipient() + ">");
-            return verdict.reply();
-        }
-        recipientsRejected++;
-        String sender = Envelope.address(mail.sender().toString());
-        String address = Envelope.address(recipient.toString());
-        if (verdict.unknownRecipient()) {
-            switch (context.harvest().unknownRecipient(client)) {
-                case HarvestGuard.Decision.Proceed proceed -> { }
-                case HarvestGuard.Decision.Tarpit tarpit -> tarpit(tarpit.delay());
-                case HarvestGuard.Decision.Block block -> {
-                    new MailEvent.Reject(null, "RCPT", clientAddress, printableHelo(), extended, sender, address,
-                            Reply.HARVEST_BLOCKED, "harvest_block", "too many unknown recipients from this client, "
-                            + verdict.chain().getLast()).logTo(log);
-                    new MailEvent.HarvestBlock(clientAddress, printableHelo(), block.until()).logTo(log);
-                    return Reply.HARVEST_BLOCKED;
-                }
-            }
-        }
-        new MailEvent.Reject(null, "RCPT", clientAddress, printableHelo(), extended, sender, address, verdict.reply(),
-                verdict.reason().word(), verdict.chain().getLast()).logTo(log);
-        // Policy refusals are answers, not protocol errors: the error limit does not count them.
-        reply(verdict.reply());
-        return null;
+        return recipients.rcpt(mail, policy, queueId, helo, extended, recipient);
     }
 
     /** The HELO name as logs and headers show it (attacker-chosen text, reduced to printable ASCII); null before HELO. */
     private String printableHelo() {
         return helo == null ? null : ReceivedHeader.printable(helo);
-    }
-
-    /** Slows a harvesting client down: its virtual thread sleeps, costing us next to nothing. */
-    private void tarpit(java.time.Duration delay) throws IOException {
-        output.flush();
-        try {
-            Thread.sleep(delay);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted in tarpit", e);
-        }
     }
 
     private Reply data() throws IOException {
@@ -336,13 +280,14 @@ final class SmtpSession {
             return Reply.NO_VALID_RECIPIENTS;
         }
         QueueId id = queueId;
+        List<String> accepted = recipients.list();
         Envelope envelope = new Envelope(id, context.clock().instant(), client.getHostAddress(),
-                ReceivedHeader.printable(helo), mail.sender().toString(), List.copyOf(recipients), mail.smtpUtf8());
+                ReceivedHeader.printable(helo), mail.sender().toString(), accepted, mail.smtpUtf8());
         Spool.Writer writer;
         try {
             writer = context.spool().begin(envelope);
             writer.content().write(ReceivedHeader.format(helo, client.getHostAddress(), context.hostname(), extended,
-                    tls, mail.smtpUtf8(), id.value(), recipients.size() == 1 ? recipients.iterator().next() : null,
+                    tls, mail.smtpUtf8(), id.value(), accepted.size() == 1 ? accepted.getFirst() : null,
                     ZonedDateTime.now(context.clock())).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             log.error("queue_id={} spool_write_failed error=\"{}\"", id, e.getMessage());
@@ -357,62 +302,13 @@ final class SmtpSession {
             DataReader reader = new DataReader(config.maxMessageSize(), sink);
             input.readData(reader, config.dataTimeout(), config.minDataRate());
             after = "END-OF-MESSAGE";
-            result = finishData(writer, reader, sink, envelope);
+            result = endOfMessage.finish(writer, reader, sink, envelope, extended, tls);
         } finally {
             socket.setSoTimeout(millis(config.commandTimeout()));
         }
         reply(result);
         resetTransaction();
         return null;
-    }
-
-    private Reply finishData(Spool.Writer writer, DataReader reader, SpoolSink sink, Envelope envelope) {
-        QueueId id = envelope.id();
-        if (reader.sizeExceeded()) {
-            refused(envelope, Reply.MESSAGE_TOO_BIG, "size", "the message has " + reader.size()
-                    + " bytes, more than smtp.max_message_size (" + config.maxMessageSize() + ")");
-            context.metrics().messageRefused("size");
-            return Reply.MESSAGE_TOO_BIG;
-        }
-        if (reader.sawBareLineEnding() && config.bareLineEndings() == BareLineEndings.REJECT) {
-            refused(envelope, Reply.BARE_LINE_ENDING, "bare_line_ending",
-                    "a bare CR or LF in the data, and smtp.bare_line_endings is reject");
-            context.metrics().messageRefused("bare_line_ending");
-            return Reply.BARE_LINE_ENDING;
-        }
-        if (reader.sawLongLine()) {
-            refused(envelope, Reply.DATA_LINE_TOO_LONG, "line_too_long", "a line of the data is longer than "
-                    + DataReader.MAX_LINE_OCTETS + " octets (RFC 5322 2.1.1)");
-            context.metrics().messageRefused("line_too_long");
-            return Reply.DATA_LINE_TOO_LONG;
-        }
-        if (sink.failure() != null) {
-            log.error("queue_id={} spool_write_failed error=\"{}\"", id, sink.failure().getMessage());
-            context.metrics().messageRefused("spool_write");
-            return Reply.INSUFFICIENT_STORAGE;
-        }
-        SpooledMessage message;
-        try {
-            message = writer.commit();
-        } catch (IOException e) {
-            log.error("queue_id={} spool_commit_failed error=\"{}\"", id, e.getMessage());
-            context.metrics().messageRefused("spool_write");
-            return Reply.INSUFFICIENT_STORAGE;
-        }
-        messages++;
-        context.metrics().messageAccepted(message.contentLength());
-        new MailEvent.Queued(id.value(), envelope.client(), envelope.helo(), Envelope.address(envelope.sender()),
-                envelope.recipients().stream().map(Envelope::address).toList(), message.contentLength(),
-                sink.messageId(), tls, reader.sawBareLineEnding()).logTo(log);
-        context.onQueued().accept(message);
-        return Reply.queued(id.value());
-    }
-
-    /** A message refused at its final dot; as Postfix, the line names its first recipient. */
-    private void refused(Envelope envelope, Reply reply, String reason, String why) {
-        new MailEvent.Reject(envelope.id().value(), "END-OF-MESSAGE", clientAddress, envelope.helo(), extended,
-                Envelope.address(envelope.sender()), Envelope.address(envelope.recipients().getFirst()), reply, reason, why)
-                .logTo(log);
     }
 
     private Reply startTls() throws IOException {
@@ -443,8 +339,6 @@ final class SmtpSession {
         policy = null;
         queueId = null;
         recipients.clear();
-        recipientsInMessage = 0;
-        recipientOvershoot = 0;
     }
 
     /** Counts a client error: the reply to send, or 421 once the session has had too many. */
@@ -468,46 +362,5 @@ final class SmtpSession {
 
     private static int millis(java.time.Duration duration) {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, duration.toMillis()));
-    }
-
-    /**
-     * The spool's stream, made to swallow a write failure (disk full) so that the rest of the DATA
-     * is still read and the client gets a clean 452 instead of a broken connection. It notes the
-     * Message-ID on the way, for the log.
-     */
-    private static final class SpoolSink extends OutputStream {
-        private final OutputStream out;
-        private final MessageIdFinder messageId = new MessageIdFinder();
-        private IOException failure;
-
-        SpoolSink(OutputStream out) {
-            this.out = out;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] bytes, int offset, int length) {
-            messageId.feed(bytes, offset, length);
-            if (failure != null) {
-                return;
-            }
-            try {
-                out.write(bytes, offset, length);
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
-
-        IOException failure() {
-            return failure;
-        }
-
-        String messageId() {
-            return messageId.messageId();
-        }
     }
 }
