@@ -7,16 +7,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -33,16 +26,11 @@ import net.gatehouse.callout.CalloutResult.Rejected;
 import net.gatehouse.callout.CalloutResult.TemporaryFailure;
 import net.gatehouse.callout.CalloutResult.Unverifiable;
 import net.gatehouse.config.CalloutConfig;
-import net.gatehouse.config.IpLiteral;
-import net.gatehouse.config.ListenAddress;
 import net.gatehouse.config.VerificationCacheConfig;
-import net.gatehouse.dns.DnsTemporaryException;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.route.ProtectedDomain;
 import net.gatehouse.smtp.client.ConnectionPool;
-import net.gatehouse.smtp.client.SmtpClient;
 import net.gatehouse.smtp.protocol.MailboxAddress;
-import net.gatehouse.smtp.protocol.Reply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,13 +93,12 @@ public final class CalloutVerifier implements AutoCloseable {
     }
 
     private final CalloutConfig config;
-    private final String heloName;
-    private final MxResolver dns;
     private final Supplier<VerificationCacheConfig> cacheSettings;
     private final VerdictCache cache;
     private final Clock clock;
     /** Per back-end at most connections_per_backend; a probe that finds them all busy waits, within its budget. */
     private final ConnectionPool pool;
+    private final BackendProber prober;
     private final CatchAllDetector catchAll;
     /**
      * By lower-cased address, removed when the probe ends. Bounded by the RCPTs being verified
@@ -139,14 +126,13 @@ public final class CalloutVerifier implements AutoCloseable {
                            Supplier<VerificationCacheConfig> cacheSettings, VerdictCache cache, MeterRegistry meters,
                            Clock clock) {
         this.config = config;
-        this.heloName = heloName;
-        this.dns = dns;
         this.cacheSettings = cacheSettings;
         this.cache = cache;
         this.clock = clock;
         this.pool = new ConnectionPool("probe", new ConnectionPool.Limits(config.connectionsPerBackend(),
                 config.connectionsPerBackend(), MAX_IDLE_CONNECTIONS, config.probesPerConnection(), config.idleTimeout()), clock);
-        this.catchAll = new CatchAllDetector((domain, address) -> probeBackends(domain, address, true),
+        this.prober = new BackendProber(config, heloName, dns, pool);
+        this.catchAll = new CatchAllDetector((domain, address) -> prober.probe(domain, address, true),
                 config.catchAllRecheck(), clock);
         this.holdDowns = Caffeine.newBuilder()
                 .maximumSize(cacheSettings.get().maxEntries())
@@ -324,7 +310,7 @@ public final class CalloutVerifier implements AutoCloseable {
 
     private CalloutResult probeAndRemember(ProtectedDomain domain, String address, String key) {
         long started = System.nanoTime();
-        CalloutResult result = probeBackends(domain, address, false);
+        CalloutResult result = prober.probe(domain, address, false);
         Timer latency = switch (result) {
             case Accepted accepted -> acceptedLatency;
             case Rejected rejected -> rejectedLatency;
@@ -358,111 +344,6 @@ public final class CalloutVerifier implements AutoCloseable {
     }
 
     /**
-     * Asks the domain's back-ends in order until one answers about the address; its own deadline
-     * is the budget. {@code fresh}: on new connections (see {@link ConnectionPool#exchangeOnNewConnection}).
-     */
-    private CalloutResult probeBackends(ProtectedDomain domain, String address, boolean fresh) {
-        long started = System.nanoTime();
-        long deadline = started + config.timeout().toNanos();
-        List<ListenAddress> backends = domain.backends();
-        List<String> failures = new ArrayList<>(backends.size());
-        for (int i = 0; i < backends.size() && System.nanoTime() < deadline; i++) {
-            ListenAddress backend = backends.get(i);
-            try {
-                Reply reply = probe(backend, address, deadline, fresh);
-                String how = "probe to backend %d of %d (%s), %d ms".formatted(i + 1, backends.size(), backend, millisSince(started));
-                if (reply.code() == 421) {
-                    failures.add(backend + " is closing the connection: " + reply);
-                    continue;
-                }
-                return switch (reply.code() / 100) {
-                    case 2 -> new Accepted(how);
-                    case 5 -> new Rejected(reply, how);
-                    default -> new TemporaryFailure(backend + " answered " + reply, how);
-                };
-            } catch (IOException | TimeoutException e) {
-                failures.add(e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failures.add("interrupted");
-                break;
-            }
-        }
-        String how = "tried %d of %d back-ends, %d ms".formatted(failures.size(), backends.size(), millisSince(started));
-        String why = failures.isEmpty() ? "the domain has no back-end" : String.join("; ", failures);
-        return new TemporaryFailure(System.nanoTime() >= deadline ? "over budget: " + why : "no back-end answered: " + why, how);
-    }
-
-    /**
-     * One probe of one back-end ({@link SmtpClient#probe}) on a pooled connection, which the pool
-     * replaces once if the back-end had closed it while it was idle.
-     */
-    private Reply probe(ListenAddress backend, String address, long deadline, boolean fresh)
-            throws IOException, TimeoutException, InterruptedException {
-        // Unresolved: the pool's key is the back-end as configured; its name is resolved when a connection
-        // opens, so that an idle connection is reused without a lookup.
-        InetSocketAddress server = InetSocketAddress.createUnresolved(backend.host(), backend.port());
-        ConnectionPool.Connector connector = (unresolved, by) -> connect(backend, by);
-        ConnectionPool.Exchange<Reply> probe = client -> client.probe(config.probeSender(), address);
-        return fresh ? pool.exchangeOnNewConnection(server, deadline, connector, probe)
-                : pool.exchange(server, deadline, connector, probe);
-    }
-
-    /** A session with the first of the back-end's addresses that takes one, before the deadline. */
-    private SmtpClient connect(ListenAddress backend, long deadline) throws IOException {
-        IOException failure = null;
-        for (InetAddress address : addresses(backend, deadline)) {
-            Duration left = Duration.ofNanos(deadline - System.nanoTime());
-            if (left.isNegative() || left.isZero()) {
-                break;
-            }
-            Duration connectTimeout = left.compareTo(config.connectTimeout()) < 0 ? left : config.connectTimeout();
-            try {
-                // Replies are awaited up to the whole budget: one slower than that is of no use.
-                return SmtpClient.connect(new InetSocketAddress(address, backend.port()), heloName, connectTimeout,
-                        config.timeout(), null);
-            } catch (IOException e) {
-                if (failure != null) {
-                    e.addSuppressed(failure);
-                }
-                failure = e;
-            }
-        }
-        throw failure != null ? failure : new SocketTimeoutException("no time left to connect to " + backend);
-    }
-
-    /**
-     * The back-end's addresses, each carrying the name it was configured by (for the log, without
-     * a reverse lookup); an IP address as it is. Never empty.
-     *
-     * @throws DnsTemporaryException no answer by the deadline (or the DNS timeout), or a failed one
-     * @throws UnknownHostException  the name has no address
-     */
-    private List<InetAddress> addresses(ListenAddress backend, long deadline) throws IOException {
-        String host = backend.host();
-        Optional<byte[]> literal = IpLiteral.parse(host);
-        if (literal.isPresent()) {
-            return List.of(InetAddress.getByAddress(literal.get()));
-        }
-        List<InetAddress> addresses;
-        try {
-            addresses = dns.addresses(host, deadline);
-        } catch (DnsTemporaryException e) {
-            throw new DnsTemporaryException("cannot resolve back-end " + backend + ": " + e.getMessage());
-        } catch (IllegalArgumentException e) {
-            throw new UnknownHostException("back-end " + backend + " is not a host name: " + e.getMessage());
-        }
-        if (addresses.isEmpty()) {
-            throw new UnknownHostException("back-end " + backend + " has no address in DNS");
-        }
-        List<InetAddress> named = new ArrayList<>(addresses.size());
-        for (InetAddress address : addresses) {
-            named.add(InetAddress.getByAddress(host, address.getAddress()));
-        }
-        return named;
-    }
-
-    /**
      * RFC 5321 2.4 leaves the local part's case to the receiving server, but servers in use ignore
      * it: so do the cache and single flight. The domain in its ASCII form, as everywhere.
      */
@@ -481,10 +362,6 @@ public final class CalloutVerifier implements AutoCloseable {
             return age.toMinutes() + " min";
         }
         return age.toHours() < 48 ? age.toHours() + " h" : age.toDays() + " d";
-    }
-
-    private static long millisSince(long started) {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     }
 
     private static Timer latencyTimer(MeterRegistry meters, String result) {
