@@ -10,12 +10,13 @@
 #
 # GATEHOUSE_SKIP_PREREQUISITES=1 skips both (for a developer who runs one test class repeatedly).
 
-# package → a file the package installs, by which its presence is checked
+# package → a file the package installs, by which its presence is checked (or "perl Module::Name")
 gatehouse_test_packages=(
   "maven:/usr/bin/mvn"
   "openssl:/usr/bin/openssl"                      # TLS tests read keys written by openssl
   "postfix:/usr/sbin/postfix"                     # interop: back-end and sending client
   "swaks:/usr/bin/swaks"                          # interop: the SMTP client administrators use
+  "libnet-ssleay-perl:perl Net::SSLeay"           # swaks --tls (only recommended by swaks)
   "python3:/usr/bin/python3"                      # interop: smtplib
   "dnsmasq:/usr/sbin/dnsmasq"                     # interop: a DNS server nobody here wrote
   "chromium:/usr/bin/chromium"                    # console browser tests (Selenium, offline)
@@ -31,10 +32,17 @@ gatehouse_test_packages=(
   "redis-server:/usr/bin/redis-server"            # started below when nothing answers on 6379
 )
 
+gatehouse_test_package_present() {
+  case "$1" in
+    "perl "*) perl -M"${1#perl }" -e 1 2>/dev/null ;;
+    *) [ -e "$1" ] ;;
+  esac
+}
+
 gatehouse_install_test_packages() {
   local entry need=()
   for entry in "${gatehouse_test_packages[@]}"; do
-    [ -e "${entry#*:}" ] || need+=("${entry%%:*}")
+    gatehouse_test_package_present "${entry#*:}" || need+=("${entry%%:*}")
   done
   [ "${#need[@]}" -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
