@@ -30,6 +30,7 @@ gatehouse_test_packages=(
   "adduser:/usr/sbin/adduser"
   "postgresql:/usr/bin/pg_ctlcluster"             # started below when nothing answers on 5432
   "redis-server:/usr/bin/redis-server"            # started below when nothing answers on 6379
+  "haproxy:/usr/sbin/haproxy"                     # the cluster test's load balancer (PROXY v2), started by the test
 )
 
 gatehouse_test_package_present() {
@@ -52,7 +53,7 @@ gatehouse_install_test_packages() {
   fi
   echo "run-tests: installing ${need[*]} ..." >&2
   export DEBIAN_FRONTEND=noninteractive
-  # Installing postfix, dnsmasq, fail2ban, the exporter, postgresql or redis must not start their system services
+  # Installing postfix, dnsmasq, fail2ban, the exporter, postgresql, redis or haproxy must not start their system services
   # (port 25 or 53 on every address, ...): policy-rc.d refuses every service start while apt-get runs.
   local policy=/usr/sbin/policy-rc.d had_policy=false status=0
   [ -e "$policy" ] && had_policy=true
