@@ -49,6 +49,11 @@ public final class SmtpTestClient implements AutoCloseable {
         return greeted(new SmtpTestClient(socket));
     }
 
+    /** A client over a socket the test connected itself (bound to an address of its choice); the greeting not read. */
+    public static SmtpTestClient over(Socket socket) throws IOException {
+        return new SmtpTestClient(socket);
+    }
+
     /** Connects and reads the 220 greeting. */
     public static SmtpTestClient connect(int port) throws IOException {
         return greeted(open(port));
