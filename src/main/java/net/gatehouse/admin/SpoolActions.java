@@ -3,8 +3,11 @@ package net.gatehouse.admin;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Optional;
 import net.gatehouse.queue.Envelope;
+import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.Spool;
+import net.gatehouse.queue.SpoolAdoption;
 import net.gatehouse.queue.SpooledMessage;
 import net.gatehouse.store.Actor;
 import net.gatehouse.store.AuditLog;
@@ -18,7 +21,7 @@ import net.gatehouse.store.StoreException;
  *
  * <p>Audited, but not in one transaction with the change: the queue is files on this node's disk,
  * not in the store. The entry ({@code queue.hold}, {@code queue.release}, {@code queue.requeue},
- * {@code queue.delete}, {@code queue.flush}) is written right after the change succeeded; if the
+ * {@code queue.delete}, {@code queue.flush}, {@code queue.adopt}) is written right after the change succeeded; if the
  * store fails then, the change stands and the failure is reported to the actor. An action that
  * changes nothing (holding a held message) records nothing.
  */
@@ -97,6 +100,23 @@ public final class SpoolActions {
         spool.requestFlush();
         record(actor, "queue.flush", "all", "", "delivery attempt requested for every deferred message",
                 clock.instant());
+    }
+
+    /**
+     * Moves one message of a dead node's spool into this node's ({@code gatehouse queue adopt}),
+     * recorded as {@code queue.adopt}; empty when it is no longer in the source.
+     */
+    public Optional<SpoolAdoption.Result> adopt(Actor actor, SpoolAdoption adoption, QueueId id) throws IOException {
+        Optional<SpoolAdoption.Result> result = adoption.adopt(id);
+        result.ifPresent(r -> record(actor, "queue.adopt", id.value(), "from " + adoption.sourceSpool() + "\nsender: "
+                + r.envelope().sender() + "\nrecipients: " + String.join(", ", r.envelope().recipients()),
+                switch (r.outcome()) {
+                    case ADOPTED -> "adopted, to be delivered by this node to: " + String.join(", ", r.pending())
+                            + (r.held() ? " (on hold, as it was)" : "");
+                    case ALREADY_ADOPTED -> "adopted before; removed from the source";
+                    case NOTHING_PENDING -> "no recipient pending; removed from the source";
+                }, clock.instant()));
+        return result;
     }
 
     private Outcome reviewed(Actor actor, SpooledMessage message, String action, String after, Instant at)

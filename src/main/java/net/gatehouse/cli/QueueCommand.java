@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
         footer = QueueCommand.EXIT_CODES,
         subcommands = {QueueCommand.ListMessages.class, QueueCommand.Show.class, QueueCommand.Hold.class,
                 QueueCommand.Release.class, QueueCommand.Flush.class, QueueCommand.Requeue.class,
-                QueueCommand.Delete.class})
+                QueueCommand.Delete.class, QueueAdopt.class})
 final class QueueCommand {
 
     /**
