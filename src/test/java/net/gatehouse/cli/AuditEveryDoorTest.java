@@ -59,6 +59,13 @@ class AuditEveryDoorTest {
         for (int i = 0; i < 5; i++) {
             queued.add(queued());
         }
+        // a dead node's spool for queue adopt, with one message
+        Spool dead = new Spool(directory.resolve("dead/spool"), 0);
+        try (Spool.Writer writer = dead.begin(new Envelope(QueueId.next(System.currentTimeMillis()), Instant.now(),
+                "192.0.2.1", "client.test", "<bob@example.org>", List.of("<alice@example.com>"), false))) {
+            writer.content().write("Subject: orphan\r\n\r\nThe body.\r\n".getBytes(StandardCharsets.US_ASCII));
+            writer.commit();
+        }
         Files.writeString(directory.resolve("staff.txt"), "carol@example.com\ndave@example.com\n");
         Files.writeString(directory.resolve("policy.yaml"), "recipient_verification: none\n");
     }
@@ -97,7 +104,8 @@ class AuditEveryDoorTest {
                 new Row("queue.requeue", "", "queue", "requeue", "QUEUED1"),
                 new Row("queue.flush", "", "queue", "flush", "QUEUED2"),
                 new Row("queue.flush", "", "queue", "flush"),
-                new Row("queue.delete", "", "queue", "delete", "QUEUED3"));
+                new Row("queue.delete", "", "queue", "delete", "QUEUED3"),
+                new Row("queue.adopt", "", "queue", "adopt", "DEAD"));
     }
 
     @ParameterizedTest(name = "gatehouse {0}")
@@ -128,6 +136,7 @@ class AuditEveryDoorTest {
                 case "STAFF" -> directory.resolve("staff.txt").toString();
                 case "POLICY" -> directory.resolve("policy.yaml").toString();
                 case "TOKEN" -> newestToken();
+                case "DEAD" -> directory.resolve("dead").toString();
                 default -> args[i].startsWith("QUEUED") ? queued.get(args[i].charAt(6) - '0').value() : args[i];
             });
         }
