@@ -113,7 +113,7 @@ public final class TestGateway implements AutoCloseable {
         return this;
     }
 
-    /** The top-level {@code store:} setting, e.g. a PostgreSQL JDBC URL; default embedded. */
+    /** The top-level {@code store:} setting, e.g. a {@link TestPostgres#jdbcUrl()}; embedded by default. */
     public TestGateway store(String url) {
         store = "store: \"" + url + "\"\n";
         return this;
@@ -174,7 +174,7 @@ public final class TestGateway implements AutoCloseable {
         delivery.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
         yaml.append("callout:\n");
         callout.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
-        yaml.append(dns).append(console).append(store).append(cache);
+        yaml.append(dns).append(console).append(cache).append(store);
         if (!log.isEmpty()) {
             yaml.append("log:\n");
             log.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
