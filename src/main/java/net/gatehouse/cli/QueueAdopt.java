@@ -31,7 +31,10 @@ import picocli.CommandLine.Parameters;
                 "Refused while a gateway runs on DIR. Each message is moved on its own, only its pending recipients, "
                 + "a hold kept; if interrupted, run the command again: nothing is lost or delivered twice.",
                 "This node's running gateway starts delivering each message within a second; a stopped one at its "
-                + "start."})
+                + "start."},
+        footer = "%nExit codes: 0 done; 1 a gateway runs on DIR, DIR holds no spool, or a message could not be moved "
+                + "(each one is named on standard error and left in DIR: run the command again); 2 the configuration "
+                + "file or the command line is not valid.")
 final class QueueAdopt extends QueueCommand.Subcommand {
 
     @Parameters(paramLabel = "DIR", description = "The dead node's data_dir, or its spool directory.")
