@@ -65,6 +65,8 @@ class ClusterIT {
     private static final String HARVEST = "harvest: { window: 10m, tarpit_after: 4, tarpit_delay: 0s, block_after: 4, "
             + "block_for: 10m }";
     private static final Duration WAIT = Duration.ofSeconds(60);
+    /** Three JVMs starting at once on a machine of two CPUs that other work shares. */
+    private static final Duration START = Duration.ofMinutes(3);
     /**
      * What the back-end accepts; every other address gets 550, the catch-all probe's included (a
      * back-end that accepts everything is flagged and its recipients go unverified).
@@ -146,7 +148,7 @@ class ClusterIT {
             node.start();
         }
         for (Node node : nodes) {
-            assertThat(node.process.awaitPort()).isEqualTo(node.smtpPort);
+            assertThat(node.process.awaitPort(START)).isEqualTo(node.smtpPort);
         }
         haproxy = TestHaproxy.start(directory.resolve("haproxy"), nodes.stream().map(n -> n.smtpPort).toList());
         haproxy.awaitUp("node1", "node2", "node3");
@@ -290,7 +292,7 @@ class ClusterIT {
 
         backend.acceptAll().onlyAccept(MAILBOXES);
         node2.start(); // same configuration, same data_dir: its spool
-        assertThat(node2.process.awaitPort()).isEqualTo(node2.smtpPort);
+        assertThat(node2.process.awaitPort(START)).isEqualTo(node2.smtpPort);
         haproxy.awaitUp("node2");
         await().atMost(WAIT).untilAsserted(() -> assertThat(delivered().keySet()).containsAll(acknowledged.keySet()));
         // exactly once, and not only at least once: a node delivers a message a second time only if

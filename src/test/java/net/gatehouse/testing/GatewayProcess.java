@@ -76,6 +76,14 @@ public final class GatewayProcess implements AutoCloseable {
         return port.get(60, TimeUnit.SECONDS);
     }
 
+    /**
+     * The SMTP port once the gateway is listening, waiting up to {@code timeout}: for several
+     * gateways started at once on a machine whose CPUs other work shares.
+     */
+    public int awaitPort(Duration timeout) throws Exception {
+        return port.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** Waits for the process to exit and for all of its output to be read. */
     public int awaitExit() throws Exception {
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
