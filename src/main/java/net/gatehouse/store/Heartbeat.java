@@ -74,7 +74,7 @@ public final class Heartbeat implements AutoCloseable {
             // after our own first beat, the row is ours unless another node writes it too (the row
             // found at the first beat may be this node's previous run)
             if (written && !sharedNameReported && before.isPresent()
-                    && !before.get().startedAt().equals(node.startedAt())) {
+                    && before.get().startedAt().toEpochMilli() != node.startedAt().toEpochMilli()) { // stored in ms
                 log.warn("node_name_shared node={} other_started_at={} note=\"another gateway writes its heartbeat "
                         + "under this name: give each node its own (node: in the configuration)\"", node.name(),
                         before.get().startedAt());

@@ -25,7 +25,7 @@ class ConfigLoaderErrorsTest {
                 // unknown keys, at every level, with a suggestion when one is near
                 bad("smpt: {}", "smpt", "unknown key (did you mean smtp?)"),
                 bad("colour: blue", "colour", "unknown key; valid keys here: hostname, data_dir, smtp, console, "
-                        + "store, cache, dns, delivery, callout, message_log, log, policy"),
+                        + "store, cache, node, dns, delivery, callout, message_log, log, policy"),
                 bad("smtp: {max_recipient: 5}", "smtp.max_recipient", "unknown key (did you mean max_recipients?)"),
                 bad("smtp: {max-recipients: 5}", "smtp.max-recipients", "unknown key (did you mean max_recipients?)"),
                 bad("smtp: {tls: {cert: cert.pem, key: key.pem, chain: x}}", "smtp.tls.chain", "unknown key; valid keys here: cert, key"),

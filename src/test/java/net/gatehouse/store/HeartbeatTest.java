@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 class HeartbeatTest {
 
     private static final Duration INTERVAL = Duration.ofMillis(50);
-    private static final Instant STARTED = Instant.parse("2026-11-02T09:00:00Z");
+    /** Finer than the table's milliseconds, as the system clock gives it. */
+    private static final Instant STARTED = Instant.parse("2026-11-02T09:00:00.123456789Z");
 
     @TempDir
     Path dataDir;
@@ -66,10 +67,11 @@ class HeartbeatTest {
         }
         NodeTable.Node row = nodes.all().getFirst();
         assertThat(row.name()).isEqualTo("gw1");
-        assertThat(row.startedAt()).isEqualTo(STARTED);
-        assertThat(row.heartbeatAt()).isEqualTo(STARTED.plusSeconds(row.sessions()));
+        assertThat(row.startedAt()).isEqualTo(STARTED.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        assertThat(row.heartbeatAt()).isEqualTo(STARTED.plusSeconds(row.sessions()).truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
         assertThat(row.degraded()).containsExactly("cache: degraded");
         assertThat(nodes.all()).hasSize(1);
+        assertThat(logged("node_name_shared")).isEmpty(); // its own row, read back in milliseconds
     }
 
     @Test
