@@ -130,7 +130,7 @@ class NodesPageIT {
 
         String all = http.get("/").body();
         assertThat(all).contains("<select name=\"node\">", "<option value=\"gw-embedded\"", "(this node)",
-                "summed over the", "node gw-embedded only, the node serving this page, from its own metrics");
+                "summed over the nodes that are up (1 of", "node gw-embedded only, the node serving this page, from its own metrics");
         String one = http.get("/?node=gw-embedded").body();
         assertThat(one).contains("Node gw-embedded, the node serving this page", "data-source=\"/dashboard/chart?node=gw-embedded\"");
         String unknown = http.get("/?node=gw-nowhere").body();
