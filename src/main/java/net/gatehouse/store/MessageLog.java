@@ -207,19 +207,11 @@ public final class MessageLog implements MessageSink, AutoCloseable {
      * @throws StoreException if the store fails
      */
     public List<LogEntry> search(LogQuery query) {
-        return search.entries(query).stream().map(Logged::entry).toList();
+        return search.entries(query).stream().map(LoggedEntry::entry).toList();
     }
 
-    /** An entry of the log with the node that wrote it ('' for entries older than node names). */
-    public record Logged(LogEntry entry, String node) {
-    }
-
-    /**
-     * Entries matching the query, newest first, each with its node.
-     *
-     * @throws StoreException if the store fails
-     */
-    public List<Logged> searchWithNodes(LogQuery query) {
+    /** As {@link #search}, each entry with the node that wrote it. */
+    public List<LoggedEntry> searchWithNodes(LogQuery query) {
         return search.entries(query);
     }
 
@@ -236,12 +228,7 @@ public final class MessageLog implements MessageSink, AutoCloseable {
         return search.countsByMinute(from, to, "");
     }
 
-    /**
-     * As {@link #countsByMinute(Instant, Instant)}, for the entries of the node {@code node} only
-     * (empty: of every node).
-     *
-     * @throws StoreException if the store fails
-     */
+    /** As {@link #countsByMinute(Instant, Instant)}, of the node {@code node} only (empty: of every node). */
     public List<MinuteCount> countsByMinute(Instant from, Instant to, String node) {
         return search.countsByMinute(from, to, node);
     }
@@ -362,8 +349,7 @@ public final class MessageLog implements MessageSink, AutoCloseable {
         boolean failing = false;
         while (true) {
             try {
-                database.write("writing " + batch.size() + " message log entries",
-                        connection -> insert(connection, batch, node));
+                database.write("writing " + batch.size() + " message log entries", c -> insert(c, batch, node));
                 written.add(batch.size());
                 batches.increment();
                 if (failing) {

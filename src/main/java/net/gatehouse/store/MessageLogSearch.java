@@ -26,7 +26,7 @@ final class MessageLogSearch {
      *
      * @throws StoreException if the store fails
      */
-    List<MessageLog.Logged> entries(LogQuery query) {
+    List<LoggedEntry> entries(LogQuery query) {
         StringBuilder sql = new StringBuilder("SELECT ").append(MessageLog.COLUMNS)
                 .append(", node FROM message_log WHERE at >= ? AND at < ?");
         List<String> patterns = new ArrayList<>(4);
@@ -40,7 +40,7 @@ final class MessageLogSearch {
         }
         sql.append(" ORDER BY at DESC, id DESC LIMIT ?");
         return database.read("searching the message log", connection -> {
-            List<MessageLog.Logged> found = new ArrayList<>();
+            List<LoggedEntry> found = new ArrayList<>();
             try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
                 int parameter = 1;
                 select.setLong(parameter++, MessageLog.millis(query.from()));
@@ -51,7 +51,7 @@ final class MessageLogSearch {
                 select.setInt(parameter, query.limit());
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
-                        found.add(new MessageLog.Logged(new LogEntry(Instant.ofEpochMilli(rows.getLong(1)),
+                        found.add(new LoggedEntry(new LogEntry(Instant.ofEpochMilli(rows.getLong(1)),
                                 LogEntry.Kind.of(rows.getString(2)), rows.getString(3), rows.getString(4),
                                 rows.getString(5), rows.getString(6), rows.getString(7), rows.getString(8),
                                 rows.getString(9), rows.getString(10)), rows.getString(11)));

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import net.gatehouse.log.LogEntry;
 import net.gatehouse.store.LogQuery;
-import net.gatehouse.store.MessageLog;
+import net.gatehouse.store.LoggedEntry;
 
 /**
  * The message log: RCPT decisions and delivery results, searched by sender, recipient, client,
@@ -34,7 +34,7 @@ public final class LogPage {
     public record Entry(Instant at, String kind, String client, String helo, String sender, String recipient,
                         String verdict, String reason, String reply, String queueId, String node) {
 
-        static Entry of(MessageLog.Logged logged) {
+        static Entry of(LoggedEntry logged) {
             LogEntry entry = logged.entry();
             return new Entry(entry.at(), entry.kind().word(), entry.client(), entry.helo(), entry.sender(),
                     entry.recipient(), entry.verdict(), entry.reason(), entry.reply(), entry.queueId(), logged.node());
@@ -90,7 +90,7 @@ public final class LogPage {
         return query;
     }
 
-    private static void show(Context ctx, View view, Search search, List<MessageLog.Logged> entries) {
+    private static void show(Context ctx, View view, Search search, List<LoggedEntry> entries) {
         Console.page(ctx, "log.jte", Map.of("view", view, "search", search, "entries", entries,
                 "verdicts", VERDICTS));
     }

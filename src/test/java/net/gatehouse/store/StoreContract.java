@@ -273,7 +273,7 @@ abstract class StoreContract {
             assertThat(gw1.flush(Duration.ofSeconds(10))).isTrue();
             assertThat(gw2.flush(Duration.ofSeconds(10))).isTrue();
 
-            assertThat(gw1.searchWithNodes(LogQuery.newest(10))).extracting(MessageLog.Logged::node)
+            assertThat(gw1.searchWithNodes(LogQuery.newest(10))).extracting(LoggedEntry::node)
                     .containsExactly("gw2", "gw2", "gw1");
             assertThat(gw1.search(LogQuery.newest(10).node("gw2"))).extracting(LogEntry::recipient)
                     .containsExactly("<carol@example.com>", "<bob@example.com>");
