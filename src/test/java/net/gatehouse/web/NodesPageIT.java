@@ -101,6 +101,14 @@ class NodesPageIT {
         JsonNode operation = openApi.get("paths").get("/api/v1/nodes").get("get");
         assertThat(operation.get("x-gatehouse-role").asString()).isEqualTo("viewer");
         assertThat(operation.get("summary").asString()).contains("lastHeartbeat", "ageSeconds", "stale");
+        assertThat(operation.get("responses").get("200").get("content").get("application/json").get("schema")
+                .get("$ref").asString()).isEqualTo("#/components/schemas/Nodes");
+        JsonNode node = openApi.get("components").get("schemas").get("Node");
+        List<String> fields = new java.util.ArrayList<>();
+        node.get("required").forEach(field -> fields.add(field.asString()));
+        JsonNode answered = node(nodes(), "gw-embedded");
+        List<String> given = new java.util.ArrayList<>(answered.propertyNames());
+        assertThat(given).containsExactlyInAnyOrderElementsOf(fields); // the document describes what the API gives
     }
 
     @Test
