@@ -7,6 +7,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.time.Duration;
@@ -50,7 +51,9 @@ import net.gatehouse.store.Actor;
 import net.gatehouse.store.AuditLog;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.store.Database;
+import net.gatehouse.store.Heartbeat;
 import net.gatehouse.store.MessageLog;
+import net.gatehouse.store.NodeTable;
 import net.gatehouse.store.PolicyStore;
 import net.gatehouse.store.StoreException;
 import net.gatehouse.store.ValidRecipientStore;
@@ -75,6 +78,8 @@ public final class Gateway implements AutoCloseable {
     /** How often the store's policy revision is read, for changes made on other nodes or by the CLI. */
     private static final String FIRST_ADMIN = "admin";
     private static final Duration POLICY_POLL_INTERVAL = Duration.ofSeconds(1);
+    /** How often a node writes its row in the store's node table (SPEC §6). */
+    public static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
 
     private volatile GatewayConfig config; // replaced by a reload: the configuration in force
     private final LivePolicy policy;
@@ -89,13 +94,23 @@ public final class Gateway implements AutoCloseable {
     private final GatewayMetrics metrics = new GatewayMetrics();
     private volatile boolean ready;
     private final Clock clock;
+    private final NodeTable nodes;
+    private final Duration heartbeatInterval;
+    private volatile Instant startedAt;
+    private Heartbeat heartbeat;
     private ConsoleServer console;
     private final FileChannel lockFile;
     private final FileLock lock;
 
     public Gateway(GatewayConfig config, Clock clock) throws IOException, TlsConfigException {
+        this(config, clock, HEARTBEAT_INTERVAL);
+    }
+
+    /** As above, with another heartbeat interval: tests let a stopped node turn stale within seconds. */
+    public Gateway(GatewayConfig config, Clock clock, Duration heartbeatInterval) throws IOException, TlsConfigException {
         this.config = config;
         this.clock = clock;
+        this.heartbeatInterval = heartbeatInterval;
         Files.createDirectories(config.dataDir());
         this.lockFile = FileChannel.open(config.dataDir().resolve("gatehouse.lock"),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -121,6 +136,7 @@ public final class Gateway implements AutoCloseable {
                     + "as relaying until some are added (configuration file, console or API)");
         }
         this.validRecipientStore = new ValidRecipientStore(database);
+        this.nodes = new NodeTable(database);
         MxResolver mx = new MxResolver(config.dns());
         this.redis = RedisUrl.isRedis(config.cache()) ? Optional.of(openRedis(config, metrics)) : Optional.empty();
         VerdictCache verdicts = new LocalVerdictCache(() -> policy.current().cache(), clock);
@@ -133,7 +149,8 @@ public final class Gateway implements AutoCloseable {
         metrics.cacheDegraded(() -> redis.map(RedisLink::degraded).orElse(false));
         this.rcptPath = RcptPath.start(config, policy.supplier(), validRecipientStore, mx, metrics.registry(), clock,
                 verdicts);
-        this.messageLog = MessageLog.start(database, MessageLog.Settings.defaults(config.messageLogRetention()), clock);
+        this.messageLog = MessageLog.start(database, MessageLog.Settings.defaults(config.messageLogRetention()), clock,
+                config.node());
         this.delivery = new DeliveryScheduler(spool, policy.supplier(), mx, config.delivery(),
                 config.hostname(), TlsContexts.opportunisticClient(), clock, metrics, messageLog);
         metrics.queue(delivery::size, delivery::oldestAgeSeconds);
@@ -143,6 +160,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     public void start() throws IOException {
+        startedAt = clock.instant();
         if (config.console().listen().isPresent()) {
             ConsoleUsers users = new ConsoleUsers(database);
             createFirstAdministrator(users);
@@ -153,9 +171,10 @@ public final class Gateway implements AutoCloseable {
         delivery.start(spool.recover());
         smtp.start();
         ready = true;
+        heartbeat = Heartbeat.start(nodes, this::nodeStatus, heartbeatInterval);
         Policy current = policy.current();
-        log.info("gateway_started hostname={} protected_domains={} trusted_networks={} tls={}",
-                config.hostname(), current.domains().keySet(), current.trustedNetworks().networks().size(),
+        log.info("gateway_started node={} hostname={} protected_domains={} trusted_networks={} tls={}",
+                config.node(), config.hostname(), current.domains().keySet(), current.trustedNetworks().networks().size(),
                 config.smtp().tls().isPresent() ? "yes" : "no");
     }
 
@@ -171,6 +190,18 @@ public final class Gateway implements AutoCloseable {
         return redis.filter(RedisLink::degraded).map(link -> List.of("cache: degraded")).orElse(List.of());
     }
 
+    /** The version of Gatehouse that runs, from the jar's manifest. */
+    public static String version() {
+        String version = Gateway.class.getPackage().getImplementationVersion();
+        return version == null ? "development build" : version;
+    }
+
+    /** This node as its heartbeat reports it now. */
+    private NodeTable.Node nodeStatus() {
+        return new NodeTable.Node(config.node(), version(), startedAt, clock.instant(), heartbeatInterval,
+                metrics.connectionsActive(), delivery.size(), degraded());
+    }
+
     /** What the console is given: what it reads, and the administration through which it changes things. */
     private ConsoleParts consoleParts(ConsoleUsers users) {
         AuditLog audit = new AuditLog(database);
@@ -184,7 +215,8 @@ public final class Gateway implements AutoCloseable {
                 new Tokens(users, clock),
                 new QueueActions(delivery, audit, clock));
         return new ConsoleParts(policy, validRecipientStore, messageLog, delivery, callout,
-                config.callout().catchAllRecheck(), rcptPath.tester(), metrics, users, audit, admin, clock);
+                config.callout().catchAllRecheck(), rcptPath.tester(), metrics, users, audit, admin, clock,
+                nodes, this::nodeStatus);
     }
 
     /**
@@ -303,6 +335,9 @@ public final class Gateway implements AutoCloseable {
         delivery.stop(config.smtp().shutdownGrace());
         if (console != null) {
             console.close(); // after the drain (readyz says 503 meanwhile), before the store closes
+        }
+        if (heartbeat != null) {
+            heartbeat.close(); // the node's row stays and turns stale
         }
         rcptPath.close(); // the callout verifier and the valid lists
         redis.ifPresent(RedisLink::close);

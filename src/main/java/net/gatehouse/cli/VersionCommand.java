@@ -1,6 +1,7 @@
 package net.gatehouse.cli;
 
 import java.util.concurrent.Callable;
+import net.gatehouse.Gateway;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,8 +9,7 @@ import picocli.CommandLine.Command;
 final class VersionCommand implements Callable<Integer> {
 
     static String version() {
-        String version = Main.class.getPackage().getImplementationVersion();
-        return version == null ? "development build" : version;
+        return Gateway.version();
     }
 
     @Override

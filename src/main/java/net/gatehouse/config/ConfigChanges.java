@@ -34,6 +34,8 @@ public record ConfigChanges(List<String> live, List<String> restart) {
         diff.restart("data_dir", running.dataDir(), reread.dataDir());
         diff.restart("store", running.store(), reread.store());
         diff.restart("cache", running.cache(), reread.cache());
+        // the heartbeat's row and the message log's entries carry the name the node started with
+        diff.restart("node", running.node(), reread.node());
         diff.restart("console", running.console(), reread.console());
         diff.restart("dns", running.dns(), reread.dns());
         diff.restart("delivery", running.delivery(), reread.delivery());
@@ -79,7 +81,7 @@ public record ConfigChanges(List<String> live, List<String> restart) {
                 b.maxConnectionsPerIp(), a.proxyProtocol(), b.tls(), b.commandTimeout(), b.dataTimeout(),
                 b.minDataRate(), b.greetPause(), b.maxErrors(), b.bareLineEndings(), a.minFreeSpace(), b.shutdownGrace());
         return new GatewayConfig(running.hostname(), running.dataDir(), smtp, running.console(), running.store(),
-                running.cache(), running.dns(), running.delivery(), running.callout(), running.messageLogRetention(),
+                running.cache(), running.node(), running.dns(), running.delivery(), running.callout(), running.messageLogRetention(),
                 reread.log(), reread.policy());
     }
 

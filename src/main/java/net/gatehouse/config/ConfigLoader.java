@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Function;
 import net.gatehouse.config.SmtpConfig.BareLineEndings;
 
@@ -92,6 +93,7 @@ public final class ConfigLoader {
                 new ConsoleConfig(root.optionalSection("console", ConfigLoader::consoleListen)),
                 root.get("store", v -> v.parse("embedded or a PostgreSQL JDBC URL", ConfigLoader::store), "embedded"),
                 root.get("cache", v -> v.parse("local or a Redis URL", ConfigLoader::cache), "local"),
+                node(root),
                 root.section("dns", ConfigLoader::dns),
                 root.section("delivery", ConfigLoader::delivery),
                 root.section("callout", ConfigLoader::callout),
@@ -110,6 +112,24 @@ public final class ConfigLoader {
             return DomainName.normalize(InetAddress.getLocalHost().getCanonicalHostName());
         } catch (IOException | IllegalArgumentException e) {
             return "localhost";
+        }
+    }
+
+    /**
+     * The default node name: the system's host name as the kernel has it (what {@code hostname}
+     * prints, no DNS lookup), so that each machine of a cluster is told apart without a setting.
+     */
+    private static String node(ConfigSection root) throws ConfigException {
+        Optional<String> configured = root.optional("node", v -> v.parse("a node name", NodeName::check));
+        if (configured.isPresent()) {
+            return configured.get();
+        }
+        String name = NodeName.systemHostName();
+        try {
+            return NodeName.check(name);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("node", "the default is the machine's host name, which is not a node name ("
+                    + e.getMessage() + "); set node: to a name for this node");
         }
     }
 

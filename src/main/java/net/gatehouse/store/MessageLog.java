@@ -101,6 +101,8 @@ public final class MessageLog implements MessageSink, AutoCloseable {
     private enum Stop implements Item { INSTANCE }
 
     private final Database database;
+    /** The node name written with every entry (SPEC §6: the log is read per node); '' for none. */
+    private final String node;
     private final MessageLogSearch search;
     private final Settings settings;
     private final Clock clock;
@@ -116,8 +118,9 @@ public final class MessageLog implements MessageSink, AutoCloseable {
     private volatile int room;
     private volatile boolean closed;
 
-    private MessageLog(Database database, Settings settings, Clock clock) {
+    private MessageLog(Database database, Settings settings, Clock clock, String node) {
         this.database = database;
+        this.node = Objects.requireNonNull(node, "node");
         this.search = new MessageLogSearch(database);
         this.settings = settings;
         this.clock = clock;
@@ -126,9 +129,14 @@ public final class MessageLog implements MessageSink, AutoCloseable {
         this.writer = Thread.ofPlatform().name("message-log-writer").daemon().unstarted(this::writeUntilStopped);
     }
 
-    /** Starts the writer thread. */
+    /** Starts the writer thread, for entries of no particular node. */
     public static MessageLog start(Database database, Settings settings, Clock clock) {
-        MessageLog messageLog = new MessageLog(database, settings, clock);
+        return start(database, settings, clock, "");
+    }
+
+    /** Starts the writer thread; every entry is written as the node {@code node}'s. */
+    public static MessageLog start(Database database, Settings settings, Clock clock, String node) {
+        MessageLog messageLog = new MessageLog(database, settings, clock, node);
         messageLog.writer.start();
         return messageLog;
     }
@@ -199,6 +207,11 @@ public final class MessageLog implements MessageSink, AutoCloseable {
      * @throws StoreException if the store fails
      */
     public List<LogEntry> search(LogQuery query) {
+        return search.entries(query).stream().map(LoggedEntry::entry).toList();
+    }
+
+    /** As {@link #search}, each entry with the node that wrote it. */
+    public List<LoggedEntry> searchWithNodes(LogQuery query) {
         return search.entries(query);
     }
 
@@ -212,7 +225,12 @@ public final class MessageLog implements MessageSink, AutoCloseable {
      * @throws StoreException if the store fails
      */
     public List<MinuteCount> countsByMinute(Instant from, Instant to) {
-        return search.countsByMinute(from, to);
+        return search.countsByMinute(from, to, "");
+    }
+
+    /** As {@link #countsByMinute(Instant, Instant)}, of the node {@code node} only (empty: of every node). */
+    public List<MinuteCount> countsByMinute(Instant from, Instant to, String node) {
+        return search.countsByMinute(from, to, node);
     }
 
     /**
@@ -331,7 +349,7 @@ public final class MessageLog implements MessageSink, AutoCloseable {
         boolean failing = false;
         while (true) {
             try {
-                database.write("writing " + batch.size() + " message log entries", connection -> insert(connection, batch));
+                database.write("writing " + batch.size() + " message log entries", c -> insert(c, batch, node));
                 written.add(batch.size());
                 batches.increment();
                 if (failing) {
@@ -357,9 +375,9 @@ public final class MessageLog implements MessageSink, AutoCloseable {
         }
     }
 
-    private static Void insert(Connection connection, List<LogEntry> batch) throws SQLException {
+    private static Void insert(Connection connection, List<LogEntry> batch, String node) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO message_log (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                "INSERT INTO message_log (" + COLUMNS + ", node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (LogEntry entry : batch) {
                 insert.setLong(1, entry.at().toEpochMilli());
                 insert.setString(2, entry.kind().word());
@@ -371,6 +389,7 @@ public final class MessageLog implements MessageSink, AutoCloseable {
                 insert.setString(8, entry.reason());
                 insert.setString(9, entry.reply());
                 insert.setString(10, entry.queueId());
+                insert.setString(11, node);
                 insert.addBatch();
             }
             insert.executeBatch();

@@ -26,17 +26,21 @@ final class MessageLogSearch {
      *
      * @throws StoreException if the store fails
      */
-    List<LogEntry> entries(LogQuery query) {
+    List<LoggedEntry> entries(LogQuery query) {
         StringBuilder sql = new StringBuilder("SELECT ").append(MessageLog.COLUMNS)
-                .append(" FROM message_log WHERE at >= ? AND at < ?");
+                .append(", node FROM message_log WHERE at >= ? AND at < ?");
         List<String> patterns = new ArrayList<>(4);
         contains(sql, patterns, "sender", query.sender());
         contains(sql, patterns, "recipient", query.recipient());
         contains(sql, patterns, "client", query.client());
         contains(sql, patterns, "verdict", query.verdict());
+        if (!query.node().isEmpty()) {
+            sql.append(" AND node = ?");
+            patterns.add(query.node());
+        }
         sql.append(" ORDER BY at DESC, id DESC LIMIT ?");
         return database.read("searching the message log", connection -> {
-            List<LogEntry> found = new ArrayList<>();
+            List<LoggedEntry> found = new ArrayList<>();
             try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
                 int parameter = 1;
                 select.setLong(parameter++, MessageLog.millis(query.from()));
@@ -47,9 +51,10 @@ final class MessageLogSearch {
                 select.setInt(parameter, query.limit());
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
-                        found.add(new LogEntry(Instant.ofEpochMilli(rows.getLong(1)), LogEntry.Kind.of(rows.getString(2)),
-                                rows.getString(3), rows.getString(4), rows.getString(5), rows.getString(6),
-                                rows.getString(7), rows.getString(8), rows.getString(9), rows.getString(10)));
+                        found.add(new LoggedEntry(new LogEntry(Instant.ofEpochMilli(rows.getLong(1)),
+                                LogEntry.Kind.of(rows.getString(2)), rows.getString(3), rows.getString(4),
+                                rows.getString(5), rows.getString(6), rows.getString(7), rows.getString(8),
+                                rows.getString(9), rows.getString(10)), rows.getString(11)));
                     }
                 }
             }
@@ -58,21 +63,24 @@ final class MessageLogSearch {
     }
 
     /**
-     * RCPT decisions in {@code [from, to)} counted per minute, verdict and reason, oldest first.
-     * Served by the index on {@code at}; a day of a busy gateway is a few hundred thousand rows to
+     * RCPT decisions in {@code [from, to)} of the node {@code node} (empty: of every node) counted
+     * per minute, verdict and reason, oldest first. Served by the index on {@code at}; a day of a busy gateway is a few hundred thousand rows to
      * count, so the dashboard asks for hours, not weeks.
      *
      * @throws StoreException if the store fails
      */
-    List<MessageLog.MinuteCount> countsByMinute(Instant from, Instant to) {
+    List<MessageLog.MinuteCount> countsByMinute(Instant from, Instant to, String node) {
         String sql = "SELECT (at / 60000) * 60000 AS minute, verdict, reason, count(*) FROM message_log "
-                + "WHERE kind = 'rcpt' AND at >= ? AND at < ? GROUP BY (at / 60000) * 60000, verdict, reason "
+                + "WHERE kind = 'rcpt' AND at >= ? AND at < ?" + (node.isEmpty() ? "" : " AND node = ?") + " GROUP BY (at / 60000) * 60000, verdict, reason "
                 + "ORDER BY minute";
         return database.read("counting the message log", connection -> {
             List<MessageLog.MinuteCount> counts = new ArrayList<>();
             try (PreparedStatement select = connection.prepareStatement(sql)) {
                 select.setLong(1, MessageLog.millis(from));
                 select.setLong(2, MessageLog.millis(to));
+                if (!node.isEmpty()) {
+                    select.setString(3, node);
+                }
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
                         counts.add(new MessageLog.MinuteCount(Instant.ofEpochMilli(rows.getLong(1)), rows.getString(2),

@@ -39,6 +39,7 @@ public final class Console {
         TesterPage.register(table, this);
         LogPage.register(table, this);
         QueuePage.register(table, this);
+        NodesPage.register(table, this);
         UsersPage.register(table, this);
         AuditPage.register(table, this);
         OpenApi.register(table); // last, though it reads the table at each request

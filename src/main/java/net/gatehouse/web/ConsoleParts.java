@@ -2,6 +2,7 @@ package net.gatehouse.web;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Supplier;
 import net.gatehouse.admin.Administration;
 import net.gatehouse.callout.CalloutVerifier;
 import net.gatehouse.metrics.GatewayMetrics;
@@ -11,6 +12,7 @@ import net.gatehouse.queue.DeliveryScheduler;
 import net.gatehouse.store.AuditLog;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.store.MessageLog;
+import net.gatehouse.store.NodeTable;
 import net.gatehouse.store.ValidRecipientStore;
 
 /**
@@ -24,9 +26,16 @@ import net.gatehouse.store.ValidRecipientStore;
  * @param catchAllRecheck how often those are checked again
  * @param users           the console's users, sessions and tokens: sign-in and listings (read)
  * @param audit           the audit log (read)
+ * @param nodes           every node's last heartbeat (read)
+ * @param self            this node as its heartbeat reports it now (its live figures)
  */
 public record ConsoleParts(LivePolicy policy, ValidRecipientStore validRecipients, MessageLog messageLog,
                            DeliveryScheduler delivery, CalloutVerifier callout, Duration catchAllRecheck,
                            AddressTester tester, GatewayMetrics metrics, ConsoleUsers users, AuditLog audit,
-                           Administration admin, Clock clock) {
+                           Administration admin, Clock clock, NodeTable nodes, Supplier<NodeTable.Node> self) {
+
+    /** This node's name in the cluster. */
+    public String node() {
+        return self.get().name();
+    }
 }

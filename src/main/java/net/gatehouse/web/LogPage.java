@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import net.gatehouse.log.LogEntry;
 import net.gatehouse.store.LogQuery;
+import net.gatehouse.store.LoggedEntry;
 
 /**
  * The message log: RCPT decisions and delivery results, searched by sender, recipient, client,
@@ -25,17 +26,18 @@ public final class LogPage {
     public static final List<String> VERDICTS = List.of("accept", "reject", "tempfail", "sent", "deferred", "bounced");
 
     /** The search form as submitted, to show it again; times as a datetime-local field wants them. */
-    public record Search(String sender, String recipient, String client, String verdict, String from, String to,
-                         int limit) {
+    public record Search(String sender, String recipient, String client, String verdict, String node, String from,
+                         String to, int limit) {
     }
 
-    /** One entry as the API gives it. */
+    /** One entry as the API gives it, with the node that wrote it ('' for entries older than node names). */
     public record Entry(Instant at, String kind, String client, String helo, String sender, String recipient,
-                        String verdict, String reason, String reply, String queueId) {
+                        String verdict, String reason, String reply, String queueId, String node) {
 
-        static Entry of(LogEntry entry) {
+        static Entry of(LoggedEntry logged) {
+            LogEntry entry = logged.entry();
             return new Entry(entry.at(), entry.kind().word(), entry.client(), entry.helo(), entry.sender(),
-                    entry.recipient(), entry.verdict(), entry.reason(), entry.reply(), entry.queueId());
+                    entry.recipient(), entry.verdict(), entry.reason(), entry.reply(), entry.queueId(), logged.node());
         }
     }
 
@@ -47,22 +49,22 @@ public final class LogPage {
             View view = View.of("Message log", "log", who);
             Search shown = new Search(RequestValues.text(ctx, "sender"), RequestValues.text(ctx, "recipient"),
                     RequestValues.text(ctx, "client"), RequestValues.text(ctx, "verdict"),
-                    RequestValues.text(ctx, "from"), RequestValues.text(ctx, "to"), DEFAULT_LIMIT);
+                    RequestValues.text(ctx, "node"), RequestValues.text(ctx, "from"), RequestValues.text(ctx, "to"), DEFAULT_LIMIT);
             try {
                 LogQuery query = query(ctx, PAGE_MAX_LIMIT);
                 Search search = new Search(query.sender(), query.recipient(), query.client(), query.verdict(),
-                        RequestValues.instant(ctx, "from").map(Display::inputTime).orElse(""),
+                        query.node(), RequestValues.instant(ctx, "from").map(Display::inputTime).orElse(""),
                         RequestValues.instant(ctx, "to").map(Display::inputTime).orElse(""), query.limit());
-                show(ctx, view, search, console.parts().messageLog().search(query));
+                show(ctx, view, search, console.parts().messageLog().searchWithNodes(query));
             } catch (ApiException e) {
                 ctx.status(e.status());
                 show(ctx, view.withError(e.getMessage()), shown, List.of());
             }
         });
         table.api(GET, "/api/v1/log", Access.VIEWER, "Searches the message log (sender, recipient, client, verdict: "
-                + "contained text; from, to: ISO-8601 times; limit: 1 to " + LogQuery.MAX_LIMIT + ", default "
+                + "contained text; node: a node's name, exactly; from, to: ISO-8601 times; limit: 1 to " + LogQuery.MAX_LIMIT + ", default "
                 + DEFAULT_LIMIT + "), newest first", (ctx, who) ->
-                ctx.json(console.parts().messageLog().search(query(ctx, LogQuery.MAX_LIMIT)).stream()
+                ctx.json(console.parts().messageLog().searchWithNodes(query(ctx, LogQuery.MAX_LIMIT)).stream()
                         .map(Entry::of).toList()));
     }
 
@@ -72,7 +74,8 @@ public final class LogPage {
                 .sender(RequestValues.text(ctx, "sender"))
                 .recipient(RequestValues.text(ctx, "recipient"))
                 .client(RequestValues.text(ctx, "client"))
-                .verdict(RequestValues.text(ctx, "verdict"));
+                .verdict(RequestValues.text(ctx, "verdict"))
+                .node(RequestValues.text(ctx, "node"));
         Instant from = RequestValues.instant(ctx, "from").orElse(null);
         Instant to = RequestValues.instant(ctx, "to").orElse(null);
         if (from != null) {
@@ -87,7 +90,7 @@ public final class LogPage {
         return query;
     }
 
-    private static void show(Context ctx, View view, Search search, List<LogEntry> entries) {
+    private static void show(Context ctx, View view, Search search, List<LoggedEntry> entries) {
         Console.page(ctx, "log.jte", Map.of("view", view, "search", search, "entries", entries,
                 "verdicts", VERDICTS));
     }

@@ -17,6 +17,7 @@ public final class Navigation {
             new Item("/tester", "tester", "Address tester"),
             new Item("/log", "log", "Message log"),
             new Item("/queue", "queue", "Queue"),
+            new Item("/nodes", "nodes", "Nodes"),
             new Item("/users", "users", "Users"),
             new Item("/audit", "audit", "Audit log"));
 

@@ -20,6 +20,8 @@ public final class OpenApi {
 
     public static final String PATH = "/api/v1/openapi.json";
     private static final Pattern PATH_PARAMETER = Pattern.compile("\\{([a-zA-Z_]+)}");
+    /** The answers described in full, by path (GET); the others are described by their summary. */
+    private static final Map<String, String> RESPONSE_SCHEMAS = Map.of("/api/v1/nodes", "Nodes");
 
     private OpenApi() {
     }
@@ -59,7 +61,8 @@ public final class OpenApi {
                         "required", List.of("error", "status"),
                         "properties", Map.of(
                                 "error", Map.of("type", "string", "description", "what went wrong, in plain words"),
-                                "status", Map.of("type", "integer", "description", "the HTTP status"))))));
+                                "status", Map.of("type", "integer", "description", "the HTTP status"))),
+                        "Nodes", nodesSchema(), "Node", nodeSchema())));
         return document;
     }
 
@@ -85,8 +88,10 @@ public final class OpenApi {
         Map<String, Object> error = Map.of("content", Map.of("application/json",
                 Map.of("schema", Map.of("$ref", "#/components/schemas/Error"))));
         Map<String, Object> responses = new LinkedHashMap<>();
+        String schema = route.method().name().equals("GET") ? RESPONSE_SCHEMAS.get(route.path()) : null;
         responses.put("200", Map.of("description", "done; the answer as JSON",
-                "content", Map.of("application/json", Map.of("schema", Map.of()))));
+                "content", Map.of("application/json", Map.of("schema",
+                        schema == null ? Map.of() : Map.of("$ref", "#/components/schemas/" + schema)))));
         responses.put("400", withDescription(error, "bad input; the message names the problem"));
         responses.put("401", withDescription(error, "no valid bearer token or session"));
         responses.put("403", withDescription(error, "the token's user has not the role this needs"));
@@ -94,6 +99,34 @@ public final class OpenApi {
         responses.put("409", withDescription(error, "in conflict with the current state (pinned by the file, changed meanwhile)"));
         operation.put("responses", responses);
         return operation;
+    }
+
+    private static Map<String, Object> nodesSchema() {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("self", Map.of("type", "string", "description", "the name of the node that answered"));
+        properties.put("staleAfterBeats", Map.of("type", "integer",
+                "description", "heartbeats a node may miss before it is listed as stale"));
+        properties.put("complete", Map.of("type", "boolean",
+                "description", "false when the store could not be read: nodes then holds the answering node alone"));
+        properties.put("problem", Map.of("type", "string", "description", "why the list is not complete; empty if it is"));
+        properties.put("nodes", Map.of("type", "array", "items", Map.of("$ref", "#/components/schemas/Node")));
+        return Map.of("type", "object", "required", List.copyOf(properties.keySet()), "properties", properties);
+    }
+
+    private static Map<String, Object> nodeSchema() {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("name", Map.of("type", "string"));
+        properties.put("version", Map.of("type", "string"));
+        properties.put("startedAt", Map.of("type", "string", "format", "date-time"));
+        properties.put("lastHeartbeat", Map.of("type", "string", "format", "date-time"));
+        properties.put("ageSeconds", Map.of("type", "integer", "description", "seconds since the last heartbeat"));
+        properties.put("state", Map.of("type", "string", "enum", List.of(NodesPage.UP, NodesPage.STALE)));
+        properties.put("sessions", Map.of("type", "integer", "description", "SMTP sessions open"));
+        properties.put("queueSize", Map.of("type", "integer", "description", "messages in the node's queue"));
+        properties.put("degraded", Map.of("type", "array", "items", Map.of("type", "string"),
+                "description", "what runs degraded: cache: degraded, store: degraded"));
+        properties.put("self", Map.of("type", "boolean", "description", "whether this is the node that answered"));
+        return Map.of("type", "object", "required", List.copyOf(properties.keySet()), "properties", properties);
     }
 
     private static Map<String, Object> withDescription(Map<String, Object> response, String description) {

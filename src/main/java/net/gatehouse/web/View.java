@@ -5,7 +5,7 @@ package net.gatehouse.web;
  * who is signed in, and a one-line message about the last change (or its failure).
  *
  * @param section the navigation entry to highlight: dashboard, domains, recipients, networks,
- *                settings, tester, log, queue, users, audit
+ *                settings, tester, log, queue, nodes, users, audit
  * @param notice  a message shown above the content; empty for none
  * @param error   whether the notice reports a failure
  */

@@ -67,6 +67,15 @@ class ConfigChangesTest {
                 .isEqualTo(new LogConfig(LogConfig.Format.JSON, LogConfig.Level.DEBUG, "postfix"));
     }
 
+    @Test
+    void aNewNodeNameWaitsForTheRestart() throws ConfigException {
+        GatewayConfig running = parse(FILE + "node: gw1\n");
+        GatewayConfig reread = parse(FILE + "node: gw2\n");
+
+        assertThat(ConfigChanges.between(running, reread).restart()).containsExactly("node");
+        assertThat(ConfigChanges.inForce(running, reread).node()).isEqualTo("gw1");
+    }
+
     private static GatewayConfig parse(String yaml) throws ConfigException {
         return ConfigLoader.parse(yaml, BASE);
     }

@@ -25,7 +25,7 @@ class ConfigLoaderErrorsTest {
                 // unknown keys, at every level, with a suggestion when one is near
                 bad("smpt: {}", "smpt", "unknown key (did you mean smtp?)"),
                 bad("colour: blue", "colour", "unknown key; valid keys here: hostname, data_dir, smtp, console, "
-                        + "store, cache, dns, delivery, callout, message_log, log, policy"),
+                        + "store, cache, node, dns, delivery, callout, message_log, log, policy"),
                 bad("smtp: {max_recipient: 5}", "smtp.max_recipient", "unknown key (did you mean max_recipients?)"),
                 bad("smtp: {max-recipients: 5}", "smtp.max-recipients", "unknown key (did you mean max_recipients?)"),
                 bad("smtp: {tls: {cert: cert.pem, key: key.pem, chain: x}}", "smtp.tls.chain", "unknown key; valid keys here: cert, key"),
@@ -79,6 +79,15 @@ class ConfigLoaderErrorsTest {
                 bad("cache: \"redis://:secret@/0\"", "cache", "needs a host"),
                 bad("cache: \"redis://:secret@cache internal/0\"", "cache", "not a valid URL"),
                 bad("cache: \"redis://:secret@cache.internal/0?timeout=1\"", "cache", "only option is ?prefix="),
+                // node
+                bad("node: \"\"", "node", "expected 1 to 63 letters, digits, . - or _"),
+                bad("node: \"gw 1\"", "node", "got \"gw 1\""),
+                bad("node: gw1/site", "node", "letters, digits, . - or _"),
+                bad("node: gw1:25", "node", "letters, digits, . - or _"),
+                bad("node: \"gwé\"", "node", "letters, digits, . - or _"),
+                bad("node: " + "n".repeat(64), "node", "expected 1 to 63"),
+                bad("node: [gw1, gw2]", "node", "got a list"),
+                bad("node:", "node", ""),
                 // log
                 bad("log: {format: syslog}", "log.format", "expected postfix or json, got \"syslog\""),
                 bad("log: {level: verbose}", "log.level", "expected error, warn, info or debug, got \"verbose\""),

@@ -90,6 +90,7 @@ class ConfigLoaderTest {
                 new ConsoleConfig(Optional.of(new ListenAddress("127.0.0.1", 8080))),
                 "embedded",
                 "local",
+                NodeName.systemHostName(),
                 new DnsConfig(List.of(), Duration.ofSeconds(5)),
                 new DeliveryConfig(Duration.ofDays(5), Duration.ofMinutes(5), Duration.ofHours(1), 100, 20,
                         Duration.ofSeconds(30), Duration.ofMinutes(5), 25),
@@ -132,6 +133,7 @@ class ConfigLoaderTest {
                 console: {listen: "[::1]:0"}
                 store: jdbc:postgresql://db.internal/gatehouse
                 cache: local
+                node: gw-1.site_a
                 dns: {servers: ["127.0.0.1:5353", "::1"], timeout: 2s}
                 delivery:
                   max_lifetime: 2d
@@ -167,6 +169,7 @@ class ConfigLoaderTest {
                 new ConsoleConfig(Optional.of(new ListenAddress("::1", 0))),
                 "jdbc:postgresql://db.internal/gatehouse",
                 "local",
+                "gw-1.site_a",
                 new DnsConfig(List.of(new ListenAddress("127.0.0.1", 5353), new ListenAddress("::1", 53)),
                         Duration.ofSeconds(2)),
                 new DeliveryConfig(Duration.ofDays(2), Duration.ofMinutes(1), Duration.ofHours(4), 10, 2,
@@ -185,6 +188,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theNodeNameDefaultsToTheSystemsHostNameAsTheHostnameCommandPrintsIt() throws Exception {
+        Process hostname = new ProcessBuilder("hostname").redirectErrorStream(true).start();
+        String printed = new String(hostname.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertThat(hostname.waitFor()).isZero();
+
+        assertThat(ConfigLoader.parse("hostname: gw.example.net\n", dir).node()).isEqualTo(printed);
+    }
+
+    @Test
+    void takesANodeNameOfLettersDigitsDotsDashesAndUnderscoresAsWritten() throws ConfigException {
+        String longest = "N".repeat(63);
+
+        assertThat(ConfigLoader.parse("node: Gw-1.site_A\n", dir).node()).isEqualTo("Gw-1.site_A");
+        assertThat(ConfigLoader.parse("node: " + longest + "\n", dir).node()).isEqualTo(longest);
+        assertThat(ConfigLoader.parse("node: 7\n", dir).node()).isEqualTo("7");
+    }
+
+    @Test
     void givesEveryKeyItsDefaultWhenOnlyTheHostnameIsSet() throws ConfigException {
         GatewayConfig config = ConfigLoader.parse("hostname: gw.example.net\n", dir);
 
@@ -197,6 +218,7 @@ class ConfigLoaderTest {
                 new ConsoleConfig(Optional.empty()),
                 "embedded",
                 "local",
+                NodeName.systemHostName(),
                 new DnsConfig(List.of(), Duration.ofSeconds(5)),
                 new DeliveryConfig(Duration.ofDays(5), Duration.ofMinutes(5), Duration.ofHours(1), 100, 20,
                         Duration.ofSeconds(30), Duration.ofMinutes(5), 25),

@@ -263,6 +263,62 @@ abstract class StoreContract {
         }
     }
 
+    @Test
+    void messageLogKeepsTheNodeOfEachEntryAndSearchesAndCountsPerNode() {
+        try (MessageLog gw1 = MessageLog.start(database(), quickSettings(), Clock.systemUTC(), "gw1");
+             MessageLog gw2 = MessageLog.start(database(), quickSettings(), Clock.systemUTC(), "gw2")) {
+            gw1.record(rcpt(NOW, "192.0.2.1", "<a@b.example>", "<alice@example.com>", "accept", "valid_list"));
+            gw2.record(rcpt(NOW.plusSeconds(1), "192.0.2.1", "<a@b.example>", "<bob@example.com>", "reject", "not_in_valid_list"));
+            gw2.record(rcpt(NOW.plusSeconds(2), "192.0.2.1", "<a@b.example>", "<carol@example.com>", "accept", "valid_list"));
+            assertThat(gw1.flush(Duration.ofSeconds(10))).isTrue();
+            assertThat(gw2.flush(Duration.ofSeconds(10))).isTrue();
+
+            assertThat(gw1.searchWithNodes(LogQuery.newest(10))).extracting(LoggedEntry::node)
+                    .containsExactly("gw2", "gw2", "gw1");
+            assertThat(gw1.search(LogQuery.newest(10).node("gw2"))).extracting(LogEntry::recipient)
+                    .containsExactly("<carol@example.com>", "<bob@example.com>");
+            assertThat(gw1.search(LogQuery.newest(10).node("gw"))).isEmpty(); // exact, not contained
+            assertThat(gw1.countsByMinute(NOW.minusSeconds(60), NOW.plusSeconds(60), "gw1"))
+                    .extracting(MessageLog.MinuteCount::verdict, MessageLog.MinuteCount::count)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("accept", 1L));
+            assertThat(gw1.countsByMinute(NOW.minusSeconds(60), NOW.plusSeconds(60)))
+                    .extracting(MessageLog.MinuteCount::count).containsExactlyInAnyOrder(2L, 1L);
+        }
+    }
+
+    @Test
+    void nodeTableKeepsOneRowPerNodeWithItsLastHeartbeat() {
+        NodeTable nodes = new NodeTable(database());
+        Duration interval = Duration.ofSeconds(5);
+        NodeTable.Node first = new NodeTable.Node("gw1", "1.0", NOW, NOW, interval, 3, 7, List.of());
+        NodeTable.Node later = new NodeTable.Node("gw1", "1.0", NOW, NOW.plusSeconds(5), interval, 4, 2,
+                List.of("cache: degraded", "store: degraded"));
+        NodeTable.Node other = new NodeTable.Node("gw0", "0.9", NOW.minusSeconds(60), NOW.minusSeconds(30), interval, 0, 0,
+                List.of());
+
+        assertThat(nodes.beat(first)).isEmpty();
+        assertThat(nodes.beat(later)).contains(first);
+        assertThat(nodes.beat(other)).isEmpty();
+
+        assertThat(nodes.all()).containsExactly(other, later);
+        assertThat(later.stale(NOW.plusSeconds(20))).isFalse();
+        assertThat(later.stale(NOW.plusSeconds(21))).isTrue();
+        assertThat(later.ageSeconds(NOW.plusSeconds(20))).isEqualTo(15);
+    }
+
+    @Test
+    void nodeTableForgetsNodesSilentForAWeek() {
+        NodeTable nodes = new NodeTable(database());
+        Duration interval = Duration.ofSeconds(5);
+        nodes.beat(new NodeTable.Node("gone", "1.0", NOW, NOW, interval, 0, 0, List.of()));
+        nodes.beat(new NodeTable.Node("quiet", "1.0", NOW, NOW.plus(Duration.ofDays(1)), interval, 0, 0, List.of()));
+
+        nodes.beat(new NodeTable.Node("gw1", "1.0", NOW, NOW.plus(NodeTable.FORGET_AFTER).plusSeconds(1), interval, 0, 0,
+                List.of()));
+
+        assertThat(nodes.all()).extracting(NodeTable.Node::name).containsExactly("gw1", "quiet");
+    }
+
     static MessageLog.Settings quickSettings() {
         return new MessageLog.Settings(100_000, 1000, Duration.ZERO, Duration.ofDays(30), Duration.ofHours(1));
     }

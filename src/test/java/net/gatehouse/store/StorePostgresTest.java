@@ -57,7 +57,7 @@ class StorePostgresTest extends StoreContract {
     void empty() {
         database.write("emptying the test database", connection -> {
             try (Statement statement = connection.createStatement()) {
-                return statement.executeUpdate("TRUNCATE valid_recipient, store_revision, message_log");
+                return statement.executeUpdate("TRUNCATE valid_recipient, store_revision, message_log, nodes");
             }
         });
     }

@@ -37,6 +37,8 @@ public final class TestGateway implements AutoCloseable {
     private String console = "";
     private String cache = "";
     private String store = "";
+    private String node = "";
+    private Duration heartbeat = Gateway.HEARTBEAT_INTERVAL;
     private Gateway gateway;
     private GatewayConfig config;
 
@@ -113,9 +115,21 @@ public final class TestGateway implements AutoCloseable {
         return this;
     }
 
-    /** The top-level {@code store:} setting, e.g. a {@link TestPostgres#jdbcUrl()}; embedded by default. */
+    /** The top-level {@code store:} setting, e.g. a PostgreSQL JDBC URL. */
     public TestGateway store(String url) {
         store = "store: \"" + url + "\"\n";
+        return this;
+    }
+
+    /** The top-level {@code node:} setting: this node's name in the cluster. */
+    public TestGateway node(String name) {
+        node = "node: \"" + name + "\"\n";
+        return this;
+    }
+
+    /** How often the node writes its heartbeat (default {@link Gateway#HEARTBEAT_INTERVAL}). */
+    public TestGateway heartbeat(Duration interval) {
+        heartbeat = interval;
         return this;
     }
 
@@ -174,7 +188,7 @@ public final class TestGateway implements AutoCloseable {
         delivery.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
         yaml.append("callout:\n");
         callout.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
-        yaml.append(dns).append(console).append(cache).append(store);
+        yaml.append(dns).append(console).append(cache).append(store).append(node);
         if (!log.isEmpty()) {
             yaml.append("log:\n");
             log.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
@@ -211,7 +225,7 @@ public final class TestGateway implements AutoCloseable {
                         Instant.now(), TestActor.TEST));
             }
         }
-        gateway = new Gateway(config, Clock.systemUTC());
+        gateway = new Gateway(config, Clock.systemUTC(), heartbeat);
         gateway.start();
         return this;
     }

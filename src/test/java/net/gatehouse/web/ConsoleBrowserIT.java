@@ -95,6 +95,12 @@ class ConsoleBrowserIT {
             assertThat(Files.size(screenshot)).isGreaterThan(10_000);
             assertThat(driver.findElement(By.cssSelector(".tiles")).getText()).contains("recipients refused");
 
+            // the Nodes page: this one node, up, from its heartbeat
+            driver.findElement(By.linkText("Nodes")).click();
+            wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("table.nodes tr[data-state=up]")));
+            assertThat(driver.findElement(By.cssSelector("table.nodes")).getText()).contains("this node", "up");
+            browser.screenshot("console-nodes");
+
             driver.get(console + "/audit");
             assertThat(driver.getPageSource()).contains("settings.change").contains("domain.add")
                     .contains("shop.test").contains("ada");
