@@ -141,6 +141,7 @@ class ClusterIT {
                     .console("127.0.0.1:" + node.consolePort)
                     .store(store)
                     .cache(redis.url())
+                    .node(name)
                     .writeConfig();
             nodes.add(node);
         }
@@ -184,6 +185,25 @@ class ClusterIT {
         if (database != null) {
             try (Connection admin = DriverManager.getConnection(ADMIN); Statement statement = admin.createStatement()) {
                 statement.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            }
+        }
+    }
+
+    // the nodes know each other (SPEC §6: GET /api/v1/nodes)
+    @Test
+    @Order(0)
+    void everyNodeListsTheWholeClusterUp() throws Exception {
+        for (Node node : nodes) {
+            try (ConsoleClient api = ConsoleClient.at(node.consolePort).bearer(token)) {
+                await().atMost(WAIT).untilAsserted(() -> {
+                    HttpResponse<String> response = api.api("GET", "/api/v1/nodes", null);
+                    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                    Map<String, String> states = new java.util.LinkedHashMap<>();
+                    ConsoleClient.json(response).get("nodes").forEach(
+                            n -> states.put(n.get("name").asString(), n.get("state").asString()));
+                    assertThat(states).as("GET /api/v1/nodes on " + node.name)
+                            .containsEntry("node1", "up").containsEntry("node2", "up").containsEntry("node3", "up");
+                });
             }
         }
     }
