@@ -16,6 +16,8 @@ import net.gatehouse.callout.LocalVerdictCache;
 import net.gatehouse.callout.RedisVerdictCache;
 import net.gatehouse.callout.SharedVerdictCache;
 import net.gatehouse.callout.VerdictCache;
+import net.gatehouse.cluster.ChangeNotifier;
+import net.gatehouse.cluster.RedisChanges;
 import net.gatehouse.cluster.RedisLink;
 import net.gatehouse.config.RedisUrl;
 import java.util.Map;
@@ -86,6 +88,8 @@ public final class Gateway implements AutoCloseable {
     private final Database database;
     private final MessageLog messageLog;
     private final Optional<RedisLink> redis;
+    /** Change notifications between the nodes (SPEC §6), with a shared Redis. */
+    private final Optional<RedisChanges> changes;
     private final GatewayMetrics metrics = new GatewayMetrics();
     private volatile boolean ready;
     private final Clock clock;
@@ -122,7 +126,10 @@ public final class Gateway implements AutoCloseable {
         }
         this.validRecipientStore = new ValidRecipientStore(database);
         MxResolver mx = new MxResolver(config.dns());
-        this.redis = RedisUrl.isRedis(config.cache()) ? Optional.of(openRedis(config, metrics)) : Optional.empty();
+        Optional<String> redisPassword = RedisUrl.isRedis(config.cache())
+                ? RedisLink.password(RedisUrl.parse(config.cache()), System.getenv()) : Optional.empty();
+        this.redis = RedisUrl.isRedis(config.cache()) ? Optional.of(openRedis(config, redisPassword, metrics))
+                : Optional.empty();
         VerdictCache verdicts = new LocalVerdictCache(() -> policy.current().cache(), clock);
         HarvestCounters counters = new LocalHarvestCounters(clock);
         if (redis.isPresent()) {
@@ -131,9 +138,17 @@ public final class Gateway implements AutoCloseable {
             counters = new SharedHarvestCounters(new RedisHarvestCounters(redis.get()), counters);
         }
         metrics.cacheDegraded(() -> redis.map(RedisLink::degraded).orElse(false));
+        metrics.storeDegraded(database::degraded);
         this.rcptPath = RcptPath.start(config, policy.supplier(), validRecipientStore, mx, metrics.registry(), clock,
                 verdicts);
+        // another node's change: look at the store now rather than at the next poll
+        this.changes = redis.map(link -> new RedisChanges(link, redisPassword, "gatehouse-" + config.hostname(),
+                RedisLink.DEFAULT_TIMEOUT, what -> {
+                    policy.wake();
+                    rcptPath.validLists().wake();
+                }));
         this.messageLog = MessageLog.start(database, MessageLog.Settings.defaults(config.messageLogRetention()), clock);
+        metrics.messageLogDropped(messageLog::dropped);
         this.delivery = new DeliveryScheduler(spool, policy.supplier(), mx, config.delivery(),
                 config.hostname(), TlsContexts.opportunisticClient(), clock, metrics, messageLog);
         metrics.queue(delivery::size, delivery::oldestAgeSeconds);
@@ -160,15 +175,27 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The shared cache of a cluster (SPEC §6), with its password from the environment. */
-    private static RedisLink openRedis(GatewayConfig config, GatewayMetrics metrics) throws IOException {
+    private static RedisLink openRedis(GatewayConfig config, Optional<String> password, GatewayMetrics metrics) {
         RedisUrl url = RedisUrl.parse(config.cache());
-        return new RedisLink(url, RedisLink.password(url, System.getenv()), "gatehouse-" + config.hostname(),
+        return new RedisLink(url, password, "gatehouse-" + config.hostname(),
                 RedisLink.DEFAULT_TIMEOUT, RedisLink.DEFAULT_RETRY_AFTER, metrics.registry());
     }
 
     /** What runs degraded now, as {@code /readyz} lists it. */
     private List<String> degraded() {
-        return redis.filter(RedisLink::degraded).map(link -> List.of("cache: degraded")).orElse(List.of());
+        List<String> degraded = new java.util.ArrayList<>(2);
+        if (redis.filter(RedisLink::degraded).isPresent()) {
+            degraded.add("cache: degraded");
+        }
+        if (database.degraded()) {
+            degraded.add(ConsoleServer.STORE_DEGRADED);
+        }
+        return degraded;
+    }
+
+    /** Who is told of this node's administrative changes: the other nodes, through Redis. */
+    private ChangeNotifier changeNotifier() {
+        return changes.<ChangeNotifier>map(c -> c).orElse(ChangeNotifier.NONE);
     }
 
     /** What the console is given: what it reads, and the administration through which it changes things. */
@@ -176,12 +203,12 @@ public final class Gateway implements AutoCloseable {
         AuditLog audit = new AuditLog(database);
         CalloutVerifier callout = rcptPath.callout();
         Administration admin = new Administration(
-                new ValidLists(validRecipientStore, rcptPath.validLists()::refreshNow, clock),
-                new ProtectedDomains(policy, callout::checkCatchAllSoon),
-                new TrustedNetworkList(policy),
-                new PolicySettings(policy),
-                new Users(users, clock),
-                new Tokens(users, clock),
+                new ValidLists(validRecipientStore, rcptPath.validLists()::refreshNow, clock, changeNotifier()),
+                new ProtectedDomains(policy, callout::checkCatchAllSoon, changeNotifier()),
+                new TrustedNetworkList(policy, changeNotifier()),
+                new PolicySettings(policy, changeNotifier()),
+                new Users(users, clock, changeNotifier()),
+                new Tokens(users, clock, changeNotifier()),
                 new QueueActions(delivery, audit, clock));
         return new ConsoleParts(policy, validRecipientStore, messageLog, delivery, callout,
                 config.callout().catchAllRecheck(), rcptPath.tester(), metrics, users, audit, admin, clock);
@@ -305,6 +332,7 @@ public final class Gateway implements AutoCloseable {
             console.close(); // after the drain (readyz says 503 meanwhile), before the store closes
         }
         rcptPath.close(); // the callout verifier and the valid lists
+        changes.ifPresent(RedisChanges::close);
         redis.ifPresent(RedisLink::close);
         policy.close();
         messageLog.close();
