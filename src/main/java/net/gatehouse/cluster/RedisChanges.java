@@ -69,6 +69,7 @@ public final class RedisChanges implements ChangeNotifier, AutoCloseable {
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis((int) timeout.toMillis())
                 .socketTimeoutMillis((int) KEEPALIVE.multipliedBy(3).toMillis())
+                .autoNegotiateProtocol(false) // a plain Jedis speaks RESP2; pub/sub needs nothing more
                 .clientName(clientName.replaceAll("[^A-Za-z0-9._-]", "_") + "-changes")
                 .ssl(url.tls());
         if (url.tls()) {

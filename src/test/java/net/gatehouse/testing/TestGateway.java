@@ -36,6 +36,7 @@ public final class TestGateway implements AutoCloseable {
     private String dns = "";
     private String console = "";
     private String cache = "";
+    private String store = "";
     private Gateway gateway;
     private GatewayConfig config;
 
@@ -112,6 +113,12 @@ public final class TestGateway implements AutoCloseable {
         return this;
     }
 
+    /** The top-level {@code store:} setting, e.g. a {@link TestPostgres#jdbcUrl()}; embedded by default. */
+    public TestGateway store(String url) {
+        store = "store: \"" + url + "\"\n";
+        return this;
+    }
+
     /** Enables STARTTLS with a freshly generated self-signed certificate. */
     public TestGateway tls() throws IOException {
         Path cert = directory.resolve("tls/cert.pem");
@@ -167,7 +174,7 @@ public final class TestGateway implements AutoCloseable {
         delivery.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
         yaml.append("callout:\n");
         callout.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
-        yaml.append(dns).append(console).append(cache);
+        yaml.append(dns).append(console).append(cache).append(store);
         if (!log.isEmpty()) {
             yaml.append("log:\n");
             log.values().forEach(line -> yaml.append("  ").append(line).append('\n'));
@@ -198,7 +205,7 @@ public final class TestGateway implements AutoCloseable {
     public TestGateway start() throws Exception {
         config = ConfigLoader.load(writeConfig());
         if (!consoleUsers.isEmpty()) {
-            try (Database database = Database.open(Database.EMBEDDED, config.dataDir())) {
+            try (Database database = Database.open(config.store(), config.dataDir())) {
                 ConsoleUsers users = new ConsoleUsers(database);
                 consoleUsers.forEach(user -> users.add(user.name(), user.role(), ConsoleClient.cheapHash(user.password()),
                         Instant.now(), TestActor.TEST));
