@@ -246,6 +246,7 @@ public final class Database implements AutoCloseable {
      * @throws StoreException if the database fails; exceptions of the work itself pass unchanged
      */
     public <T> T read(String what, Work<T> work) {
+        refuseWhileDegraded(what);
         try (Connection connection = reader.getConnection()) {
             health.ifPresent(StoreHealth::reachable);
             return switch (dialect) {
@@ -270,6 +271,7 @@ public final class Database implements AutoCloseable {
      *                        (after the rollback)
      */
     public <T> T write(String what, Work<T> work) {
+        refuseWhileDegraded(what);
         try (Connection connection = writer.getConnection()) {
             health.ifPresent(StoreHealth::reachable);
             return switch (dialect) {
@@ -322,6 +324,17 @@ public final class Database implements AutoCloseable {
     private static void execute(Connection connection, String sql) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             statement.execute(sql);
+        }
+    }
+
+    /**
+     * While the server cannot be reached, work fails at once rather than after the pool's wait: the
+     * watch finds out when it is back.
+     */
+    private void refuseWhileDegraded(String what) {
+        if (degraded()) {
+            throw new StoreException(what + " in " + description + ": it cannot be reached (checked every "
+                    + StoreHealth.WATCH_INTERVAL.toSeconds() + " s)", null);
         }
     }
 

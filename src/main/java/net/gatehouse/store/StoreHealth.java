@@ -57,7 +57,7 @@ final class StoreHealth {
             degradedSince = System.nanoTime();
             log.warn("store_degraded store=\"{}\" error=\"{}\" note=\"SMTP goes on with the policy and lists last "
                     + "loaded; the console is read-only and the message log is buffered until the store answers "
-                    + "again (checked every {} ms)\"", description, e.getMessage(), WATCH_INTERVAL.toMillis());
+                    + "again (checked every {} ms)\"", description, rootMessage(e), WATCH_INTERVAL.toMillis());
             degraded = true; // after the log line: whoever sees the state finds the line written
         }
     }
@@ -68,6 +68,15 @@ final class StoreHealth {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - degradedSince));
             degraded = false;
         }
+    }
+
+    /** The server's or the network's own words: a failed batch's message repeats its statement and data. */
+    static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
     /**

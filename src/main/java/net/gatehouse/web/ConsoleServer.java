@@ -57,6 +57,7 @@ public final class ConsoleServer implements AutoCloseable {
             + "answers again. Mail flows on with the policy and lists last loaded; nothing was changed.";
     private static final String READ_ONLY_BANNER = "<p class=\"notice error read-only\" role=\"alert\">"
             + Html.escape(READ_ONLY) + "</p>";
+    private static final String READ_ONLY_BANNER_TEXT = Html.escape(READ_ONLY);
     private static final String RETRY_AFTER_SECONDS = "5";
 
     private final Javalin app;
@@ -173,7 +174,7 @@ public final class ConsoleServer implements AutoCloseable {
             return;
         }
         String page = ctx.result();
-        if (page != null && page.contains("<main>")) {
+        if (page != null && page.contains("<main>") && !page.contains(READ_ONLY_BANNER_TEXT)) {
             ctx.result(page.replaceFirst("<main>", "<main>" + READ_ONLY_BANNER));
         }
     }
@@ -230,7 +231,7 @@ public final class ConsoleServer implements AutoCloseable {
             ctx.json(Map.of("error", message, "status", status.getCode()));
         } else {
             ctx.contentType("text/html; charset=utf-8").result("<!doctype html><title>" + status.getCode()
-                    + "</title><p>" + Html.escape(message) + "</p><p><a href=\"/\">Gatehouse console</a></p>");
+                    + "</title><main><p>" + Html.escape(message) + "</p><p><a href=\"/\">Gatehouse console</a></p></main>");
         }
     }
 
