@@ -3,6 +3,9 @@ package net.gatehouse.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * SPEC §6, "losing PostgreSQL keeps the last policy in force": a gateway on a PostgreSQL server of
@@ -37,10 +41,13 @@ class StoreDegradedIT {
     private TestPostgres postgres;
     private TestBackend backend;
     private TestGateway gateway;
+    private final ListAppender<ILoggingEvent> health = new ListAppender<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
     void start() throws Exception {
+        health.start();
+        ((Logger) LoggerFactory.getLogger(StoreHealth.class)).addAppender(health);
         postgres = TestPostgres.create();
         backend = TestBackend.start();
         gateway = TestGateway.in(directory).store(postgres.jdbcUrl()).console("127.0.0.1:0")
@@ -50,6 +57,7 @@ class StoreDegradedIT {
 
     @AfterEach
     void stop() {
+        ((Logger) LoggerFactory.getLogger(StoreHealth.class)).detachAppender(health);
         if (gateway != null) {
             gateway.close();
         }
@@ -113,6 +121,8 @@ class StoreDegradedIT {
                 + backend.hostPort() + "\"]}");
         assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
         assertThat(rcpt("carol@late.test").code()).isEqualTo(250);
+        assertThat(health.list).extracting(event -> event.getFormattedMessage().split(" ")[0])
+                .as("the loss and the recovery, logged once each").containsExactly("store_degraded", "store_recovered");
         // what the log buffered while the store was away is written once it is back, nothing dropped
         assertThat(gateway.gateway().messageLog().flush(WAIT)).isTrue();
         assertThat(gateway.gateway().messageLog().dropped()).isZero();
