@@ -74,9 +74,16 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
-    /** How often the store's policy revision is read, for changes made on other nodes or by the CLI. */
     private static final String FIRST_ADMIN = "admin";
-    private static final Duration POLICY_POLL_INTERVAL = Duration.ofSeconds(1);
+
+    /**
+     * How often the store is polled for changes made elsewhere (other nodes, the CLI): the fallback
+     * for the change notifications of a cluster, which wake the pollers at once.
+     */
+    public record Polling(Duration policy, Duration validLists) {
+        /** The policy every second, the valid lists every two seconds. */
+        public static final Polling DEFAULT = new Polling(Duration.ofSeconds(1), ValidListDirectory.DEFAULT_POLL_INTERVAL);
+    }
 
     private volatile GatewayConfig config; // replaced by a reload: the configuration in force
     private final LivePolicy policy;
@@ -98,6 +105,11 @@ public final class Gateway implements AutoCloseable {
     private final FileLock lock;
 
     public Gateway(GatewayConfig config, Clock clock) throws IOException, TlsConfigException {
+        this(config, clock, Polling.DEFAULT);
+    }
+
+    /** As above, polling the store as given (tests: a long interval shows what the notices do). */
+    public Gateway(GatewayConfig config, Clock clock, Polling polling) throws IOException, TlsConfigException {
         this.config = config;
         this.clock = clock;
         Files.createDirectories(config.dataDir());
@@ -113,7 +125,7 @@ public final class Gateway implements AutoCloseable {
         this.spool = new Spool(config.dataDir().resolve("spool"), config.smtp().minFreeSpace());
         this.database = Database.open(config.store(), config.dataDir());
         try {
-            this.policy = LivePolicy.start(config.policy(), new PolicyStore(database), clock, POLICY_POLL_INTERVAL);
+            this.policy = LivePolicy.start(config.policy(), new PolicyStore(database), clock, polling.policy());
         } catch (ConfigException e) {
             database.close();
             throw new StoreException("the policy in " + database + " is not valid (" + e.getMessage()
@@ -140,7 +152,7 @@ public final class Gateway implements AutoCloseable {
         metrics.cacheDegraded(() -> redis.map(RedisLink::degraded).orElse(false));
         metrics.storeDegraded(database::degraded);
         this.rcptPath = RcptPath.start(config, policy.supplier(), validRecipientStore, mx, metrics.registry(), clock,
-                verdicts);
+                verdicts, polling.validLists());
         // another node's change: look at the store now rather than at the next poll
         this.changes = redis.map(link -> new RedisChanges(link, redisPassword, "gatehouse-" + config.hostname(),
                 RedisLink.DEFAULT_TIMEOUT, what -> {

@@ -37,6 +37,7 @@ public final class TestGateway implements AutoCloseable {
     private String console = "";
     private String cache = "";
     private String store = "";
+    private Gateway.Polling polling = Gateway.Polling.DEFAULT;
     private Gateway gateway;
     private GatewayConfig config;
 
@@ -116,6 +117,12 @@ public final class TestGateway implements AutoCloseable {
     /** The top-level {@code store:} setting, e.g. a {@link TestPostgres#jdbcUrl()}; embedded by default. */
     public TestGateway store(String url) {
         store = "store: \"" + url + "\"\n";
+        return this;
+    }
+
+    /** How often the gateway polls the store for changes made elsewhere; by default as in production. */
+    public TestGateway polling(Duration every) {
+        polling = new Gateway.Polling(every, every);
         return this;
     }
 
@@ -211,7 +218,7 @@ public final class TestGateway implements AutoCloseable {
                         Instant.now(), TestActor.TEST));
             }
         }
-        gateway = new Gateway(config, Clock.systemUTC());
+        gateway = new Gateway(config, Clock.systemUTC(), polling);
         gateway.start();
         return this;
     }
