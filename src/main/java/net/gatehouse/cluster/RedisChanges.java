@@ -164,6 +164,10 @@ public final class RedisChanges implements ChangeNotifier, AutoCloseable {
     private final class Subscription extends JedisPubSub {
         @Override
         public void onSubscribe(String subscribedChannel, int count) {
+            if (closed) { // closed while this connection was being made
+                unsubscribe();
+                return;
+            }
             subscribed = true;
             backoff = FIRST_BACKOFF_MILLIS;
             if (lost) {

@@ -174,8 +174,10 @@ public final class ConsoleServer implements AutoCloseable {
             return;
         }
         String page = ctx.result();
-        if (page != null && page.contains("<main>") && !page.contains(READ_ONLY_BANNER_TEXT)) {
-            ctx.result(page.replaceFirst("<main>", "<main>" + READ_ONLY_BANNER));
+        int main = page == null ? -1 : page.indexOf("<main>");
+        if (main >= 0 && !page.contains(READ_ONLY_BANNER_TEXT)) {
+            int at = main + "<main>".length();
+            ctx.result(page.substring(0, at) + READ_ONLY_BANNER + page.substring(at));
         }
     }
 
