@@ -122,8 +122,9 @@ public final class ValidLists {
         return result;
     }
 
+    /** The change is committed: the other nodes are told first, whatever this node's reload does. */
     private void changed() {
-        inForce.run();
         changes.changed(LISTS);
+        inForce.run();
     }
 }
