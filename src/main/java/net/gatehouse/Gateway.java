@@ -17,6 +17,8 @@ import net.gatehouse.callout.LocalVerdictCache;
 import net.gatehouse.callout.RedisVerdictCache;
 import net.gatehouse.callout.SharedVerdictCache;
 import net.gatehouse.callout.VerdictCache;
+import net.gatehouse.cluster.ChangeNotifier;
+import net.gatehouse.cluster.RedisChanges;
 import net.gatehouse.cluster.RedisLink;
 import net.gatehouse.config.RedisUrl;
 import java.util.Map;
@@ -75,11 +77,18 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
-    /** How often the store's policy revision is read, for changes made on other nodes or by the CLI. */
     private static final String FIRST_ADMIN = "admin";
-    private static final Duration POLICY_POLL_INTERVAL = Duration.ofSeconds(1);
     /** How often a node writes its row in the store's node table (SPEC §6). */
     public static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
+
+    /**
+     * How often the store is polled for changes made elsewhere (other nodes, the CLI): the fallback
+     * for the change notifications of a cluster, which wake the pollers at once.
+     */
+    public record Polling(Duration policy, Duration validLists) {
+        /** The policy every second, the valid lists every two seconds. */
+        public static final Polling DEFAULT = new Polling(Duration.ofSeconds(1), ValidListDirectory.DEFAULT_POLL_INTERVAL);
+    }
 
     private volatile GatewayConfig config; // replaced by a reload: the configuration in force
     private final LivePolicy policy;
@@ -91,6 +100,8 @@ public final class Gateway implements AutoCloseable {
     private final Database database;
     private final MessageLog messageLog;
     private final Optional<RedisLink> redis;
+    /** Change notifications between the nodes (SPEC §6), with a shared Redis. */
+    private final Optional<RedisChanges> changes;
     private final GatewayMetrics metrics = new GatewayMetrics();
     private volatile boolean ready;
     private final Clock clock;
@@ -103,11 +114,22 @@ public final class Gateway implements AutoCloseable {
     private final FileLock lock;
 
     public Gateway(GatewayConfig config, Clock clock) throws IOException, TlsConfigException {
-        this(config, clock, HEARTBEAT_INTERVAL);
+        this(config, clock, Polling.DEFAULT, HEARTBEAT_INTERVAL);
     }
 
     /** As above, with another heartbeat interval: tests let a stopped node turn stale within seconds. */
     public Gateway(GatewayConfig config, Clock clock, Duration heartbeatInterval) throws IOException, TlsConfigException {
+        this(config, clock, Polling.DEFAULT, heartbeatInterval);
+    }
+
+    /** As above, polling the store as given (tests: a long interval shows what the notices do). */
+    public Gateway(GatewayConfig config, Clock clock, Polling polling) throws IOException, TlsConfigException {
+        this(config, clock, polling, HEARTBEAT_INTERVAL);
+    }
+
+    /** As above, with both: the store polled as given, the heartbeat at the interval given. */
+    public Gateway(GatewayConfig config, Clock clock, Polling polling, Duration heartbeatInterval)
+            throws IOException, TlsConfigException {
         this.config = config;
         this.clock = clock;
         this.heartbeatInterval = heartbeatInterval;
@@ -124,7 +146,7 @@ public final class Gateway implements AutoCloseable {
         this.spool = new Spool(config.dataDir().resolve("spool"), config.smtp().minFreeSpace());
         this.database = Database.open(config.store(), config.dataDir());
         try {
-            this.policy = LivePolicy.start(config.policy(), new PolicyStore(database), clock, POLICY_POLL_INTERVAL);
+            this.policy = LivePolicy.start(config.policy(), new PolicyStore(database), clock, polling.policy());
         } catch (ConfigException e) {
             database.close();
             throw new StoreException("the policy in " + database + " is not valid (" + e.getMessage()
@@ -138,7 +160,10 @@ public final class Gateway implements AutoCloseable {
         this.validRecipientStore = new ValidRecipientStore(database);
         this.nodes = new NodeTable(database);
         MxResolver mx = new MxResolver(config.dns());
-        this.redis = RedisUrl.isRedis(config.cache()) ? Optional.of(openRedis(config, metrics)) : Optional.empty();
+        Optional<String> redisPassword = RedisUrl.isRedis(config.cache())
+                ? RedisLink.password(RedisUrl.parse(config.cache()), System.getenv()) : Optional.empty();
+        this.redis = RedisUrl.isRedis(config.cache()) ? Optional.of(openRedis(config, redisPassword, metrics))
+                : Optional.empty();
         VerdictCache verdicts = new LocalVerdictCache(() -> policy.current().cache(), clock);
         HarvestCounters counters = new LocalHarvestCounters(clock);
         if (redis.isPresent()) {
@@ -147,10 +172,18 @@ public final class Gateway implements AutoCloseable {
             counters = new SharedHarvestCounters(new RedisHarvestCounters(redis.get()), counters);
         }
         metrics.cacheDegraded(() -> redis.map(RedisLink::degraded).orElse(false));
+        metrics.storeDegraded(database::degraded);
         this.rcptPath = RcptPath.start(config, policy.supplier(), validRecipientStore, mx, metrics.registry(), clock,
-                verdicts);
+                verdicts, polling.validLists());
+        // another node's change: look at the store now rather than at the next poll
+        this.changes = redis.map(link -> new RedisChanges(link, redisPassword, "gatehouse-" + config.hostname(),
+                RedisLink.DEFAULT_TIMEOUT, what -> {
+                    policy.wake();
+                    rcptPath.validLists().wake();
+                }));
         this.messageLog = MessageLog.start(database, MessageLog.Settings.defaults(config.messageLogRetention()), clock,
                 config.node());
+        metrics.messageLogDropped(messageLog::dropped);
         this.delivery = new DeliveryScheduler(spool, policy.supplier(), mx, config.delivery(),
                 config.hostname(), TlsContexts.opportunisticClient(), clock, metrics, messageLog);
         metrics.queue(delivery::size, delivery::oldestAgeSeconds);
@@ -179,15 +212,27 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The shared cache of a cluster (SPEC §6), with its password from the environment. */
-    private static RedisLink openRedis(GatewayConfig config, GatewayMetrics metrics) throws IOException {
+    private static RedisLink openRedis(GatewayConfig config, Optional<String> password, GatewayMetrics metrics) {
         RedisUrl url = RedisUrl.parse(config.cache());
-        return new RedisLink(url, RedisLink.password(url, System.getenv()), "gatehouse-" + config.hostname(),
+        return new RedisLink(url, password, "gatehouse-" + config.hostname(),
                 RedisLink.DEFAULT_TIMEOUT, RedisLink.DEFAULT_RETRY_AFTER, metrics.registry());
     }
 
     /** What runs degraded now, as {@code /readyz} lists it. */
     private List<String> degraded() {
-        return redis.filter(RedisLink::degraded).map(link -> List.of("cache: degraded")).orElse(List.of());
+        List<String> degraded = new java.util.ArrayList<>(2);
+        if (redis.filter(RedisLink::degraded).isPresent()) {
+            degraded.add("cache: degraded");
+        }
+        if (database.degraded()) {
+            degraded.add(ConsoleServer.STORE_DEGRADED);
+        }
+        return degraded;
+    }
+
+    /** Who is told of this node's administrative changes: the other nodes, through Redis. */
+    private ChangeNotifier changeNotifier() {
+        return changes.<ChangeNotifier>map(c -> c).orElse(ChangeNotifier.NONE);
     }
 
     /** The version of Gatehouse that runs, from the jar's manifest. */
@@ -207,12 +252,12 @@ public final class Gateway implements AutoCloseable {
         AuditLog audit = new AuditLog(database);
         CalloutVerifier callout = rcptPath.callout();
         Administration admin = new Administration(
-                new ValidLists(validRecipientStore, rcptPath.validLists()::refreshNow, clock),
-                new ProtectedDomains(policy, callout::checkCatchAllSoon),
-                new TrustedNetworkList(policy),
-                new PolicySettings(policy),
-                new Users(users, clock),
-                new Tokens(users, clock),
+                new ValidLists(validRecipientStore, rcptPath.validLists()::refreshNow, clock, changeNotifier()),
+                new ProtectedDomains(policy, callout::checkCatchAllSoon, changeNotifier()),
+                new TrustedNetworkList(policy, changeNotifier()),
+                new PolicySettings(policy, changeNotifier()),
+                new Users(users, clock, changeNotifier()),
+                new Tokens(users, clock, changeNotifier()),
                 new QueueActions(delivery, audit, clock));
         return new ConsoleParts(policy, validRecipientStore, messageLog, delivery, callout,
                 config.callout().catchAllRecheck(), rcptPath.tester(), metrics, users, audit, admin, clock,
@@ -340,6 +385,7 @@ public final class Gateway implements AutoCloseable {
             heartbeat.close(); // the node's row stays and turns stale
         }
         rcptPath.close(); // the callout verifier and the valid lists
+        changes.ifPresent(RedisChanges::close);
         redis.ifPresent(RedisLink::close);
         policy.close();
         messageLog.close();

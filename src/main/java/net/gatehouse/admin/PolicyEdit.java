@@ -1,5 +1,6 @@
 package net.gatehouse.admin;
 
+import net.gatehouse.cluster.ChangeNotifier;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.policy.LivePolicy;
 import net.gatehouse.policy.LivePolicy.RefusedChangeException;
@@ -9,16 +10,22 @@ import net.gatehouse.store.PolicyStore;
 /**
  * One edit of the store's policy document ({@link LivePolicy#edit}: validated as the file is,
  * checked against the file's pins, written with its audit entry in one transaction, in force on
- * this node before it returns), its failures turned into {@link Refusal}s.
+ * this node before it returns, announced to the other nodes), its failures turned into
+ * {@link Refusal}s.
  */
 final class PolicyEdit {
+
+    /** What a notice of a policy change names. */
+    static final String POLICY = "policy";
 
     private PolicyEdit() {
     }
 
-    static void apply(LivePolicy policy, Actor actor, String action, String target, LivePolicy.Edit edit) {
+    static void apply(LivePolicy policy, ChangeNotifier changes, Actor actor, String action, String target,
+                      LivePolicy.Edit edit) {
         try {
             policy.edit(actor, action, target, edit);
+            changes.changed(POLICY);
         } catch (ConfigException e) {
             throw Refusal.invalid(e.getMessage());
         } catch (RefusedChangeException e) {

@@ -1,5 +1,6 @@
 package net.gatehouse.admin;
 
+import net.gatehouse.cluster.ChangeNotifier;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -22,9 +23,12 @@ import net.gatehouse.store.Actor;
 public final class PolicySettings {
 
     private final LivePolicy policy;
+    private final ChangeNotifier changes;
 
-    public PolicySettings(LivePolicy policy) {
+    /** @param changes told of each change made, for the other nodes */
+    public PolicySettings(LivePolicy policy, ChangeNotifier changes) {
         this.policy = policy;
+        this.changes = changes;
     }
 
     /**
@@ -47,7 +51,7 @@ public final class PolicySettings {
         if (!changeReject && !changeMode && !changeDelimiter) {
             return false;
         }
-        PolicyEdit.apply(policy, actor, "settings.change", "settings", stored -> {
+        PolicyEdit.apply(policy, changes, actor, "settings.change", "settings", stored -> {
             PolicyConfig next = stored;
             if (changeReject) {
                 next = PolicyEdits.rejectUnknownRecipientDomains(next, reject);
@@ -86,7 +90,7 @@ public final class PolicySettings {
         if (!changeCache && !changeHarvest) {
             return false;
         }
-        PolicyEdit.apply(policy, actor, "settings.change", "settings", stored -> {
+        PolicyEdit.apply(policy, changes, actor, "settings.change", "settings", stored -> {
             PolicyConfig next = stored;
             if (changeCache) {
                 next = PolicyEdits.cache(next, asked.cache());
@@ -113,7 +117,7 @@ public final class PolicySettings {
         } catch (ConfigException e) {
             throw Refusal.invalid(e.getMessage());
         }
-        PolicyEdit.apply(policy, actor, "policy.import", "policy", stored -> imported);
+        PolicyEdit.apply(policy, changes, actor, "policy.import", "policy", stored -> imported);
     }
 
     /** The keys of the cache and harvest sections, as the file and the API name them. */

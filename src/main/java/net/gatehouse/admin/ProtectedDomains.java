@@ -3,6 +3,7 @@ package net.gatehouse.admin;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import net.gatehouse.cluster.ChangeNotifier;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.PolicyConfig.DomainConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
@@ -23,15 +24,18 @@ public final class ProtectedDomains {
 
     private final LivePolicy policy;
     private final Consumer<ProtectedDomain> verifiedByCallout;
+    private final ChangeNotifier changes;
 
     /**
      * @param verifiedByCallout told of a domain added or changed that is verified by callout, once
      *                          the change is in force: a gateway checks its back-end for a
      *                          catch-all now rather than at its first RCPT
+     * @param changes           told of each change made, for the other nodes
      */
-    public ProtectedDomains(LivePolicy policy, Consumer<ProtectedDomain> verifiedByCallout) {
+    public ProtectedDomains(LivePolicy policy, Consumer<ProtectedDomain> verifiedByCallout, ChangeNotifier changes) {
         this.policy = policy;
         this.verifiedByCallout = verifiedByCallout;
+        this.changes = changes;
     }
 
     /**
@@ -60,7 +64,7 @@ public final class ProtectedDomains {
         if (create && exists) {
             throw Refusal.conflict(domain + " is protected already; edit it instead");
         }
-        PolicyEdit.apply(policy, actor, exists ? "domain.change" : "domain.add", domain, stored -> {
+        PolicyEdit.apply(policy, changes, actor, exists ? "domain.change" : "domain.add", domain, stored -> {
             List<String> kept = stored.domain(domain).map(DomainConfig::validRecipients).orElse(List.of());
             return PolicyEdits.putDomain(stored, new DomainConfig(domain, parsed.backend(), parsed.verification(), kept));
         });
@@ -85,7 +89,7 @@ public final class ProtectedDomains {
         if (policy.stored().domain(domain).isEmpty()) {
             throw Refusal.notFound("no protected domain " + domain);
         }
-        PolicyEdit.apply(policy, actor, "domain.remove", domain, stored -> PolicyEdits.removeDomain(stored, domain));
+        PolicyEdit.apply(policy, changes, actor, "domain.remove", domain, stored -> PolicyEdits.removeDomain(stored, domain));
         return domain;
     }
 

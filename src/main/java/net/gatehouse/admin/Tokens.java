@@ -3,6 +3,7 @@ package net.gatehouse.admin;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
+import net.gatehouse.cluster.ChangeNotifier;
 import net.gatehouse.store.Actor;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.users.Role;
@@ -23,12 +24,18 @@ public final class Tokens {
     public record Created(String id, String user, String label, Instant createdAt, String token) {
     }
 
+    /** What a notice of a change of the tokens names. */
+    static final String TOKENS = "tokens";
+
     private final ConsoleUsers store;
     private final Clock clock;
+    private final ChangeNotifier changes;
 
-    public Tokens(ConsoleUsers store, Clock clock) {
+    /** @param changes told of each change made, for the other nodes */
+    public Tokens(ConsoleUsers store, Clock clock, ChangeNotifier changes) {
         this.store = store;
         this.clock = clock;
+        this.changes = changes;
     }
 
     /**
@@ -54,6 +61,7 @@ public final class Tokens {
         Instant now = clock.instant();
         ConsoleUsers.Token stored = new ConsoleUsers.Token(Secrets.shortId(), user, cleanLabel, now, now);
         store.createToken(stored, Secrets.sha256(token), actor);
+        changes.changed(TOKENS);
         return new Created(stored.id(), user, cleanLabel, now, token);
     }
 
@@ -73,5 +81,6 @@ public final class Tokens {
         if (!store.revokeToken(id, clock.instant(), actor)) {
             throw Refusal.notFound("no API token " + id);
         }
+        changes.changed(TOKENS);
     }
 }

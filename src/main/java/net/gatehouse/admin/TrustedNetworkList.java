@@ -1,5 +1,6 @@
 package net.gatehouse.admin;
 
+import net.gatehouse.cluster.ChangeNotifier;
 import net.gatehouse.policy.LivePolicy;
 import net.gatehouse.policy.LivePolicy.RefusedChangeException;
 import net.gatehouse.policy.PolicyEdits;
@@ -14,9 +15,12 @@ import net.gatehouse.store.Actor;
 public final class TrustedNetworkList {
 
     private final LivePolicy policy;
+    private final ChangeNotifier changes;
 
-    public TrustedNetworkList(LivePolicy policy) {
+    /** @param changes told of each change made, for the other nodes */
+    public TrustedNetworkList(LivePolicy policy, ChangeNotifier changes) {
         this.policy = policy;
+        this.changes = changes;
     }
 
     /**
@@ -31,7 +35,7 @@ public final class TrustedNetworkList {
         if (policy.pinnedNetwork(network)) {
             throw Refusal.conflict(network + " is trusted by the configuration file already");
         }
-        PolicyEdit.apply(policy, actor, "network.add", network, stored -> PolicyEdits.addNetwork(stored, network));
+        PolicyEdit.apply(policy, changes, actor, "network.add", network, stored -> PolicyEdits.addNetwork(stored, network));
         return network;
     }
 
@@ -51,7 +55,7 @@ public final class TrustedNetworkList {
         if (!policy.stored().trustedNetworks().contains(network)) {
             throw Refusal.notFound(network + " is not a trusted network");
         }
-        PolicyEdit.apply(policy, actor, "network.remove", network,
+        PolicyEdit.apply(policy, changes, actor, "network.remove", network,
                 stored -> PolicyEdits.removeNetwork(stored, network));
         return network;
     }

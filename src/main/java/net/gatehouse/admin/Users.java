@@ -2,6 +2,7 @@ package net.gatehouse.admin;
 
 import java.time.Clock;
 import java.util.Optional;
+import net.gatehouse.cluster.ChangeNotifier;
 import net.gatehouse.store.Actor;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.users.Passwords;
@@ -16,17 +17,23 @@ import net.gatehouse.users.Role;
  */
 public final class Users {
 
+    /** What a notice of a change of the users names. */
+    static final String USERS = "users";
+
     private final ConsoleUsers store;
     private final Clock clock;
+    private final ChangeNotifier notifier;
     /**
      * Users and roles change one at a time in this process. The last-administrator check also
      * holds across processes and nodes: it runs inside the store's write transaction.
      */
     private final Object changes = new Object();
 
-    public Users(ConsoleUsers store, Clock clock) {
+    /** @param notifier told of each change made, for the other nodes */
+    public Users(ConsoleUsers store, Clock clock, ChangeNotifier notifier) {
         this.store = store;
         this.clock = clock;
+        this.notifier = notifier;
     }
 
     /**
@@ -44,6 +51,7 @@ public final class Users {
                 throw Refusal.conflict("there is already a user " + checked);
             }
         }
+        notifier.changed(USERS);
     }
 
     /**
@@ -89,6 +97,7 @@ public final class Users {
                 throw noSuchUser(name);
             }
         }
+        notifier.changed(USERS);
     }
 
     /**
@@ -117,6 +126,7 @@ public final class Users {
         synchronized (changes) {
             refuseLastAdmin(store.remove(name, clock.instant(), actor), name, "removed");
         }
+        notifier.changed(USERS);
     }
 
     /** @throws Refusal INVALID unless it is a valid user name ({@link ConsoleUsers#validName}) */

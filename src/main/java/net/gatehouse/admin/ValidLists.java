@@ -3,6 +3,7 @@ package net.gatehouse.admin;
 import java.time.Clock;
 import java.util.Iterator;
 import java.util.List;
+import net.gatehouse.cluster.ChangeNotifier;
 import net.gatehouse.store.Actor;
 import net.gatehouse.store.ValidRecipientEntry;
 import net.gatehouse.store.ValidRecipientStore;
@@ -12,18 +13,27 @@ import net.gatehouse.store.ValidRecipientStore.ImportResult;
  * Changes to the valid lists in the store (SPEC §3 "Valid list"): adding and removing entries,
  * importing a list file. Each change and its audit entry are one transaction of the store
  * ({@link ValidRecipientStore}); then {@code inForce} runs, which on a gateway reloads its lists at
- * once, so that the very next RCPT follows the change (other gateways notice it within seconds).
+ * once, so that the very next RCPT follows the change, and the other nodes are told (or notice it
+ * at their next poll).
  */
 public final class ValidLists {
 
+    /** What a notice of a change of the lists names. */
+    static final String LISTS = "valid_list";
+
     private final ValidRecipientStore store;
     private final Runnable inForce;
+    private final ChangeNotifier changes;
     private final Clock clock;
 
-    /** @param inForce run after each change: a gateway reloads its lists; the command line has none to reload */
-    public ValidLists(ValidRecipientStore store, Runnable inForce, Clock clock) {
+    /**
+     * @param inForce run after each change: a gateway reloads its lists; the command line has none to reload
+     * @param changes told of each change made, for the other nodes
+     */
+    public ValidLists(ValidRecipientStore store, Runnable inForce, Clock clock, ChangeNotifier changes) {
         this.store = store;
         this.inForce = inForce;
+        this.changes = changes;
         this.clock = clock;
     }
 
@@ -62,7 +72,7 @@ public final class ValidLists {
             throw Refusal.invalid(e.getMessage());
         }
         if (added > 0) {
-            inForce.run();
+            changed();
         }
         return added;
     }
@@ -84,7 +94,7 @@ public final class ValidLists {
             throw Refusal.invalid(e.getMessage());
         }
         if (removed > 0) {
-            inForce.run();
+            changed();
         }
         return removed;
     }
@@ -108,7 +118,13 @@ public final class ValidLists {
         } catch (IllegalArgumentException e) {
             throw Refusal.invalid(e.getMessage());
         }
-        inForce.run();
+        changed();
         return result;
+    }
+
+    /** The change is committed: the other nodes are told first, whatever this node's reload does. */
+    private void changed() {
+        changes.changed(LISTS);
+        inForce.run();
     }
 }

@@ -3,6 +3,7 @@ package net.gatehouse.cli;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import net.gatehouse.cluster.ChangeNotifier;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.PolicyConfig;
@@ -19,8 +20,9 @@ import net.gatehouse.store.StoreException;
 /**
  * The store named by a configuration file, opened for one command that reads or changes what the
  * console edits: the policy document and the console's users and tokens. The running gateway may
- * have the same store open; it notices policy changes at its next poll of the store (about a
- * second), and reads users and tokens at each login and API call.
+ * have the same store open; it is told of the changes through the shared Redis when the
+ * configuration names one ({@link ChangeNotices}), else notices policy changes at its next poll of
+ * the store (about a second); it reads users and tokens at each login and API call.
  *
  * <p>Changes go through the administration ({@code net.gatehouse.admin}), as the console's and the
  * API's do, and are audited with the operating-system user who ran the command
@@ -51,15 +53,18 @@ final class ConsoleStore {
     /** The work of a command on the policy, with the store open. */
     @FunctionalInterface
     interface PolicyWork {
-        int run(LivePolicy policy) throws IOException, ConfigException;
+        /** @param changes given to the administration, which reports each change it made to it */
+        int run(LivePolicy policy, ChangeNotifier changes) throws IOException, ConfigException;
     }
 
     private final GatewayConfig config;
     private final Database database;
+    private final ChangeNotifier changes;
 
-    private ConsoleStore(GatewayConfig config, Database database) {
+    private ConsoleStore(GatewayConfig config, Database database, ChangeNotifier changes) {
         this.config = config;
         this.database = database;
+        this.changes = changes;
     }
 
     /**
@@ -72,8 +77,10 @@ final class ConsoleStore {
         if (config == null) {
             return Main.EXIT_BAD_CONFIG;
         }
-        try (Database database = Database.open(config.store(), config.dataDir())) {
-            return work.run(new ConsoleStore(config, database));
+        // closed last: the running gateways are told once the changes are committed
+        try (ChangeNotices notices = new ChangeNotices(config);
+             Database database = Database.open(config.store(), config.dataDir())) {
+            return work.run(new ConsoleStore(config, database, notices));
         } catch (Refusal e) {
             return refused(e);
         } catch (ConfigException e) {
@@ -113,7 +120,7 @@ final class ConsoleStore {
     static int withPolicy(ConfigOption option, PolicyWork work) {
         return run(option, store -> {
             try (LivePolicy policy = store.policy()) {
-                return work.run(policy);
+                return work.run(policy, store.changes);
             }
         });
     }
@@ -127,7 +134,7 @@ final class ConsoleStore {
      */
     static PolicyConfig effectivePolicy(GatewayConfig config) throws ConfigException {
         try (Database database = Database.open(config.store(), config.dataDir());
-             LivePolicy policy = new ConsoleStore(config, database).policy()) {
+             LivePolicy policy = new ConsoleStore(config, database, ChangeNotifier.NONE).policy()) {
             return policy.effective();
         }
     }
@@ -159,10 +166,10 @@ final class ConsoleStore {
     }
 
     Users userChanges() {
-        return new Users(users(), Clock.systemUTC());
+        return new Users(users(), Clock.systemUTC(), changes);
     }
 
     Tokens tokenChanges() {
-        return new Tokens(users(), Clock.systemUTC());
+        return new Tokens(users(), Clock.systemUTC(), changes);
     }
 }

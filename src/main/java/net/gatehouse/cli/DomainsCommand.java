@@ -41,7 +41,7 @@ final class DomainsCommand {
 
         @Override
         public Integer call() {
-            return ConsoleStore.withPolicy(config, policy -> {
+            return ConsoleStore.withPolicy(config, (policy, changes) -> {
                 PolicyConfig effective = policy.effective();
                 if (effective.domains().isEmpty()) {
                     System.out.println("no protected domains");
@@ -92,9 +92,9 @@ final class DomainsCommand {
                 System.err.println("gatehouse: " + option(e) + ": " + e.reason());
                 return Main.EXIT_BAD_CONFIG;
             }
-            return ConsoleStore.withPolicy(config, policy -> {
+            return ConsoleStore.withPolicy(config, (policy, changes) -> {
                 boolean exists = policy.stored().domain(parsed.name()).isPresent();
-                new ProtectedDomains(policy, noCallout -> { }).put(ConsoleStore.ACTOR, name, backends, verification,
+                new ProtectedDomains(policy, noCallout -> { }, changes).put(ConsoleStore.ACTOR, name, backends, verification,
                         false);
                 System.out.printf("%s %s the console's policy; running gateways follow within seconds%n",
                         parsed.name(), exists ? "replaced in" : "added to");
@@ -133,8 +133,8 @@ final class DomainsCommand {
                 System.err.println("gatehouse: NAME: " + e.getMessage());
                 return Main.EXIT_BAD_CONFIG;
             }
-            return ConsoleStore.withPolicy(config, policy -> {
-                new ProtectedDomains(policy, noCallout -> { }).remove(ConsoleStore.ACTOR, domain);
+            return ConsoleStore.withPolicy(config, (policy, changes) -> {
+                new ProtectedDomains(policy, noCallout -> { }, changes).remove(ConsoleStore.ACTOR, domain);
                 System.out.println(domain + " removed from the console's policy; running gateways follow within seconds");
                 return 0;
             });

@@ -34,8 +34,8 @@ final class NetworksCommand {
             System.err.println("gatehouse: CIDR: " + e.getMessage());
             return Main.EXIT_BAD_CONFIG;
         }
-        return ConsoleStore.withPolicy(config, policy -> {
-            change.apply(new TrustedNetworkList(policy), network);
+        return ConsoleStore.withPolicy(config, (policy, changes) -> {
+            change.apply(new TrustedNetworkList(policy, changes), network);
             System.out.println(network + done + "; running gateways follow within seconds");
             return 0;
         });
@@ -49,7 +49,7 @@ final class NetworksCommand {
 
         @Override
         public Integer call() {
-            return ConsoleStore.withPolicy(config, policy -> {
+            return ConsoleStore.withPolicy(config, (policy, changes) -> {
                 List<String> networks = policy.effective().trustedNetworks();
                 if (networks.isEmpty()) {
                     System.out.println("no trusted networks");

@@ -80,9 +80,9 @@ final class PolicyCommand {
                 System.err.println("gatehouse: " + RecipientsCommand.describe(e));
                 return ConsoleStore.EXIT_FAILED;
             }
-            return ConsoleStore.withPolicy(config, policy -> {
+            return ConsoleStore.withPolicy(config, (policy, changes) -> {
                 try {
-                    new PolicySettings(policy).importDocument(ConsoleStore.ACTOR, document);
+                    new PolicySettings(policy, changes).importDocument(ConsoleStore.ACTOR, document);
                 } catch (Refusal e) {
                     if (e.kind() != Refusal.Kind.INVALID) {
                         throw e;

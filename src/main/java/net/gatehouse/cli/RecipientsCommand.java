@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import net.gatehouse.admin.Refusal;
 import net.gatehouse.admin.ValidLists;
+import net.gatehouse.cluster.ChangeNotifier;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.PolicyConfig;
@@ -53,7 +54,8 @@ final class RecipientsCommand {
     /** What a subcommand does with the store once the configuration is loaded and the store open. */
     @FunctionalInterface
     private interface StoreWork {
-        int run(GatewayConfig config, ValidRecipientStore store) throws IOException;
+        /** @param changes the administration of the lists, for the commands that change them */
+        int run(GatewayConfig config, ValidRecipientStore store, ValidLists changes) throws IOException;
     }
 
     /**
@@ -61,8 +63,8 @@ final class RecipientsCommand {
      * operating-system user who ran the command; this process holds no lists to reload (running
      * gateways notice the change within seconds).
      */
-    private static ValidLists changes(ValidRecipientStore store) {
-        return new ValidLists(store, () -> { }, Clock.systemUTC());
+    private static ValidLists changes(ValidRecipientStore store, ChangeNotifier notices) {
+        return new ValidLists(store, () -> { }, Clock.systemUTC(), notices);
     }
 
     /**
@@ -85,8 +87,10 @@ final class RecipientsCommand {
                 return EXIT_FAILED;
             }
         }
-        try (Database database = Database.open(config.store(), config.dataDir())) {
-            return work.run(config, new ValidRecipientStore(database));
+        try (ChangeNotices notices = new ChangeNotices(config);
+             Database database = Database.open(config.store(), config.dataDir())) {
+            ValidRecipientStore store = new ValidRecipientStore(database);
+            return work.run(config, store, changes(store, notices));
         } catch (StoreException | Refusal e) {
             System.err.println("gatehouse: " + e.getMessage());
             return EXIT_FAILED;
@@ -159,13 +163,13 @@ final class RecipientsCommand {
 
         @Override
         public Integer call() {
-            return withStore(config, domain, (loaded, store) -> {
+            return withStore(config, domain, (loaded, store, changes) -> {
                 try (BufferedReader reader = file.equals("-")
                         ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                         : Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
                     ImportResult result;
                     try {
-                        result = changes(store).importLines(ConsoleStore.ACTOR, domain, reader.lines().iterator(),
+                        result = changes.importLines(ConsoleStore.ACTOR, domain, reader.lines().iterator(),
                                 replace, file.equals("-") ? "standard input" : file);
                     } catch (Refusal e) {
                         System.err.println("gatehouse: " + file + ": " + e.getMessage());
@@ -200,7 +204,7 @@ final class RecipientsCommand {
 
         @Override
         public Integer call() {
-            return withStore(config, domain, (loaded, store) -> {
+            return withStore(config, domain, (loaded, store, changes) -> {
                 PrintWriter out = new PrintWriter(new BufferedWriter(
                         new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16));
                 store.forEachEntry(domain, out::println);
@@ -224,8 +228,8 @@ final class RecipientsCommand {
 
         @Override
         public Integer call() {
-            return withStore(config, domain, (loaded, store) -> {
-                int added = changes(store).add(ConsoleStore.ACTOR, domain, addresses);
+            return withStore(config, domain, (loaded, store, changes) -> {
+                int added = changes.add(ConsoleStore.ACTOR, domain, addresses);
                 System.out.printf("%s: added %d of %d%s%n", ValidRecipientEntry.domain(domain), added,
                         addresses.size(), added < addresses.size() ? " (the others were listed already)" : "");
                 return 0;
@@ -248,9 +252,9 @@ final class RecipientsCommand {
 
         @Override
         public Integer call() {
-            return withStore(config, domain, (loaded, store) -> {
+            return withStore(config, domain, (loaded, store, changes) -> {
                 String listDomain = ValidRecipientEntry.domain(domain);
-                int removed = changes(store).remove(ConsoleStore.ACTOR, domain, addresses);
+                int removed = changes.remove(ConsoleStore.ACTOR, domain, addresses);
                 System.out.printf("%s: removed %d of %d%s%n", listDomain, removed, addresses.size(),
                         removed < addresses.size() ? " (the others were not in the store's list)" : "");
                 inConfigurationFile(loaded, listDomain).stream()
@@ -289,7 +293,7 @@ final class RecipientsCommand {
 
         @Override
         public Integer call() {
-            return withStore(config, domain, (loaded, store) -> {
+            return withStore(config, domain, (loaded, store, changes) -> {
                 Map<String, Long> counts = domain == null ? store.counts()
                         : Map.of(ValidRecipientEntry.domain(domain), store.count(domain));
                 if (counts.isEmpty()) {
@@ -325,7 +329,7 @@ final class RecipientsCommand {
                 System.err.println("gatehouse: --limit must be at least 1");
                 return EXIT_FAILED;
             }
-            return withStore(config, domain, (loaded, store) -> {
+            return withStore(config, domain, (loaded, store, changes) -> {
                 List<String> found = store.search(domain, text, limit);
                 found.forEach(System.out::println);
                 if (found.size() >= Math.min(limit, ValidRecipientStore.MAX_SEARCH_RESULTS)) {

@@ -122,6 +122,14 @@ public final class ValidListDirectory implements AutoCloseable {
         return all;
     }
 
+    /**
+     * Checks the store's revisions now, on the poller's thread, rather than at the next poll: a
+     * change notification from another node calls it. Never blocks.
+     */
+    public void wake() {
+        poller.wake();
+    }
+
     /** Stops polling; the lists loaded stay readable. */
     @Override
     public void close() {

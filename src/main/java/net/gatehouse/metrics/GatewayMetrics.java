@@ -2,6 +2,7 @@ package net.gatehouse.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -201,6 +202,28 @@ public final class GatewayMetrics {
         Gauge.builder("gatehouse.cache.degraded", degraded, d -> d.getAsBoolean() ? 1 : 0)
                 .description("1 while the shared cache (Redis) is unavailable and this node uses its own, else 0")
                 .strongReference(true)
+                .register(registry);
+    }
+
+    /**
+     * Registers {@code gatehouse_store_degraded}: 1 while the PostgreSQL store cannot be reached
+     * and this node runs on the policy and lists it loaded last, with a read-only console, else 0
+     * (always 0 with the embedded store).
+     */
+    public void storeDegraded(BooleanSupplier degraded) {
+        Gauge.builder("gatehouse.store.degraded", degraded, d -> d.getAsBoolean() ? 1 : 0)
+                .description("1 while the store (PostgreSQL) cannot be reached and this node runs on what it loaded last, else 0")
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /**
+     * Registers {@code gatehouse_message_log_dropped_total}: message-log entries dropped because
+     * the log's buffer was full (the store not keeping up, or away) or the log closed.
+     */
+    public void messageLogDropped(Supplier<Number> dropped) {
+        FunctionCounter.builder("gatehouse.message.log.dropped", dropped, d -> d.get().doubleValue())
+                .description("Message-log entries dropped: the buffer was full while the store failed or lagged")
                 .register(registry);
     }
 

@@ -266,6 +266,14 @@ public final class LivePolicy implements AutoCloseable {
                 declared);
     }
 
+    /**
+     * Checks the store's revision now, on the poller's thread, rather than at the next poll: a change
+     * notification from another node calls it. Never blocks.
+     */
+    public void wake() {
+        poller.wake();
+    }
+
     @Override
     public void close() {
         poller.close();

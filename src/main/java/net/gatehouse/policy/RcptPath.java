@@ -39,9 +39,15 @@ public record RcptPath(RecipientPolicy decision, CalloutVerifier callout, ValidL
     /** As above, with the verdict cache given: the cluster's shared one (SPEC §6). */
     public static RcptPath start(GatewayConfig config, Supplier<Policy> policy, ValidRecipientStore lists,
                                  MxResolver mx, MeterRegistry registry, Clock clock, VerdictCache cache) {
+        return start(config, policy, lists, mx, registry, clock, cache, ValidListDirectory.DEFAULT_POLL_INTERVAL);
+    }
+
+    /** As above, with how often the store's valid lists are polled for changes. */
+    public static RcptPath start(GatewayConfig config, Supplier<Policy> policy, ValidRecipientStore lists,
+                                 MxResolver mx, MeterRegistry registry, Clock clock, VerdictCache cache,
+                                 Duration listPollInterval) {
         ValidListDirectory directory = ValidListDirectory.start(lists,
-                config.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()),
-                ValidListDirectory.DEFAULT_POLL_INTERVAL);
+                config.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()), listPollInterval);
         CalloutVerifier callout = new CalloutVerifier(config.callout(), config.hostname(), mx, () -> policy.get().cache(),
                 cache, registry, clock);
         RecipientPolicy decision = new RecipientPolicy(policy, mx, callout,

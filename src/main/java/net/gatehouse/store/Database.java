@@ -9,6 +9,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -34,6 +37,12 @@ import org.sqlite.SQLiteDataSource;
  *
  * <p>Durability: the SQLite file runs in WAL mode with {@code synchronous=FULL}, so a transaction
  * whose commit returned is on disk (the WAL is fsynced at every commit).
+ *
+ * <p>PostgreSQL may be unreachable for a while: {@link #degraded()} says so ({@link StoreHealth}),
+ * a connection is awaited at most {@value #POSTGRESQL_CONNECT_TIMEOUT_SECONDS} seconds, so that a
+ * console request fails fast rather than hangs, and the pool reconnects by itself when the server
+ * is back. The password comes from the environment ({@link StorePassword}), and the store's
+ * description (in logs and messages) names its host and database only, never the URL's parameters.
  */
 public final class Database implements AutoCloseable {
 
@@ -59,19 +68,25 @@ public final class Database implements AutoCloseable {
     // Deadlines on every network wait (DESIGN.md): seconds, as the PostgreSQL driver takes them.
     // socketTimeout is the last resort against a database that stopped answering; it must allow
     // the longest legitimate statement (replacing a list of a million addresses).
-    private static final int POSTGRESQL_CONNECT_TIMEOUT_SECONDS = 10;
+    private static final int POSTGRESQL_CONNECT_TIMEOUT_SECONDS = 3;
     private static final int POSTGRESQL_SOCKET_TIMEOUT_SECONDS = 300;
 
     private final Dialect dialect;
     private final String description;
     private final HikariDataSource writer;
     private final HikariDataSource reader;
+    private final Optional<StoreHealth> health;
+    private final Optional<Thread> watch;
+    private volatile boolean closed;
 
     private Database(Dialect dialect, String description, HikariDataSource writer, HikariDataSource reader) {
         this.dialect = dialect;
         this.description = description;
         this.writer = writer;
         this.reader = reader;
+        // an embedded file is not reached over a network: it cannot become unreachable
+        this.health = dialect == Dialect.POSTGRESQL ? Optional.of(new StoreHealth(description)) : Optional.empty();
+        this.watch = health.map(h -> Thread.ofPlatform().name("store-watch").daemon().start(this::watch));
     }
 
     /**
@@ -82,11 +97,19 @@ public final class Database implements AutoCloseable {
      * @throws StoreException if the database cannot be opened or migrated
      */
     public static Database open(String store, Path dataDir) {
+        return open(store, dataDir, System.getenv());
+    }
+
+    /**
+     * As {@link #open(String, Path)}, with PostgreSQL's password from {@code environment}
+     * ({@link StorePassword}).
+     */
+    public static Database open(String store, Path dataDir, Map<String, String> environment) {
         if (store.equals(EMBEDDED)) {
             return openSqlite(dataDir.resolve(FILE_NAME));
         }
         if (store.startsWith(POSTGRESQL_URL_PREFIX)) {
-            return openPostgresql(store);
+            return openPostgresql(store, StorePassword.from(environment));
         }
         // never repeat the value: it may be a URL with a password
         throw new IllegalArgumentException("store must be " + EMBEDDED + " or a PostgreSQL JDBC URL (jdbc:postgresql://...)");
@@ -140,11 +163,12 @@ public final class Database implements AutoCloseable {
         return config;
     }
 
-    private static Database openPostgresql(String url) {
-        String description = "the PostgreSQL store";
+    private static Database openPostgresql(String url, Optional<String> password) {
+        String description = describePostgresql(url);
         HikariConfig config = new HikariConfig();
         config.setPoolName("gatehouse-store");
         config.setJdbcUrl(url);
+        password.ifPresent(config::setPassword);
         config.setMaximumPoolSize(POSTGRESQL_CONNECTIONS);
         config.setMinimumIdle(1);
         config.setConnectionTimeout(Duration.ofSeconds(POSTGRESQL_CONNECT_TIMEOUT_SECONDS).toMillis());
@@ -161,6 +185,21 @@ public final class Database implements AutoCloseable {
             throw e;
         }
         return new Database(Dialect.POSTGRESQL, description, pool, pool);
+    }
+
+    /**
+     * "the PostgreSQL store host:port/database": the URL without its parameters, which may hold a
+     * password ({@code ?password=}), and without anything unexpected before the host.
+     */
+    static String describePostgresql(String url) {
+        String rest = url.substring(POSTGRESQL_URL_PREFIX.length());
+        int query = rest.indexOf('?');
+        String location = (query < 0 ? rest : rest.substring(0, query)).replaceFirst("^//", "");
+        int at = location.lastIndexOf('@');
+        if (at >= 0) {
+            location = location.substring(at + 1);
+        }
+        return location.isEmpty() ? "the PostgreSQL store" : "the PostgreSQL store " + location;
     }
 
     private static HikariDataSource pool(HikariConfig config, String description) {
@@ -191,6 +230,14 @@ public final class Database implements AutoCloseable {
     }
 
     /**
+     * Whether the PostgreSQL store cannot be reached now (never for the embedded store): what was
+     * loaded last stays in force, and changes are refused until it answers again. Never blocks.
+     */
+    public boolean degraded() {
+        return health.map(StoreHealth::degraded).orElse(false);
+    }
+
+    /**
      * Runs read-only work in one transaction that sees a single snapshot of the store, and returns
      * its result. Result sets may be streamed: on PostgreSQL the transaction lets a positive fetch
      * size fetch rows in chunks rather than all at once.
@@ -199,7 +246,9 @@ public final class Database implements AutoCloseable {
      * @throws StoreException if the database fails; exceptions of the work itself pass unchanged
      */
     public <T> T read(String what, Work<T> work) {
+        refuseWhileDegraded(what);
         try (Connection connection = reader.getConnection()) {
+            health.ifPresent(StoreHealth::reachable);
             return switch (dialect) {
                 case SQLITE -> inSqliteTransaction(connection, "BEGIN", work);
                 case POSTGRESQL -> {
@@ -222,7 +271,9 @@ public final class Database implements AutoCloseable {
      *                        (after the rollback)
      */
     public <T> T write(String what, Work<T> work) {
+        refuseWhileDegraded(what);
         try (Connection connection = writer.getConnection()) {
+            health.ifPresent(StoreHealth::reachable);
             return switch (dialect) {
                 // IMMEDIATE: take the write lock now, waiting for it under the busy timeout, rather
                 // than start as a reader and fail with SQLITE_BUSY when the first write needs it
@@ -276,7 +327,19 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * While the server cannot be reached, work fails at once rather than after the pool's wait: the
+     * watch finds out when it is back.
+     */
+    private void refuseWhileDegraded(String what) {
+        if (degraded()) {
+            throw new StoreException(what + " in " + description + ": it cannot be reached (checked every "
+                    + StoreHealth.WATCH_INTERVAL.toSeconds() + " s)", null);
+        }
+    }
+
     private StoreException failure(String what, SQLException e) {
+        health.ifPresent(h -> h.failed(e));
         return new StoreException(what + " in " + description + ": " + e.getMessage(), e);
     }
 
@@ -285,9 +348,35 @@ public final class Database implements AutoCloseable {
         return description;
     }
 
+    /** Runs {@code SELECT 1} every {@link StoreHealth#WATCH_INTERVAL}, failing within a few seconds. */
+    private void watch() {
+        StoreHealth state = health.orElseThrow();
+        Executor direct = Runnable::run;
+        while (!closed) {
+            try {
+                Thread.sleep(StoreHealth.WATCH_INTERVAL);
+            } catch (InterruptedException e) {
+                return;
+            }
+            try (Connection connection = writer.getConnection()) {
+                // a frozen server accepts and never answers: a network timeout, not a query timeout,
+                // which PostgreSQL would have to answer (the pool restores it on return)
+                connection.setNetworkTimeout(direct, (int) Duration.ofSeconds(POSTGRESQL_CONNECT_TIMEOUT_SECONDS).toMillis());
+                execute(connection, "SELECT 1");
+                state.reachable();
+            } catch (SQLException e) {
+                if (!closed) {
+                    state.failed(e);
+                }
+            }
+        }
+    }
+
     /** Closes the connections; work in progress on other threads fails with a {@link StoreException}. */
     @Override
     public void close() {
+        closed = true;
+        watch.ifPresent(Thread::interrupt);
         if (reader != writer) {
             reader.close();
         }

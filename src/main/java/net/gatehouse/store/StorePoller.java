@@ -1,7 +1,7 @@
 package net.gatehouse.store;
 
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,6 +11,10 @@ import org.slf4j.LoggerFactory;
  * on the embedded store) reaches every other. A failed check leaves what was loaded last in force
  * (SPEC §6: losing the database keeps the last policy), is logged once, and is tried again at the
  * next interval; the recovery is logged too.
+ *
+ * <p>{@link #wake()} runs the check now rather than at the end of the interval: a change
+ * notification from another node (SPEC §6, {@code cluster.RedisChanges}) calls it, so that the
+ * interval is only the fallback for a notification that was lost.
  *
  * <p>A platform thread, not a virtual one: SQLite runs in native code, and a virtual thread blocked
  * in it holds its carrier, one of the few the SMTP sessions run on.
@@ -30,7 +34,9 @@ public final class StorePoller implements AutoCloseable {
     private final String keeping;
     private final Duration interval;
     private final Check check;
-    private final CountDownLatch closed = new CountDownLatch(1);
+    /** A permit per {@link #wake()} or {@link #close()}: the thread waits for one at most an interval. */
+    private final Semaphore wakes = new Semaphore(0);
+    private volatile boolean closed;
     private final Thread thread;
     private boolean failing; // the poller thread's own
 
@@ -56,7 +62,12 @@ public final class StorePoller implements AutoCloseable {
 
     private void pollUntilClosed() {
         try {
-            while (!closed.await(interval.toNanos(), TimeUnit.NANOSECONDS)) {
+            while (true) {
+                wakes.tryAcquire(interval.toNanos(), TimeUnit.NANOSECONDS);
+                wakes.drainPermits(); // wakes that came during the wait or the last check: one check serves them all
+                if (closed) {
+                    return;
+                }
                 try {
                     check.run();
                     if (failing) {
@@ -76,10 +87,19 @@ public final class StorePoller implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the check as soon as the thread is free, rather than at the end of the interval; never
+     * blocks. Several wakes during one check cause one more check, not several.
+     */
+    public void wake() {
+        wakes.release();
+    }
+
     /** Stops checking, waiting a few seconds for a check in progress. */
     @Override
     public void close() {
-        closed.countDown();
+        closed = true;
+        wakes.release();
         try {
             thread.join(CLOSE_TIMEOUT);
         } catch (InterruptedException e) {

@@ -8,9 +8,12 @@ import io.javalin.http.HandlerType;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import net.gatehouse.store.Actor;
 import net.gatehouse.store.ConsoleUsers;
+import net.gatehouse.store.StoreException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -25,6 +28,13 @@ import org.slf4j.LoggerFactory;
  * HTTPS. Its value is 256 random bits; the store keeps only its hash. Sessions last
  * {@link #SESSION_LIFETIME} from login, and end at logout, at a password change and when the user
  * is removed.
+ *
+ * <p>While the store cannot be reached (SPEC §6), a session or token that this node verified in the
+ * store before is still recognised, until its session would have expired (a token: for
+ * {@link #SESSION_LIFETIME}), so that administrators can read the console, which is read-only
+ * meanwhile. A logout, a password change or a removal made on another node just before the outage
+ * reaches this node only when the store is back; since nothing can be changed meanwhile, such a
+ * session can only read. New logins need the store.
  */
 public final class Authenticator {
 
@@ -40,6 +50,13 @@ public final class Authenticator {
     private final LoginThrottle throttle;
     private final Counter failures;
     private final Counter guessingAlarms;
+    /** Credentials verified in the store, by hash, for while it cannot be reached; bounded. */
+    private final Map<String, Remembered> verified = new ConcurrentHashMap<>();
+
+    private record Remembered(Principal principal, Instant until) {
+    }
+
+    private static final int MAX_REMEMBERED = 10_000;
 
     /** The outcome of a login attempt. */
     public sealed interface Login {
@@ -76,18 +93,55 @@ public final class Authenticator {
             return Optional.empty();
         }
         Instant now = clock.instant();
-        return users.session(Secrets.sha256(cookie), now).flatMap(session -> users.user(session.userName())
-                .flatMap(user -> Role.parse(user.role()))
-                .map(role -> new Principal(session.userName(), role, session.csrf(), false, Actor.Door.CONSOLE)));
+        String hash = Secrets.sha256(cookie);
+        try {
+            Optional<Principal> found = users.session(hash, now).flatMap(session -> users.user(session.userName())
+                    .flatMap(user -> Role.parse(user.role()))
+                    .map(role -> remember(hash, new Principal(session.userName(), role, session.csrf(), false,
+                            Actor.Door.CONSOLE), session.expiresAt())));
+            if (found.isEmpty()) {
+                verified.remove(hash);
+            }
+            return found;
+        } catch (StoreException e) {
+            return remembered(hash, e);
+        }
+    }
+
+    private Principal remember(String hash, Principal principal, Instant until) {
+        if (verified.size() < MAX_REMEMBERED || verified.containsKey(hash)) {
+            verified.put(hash, new Remembered(principal, until));
+        }
+        return principal;
+    }
+
+    /** @throws StoreException the store's failure, if this credential was not verified before */
+    private Optional<Principal> remembered(String hash, StoreException failure) {
+        Remembered known = verified.get(hash);
+        if (known == null || !clock.instant().isBefore(known.until())) {
+            throw failure;
+        }
+        return Optional.of(known.principal());
     }
 
     private Optional<Principal> token(String token) {
         if (token.isEmpty()) {
             return Optional.empty();
         }
-        return users.useToken(Secrets.sha256(token), clock.instant())
-                .flatMap(t -> users.user(t.userName()).flatMap(user -> Role.parse(user.role()))
-                        .map(role -> new Principal(t.userName(), role, "", true, Actor.Door.API)));
+        String hash = Secrets.sha256(token);
+        Instant now = clock.instant();
+        try {
+            Optional<Principal> found = users.useToken(hash, now)
+                    .flatMap(t -> users.user(t.userName()).flatMap(user -> Role.parse(user.role()))
+                            .map(role -> remember(hash, new Principal(t.userName(), role, "", true, Actor.Door.API),
+                                    now.plus(SESSION_LIFETIME))));
+            if (found.isEmpty()) {
+                verified.remove(hash);
+            }
+            return found;
+        } catch (StoreException e) {
+            return remembered(hash, e);
+        }
     }
 
     /**
@@ -146,6 +200,7 @@ public final class Authenticator {
     public void logout(Context ctx) {
         String cookie = ctx.cookie(SESSION_COOKIE);
         if (cookie != null && !cookie.isEmpty()) {
+            verified.remove(Secrets.sha256(cookie));
             users.deleteSession(Secrets.sha256(cookie));
         }
         setCookie(ctx, "", 0);

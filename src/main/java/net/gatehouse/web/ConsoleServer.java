@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import net.gatehouse.metrics.GatewayMetrics;
+import net.gatehouse.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -37,6 +38,11 @@ import tools.jackson.databind.json.JsonMapper;
  * only, no inline script, no framing), {@code X-Content-Type-Options: nosniff} and
  * {@code Referrer-Policy: same-origin}; pages and API answers are {@code Cache-Control: no-store}.
  * Templates are JTE, precompiled at build, HTML-escaping every value by default.
+ *
+ * <p>While the store cannot be reached ({@value #STORE_DEGRADED} among what runs degraded, SPEC
+ * §6), the console is read-only: every page shows a banner saying so, and every change is refused
+ * before it is attempted with 503 (JSON on the API), nothing changed. A request that meets the
+ * store failing gets 503 with the store's words, not a 500.
  */
 public final class ConsoleServer implements AutoCloseable {
 
@@ -45,6 +51,14 @@ public final class ConsoleServer implements AutoCloseable {
             + "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
     private static final long MAX_REQUEST_BYTES = 64L << 20; // a valid-list file of about a million addresses
     static final String PRINCIPAL = "gatehouse.principal";
+    /** The line of {@code /readyz} while the store cannot be reached: the console is read-only then. */
+    public static final String STORE_DEGRADED = "store: degraded";
+    static final String READ_ONLY = "The store (PostgreSQL) cannot be reached: the console is read-only until it "
+            + "answers again. Mail flows on with the policy and lists last loaded; nothing was changed.";
+    private static final String READ_ONLY_BANNER = "<p class=\"notice error read-only\" role=\"alert\">"
+            + Html.escape(READ_ONLY) + "</p>";
+    private static final String READ_ONLY_BANNER_TEXT = Html.escape(READ_ONLY);
+    private static final String RETRY_AFTER_SECONDS = "5";
 
     private final Javalin app;
     private final List<Route> routes;
@@ -77,6 +91,7 @@ public final class ConsoleServer implements AutoCloseable {
                                       GatewayMetrics metrics, BooleanSupplier ready, Supplier<List<String>> degraded) {
         List<Route> routes = table.routes();
         JsonMapper json = Json.MAPPER;
+        BooleanSupplier readOnly = () -> degraded.get().contains(STORE_DEGRADED);
         Javalin app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
@@ -100,10 +115,23 @@ public final class ConsoleServer implements AutoCloseable {
             });
             config.routes.get("/metrics", ctx -> ctx.contentType(GatewayMetrics.CONTENT_TYPE).result(metrics.scrape()));
             for (Route route : routes) {
-                config.routes.addHttpHandler(route.method(), route.path(), ctx -> guarded(ctx, route, authenticator));
+                config.routes.addHttpHandler(route.method(), route.path(),
+                        ctx -> guarded(ctx, route, authenticator, readOnly));
             }
+            config.routes.after(ctx -> {
+                if (readOnly.getAsBoolean()) {
+                    banner(ctx);
+                }
+            });
             config.routes.exception(ApiException.class, (e, ctx) -> failure(ctx, e.status(), e.getMessage()));
             config.routes.exception(Refusal.class, (e, ctx) -> failure(ctx, ApiException.of(e).status(), e.getMessage()));
+            config.routes.exception(StoreException.class, (e, ctx) -> {
+                // expected while the store is away: one line, no stack trace
+                log.warn("console_store_failed method={} path={} error=\"{}\"", ctx.method(), ctx.path(), e.getMessage());
+                ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+                failure(ctx, HttpStatus.SERVICE_UNAVAILABLE, "the store failed; nothing was changed (try again when "
+                        + "it answers): " + e.getMessage());
+            });
             config.routes.exception(Exception.class, (e, ctx) -> {
                 log.warn("console_error method={} path={} error=\"{}\"", ctx.method(), ctx.path(), e.toString(), e);
                 failure(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error; the gateway's log has the details");
@@ -139,7 +167,22 @@ public final class ConsoleServer implements AutoCloseable {
         }
     }
 
-    private static void guarded(Context ctx, Route route, Authenticator authenticator) throws Exception {
+    /** Puts the read-only banner at the top of a console page. */
+    private static void banner(Context ctx) {
+        String type = ctx.res().getContentType();
+        if (type == null || !type.startsWith("text/html")) {
+            return;
+        }
+        String page = ctx.result();
+        int main = page == null ? -1 : page.indexOf("<main>");
+        if (main >= 0 && !page.contains(READ_ONLY_BANNER_TEXT)) {
+            int at = main + "<main>".length();
+            ctx.result(page.substring(0, at) + READ_ONLY_BANNER + page.substring(at));
+        }
+    }
+
+    private static void guarded(Context ctx, Route route, Authenticator authenticator, BooleanSupplier readOnly)
+            throws Exception {
         if (route.access() == Access.PUBLIC) {
             route.action().handle(ctx, authenticator.authenticate(ctx).orElse(null));
             return;
@@ -158,6 +201,11 @@ public final class ConsoleServer implements AutoCloseable {
         if (!Authenticator.csrfValid(ctx, principal)) {
             failure(ctx, HttpStatus.FORBIDDEN, "the form has expired or did not come from this console "
                     + "(missing or wrong CSRF token); reload the page and try again");
+            return;
+        }
+        if (route.method() != HandlerType.GET && readOnly.getAsBoolean()) {
+            ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+            failure(ctx, HttpStatus.SERVICE_UNAVAILABLE, READ_ONLY);
             return;
         }
         ctx.attribute(PRINCIPAL, principal);
@@ -185,7 +233,7 @@ public final class ConsoleServer implements AutoCloseable {
             ctx.json(Map.of("error", message, "status", status.getCode()));
         } else {
             ctx.contentType("text/html; charset=utf-8").result("<!doctype html><title>" + status.getCode()
-                    + "</title><p>" + Html.escape(message) + "</p><p><a href=\"/\">Gatehouse console</a></p>");
+                    + "</title><main><p>" + Html.escape(message) + "</p><p><a href=\"/\">Gatehouse console</a></p></main>");
         }
     }
 

@@ -97,6 +97,9 @@ public final class OpenApi {
         responses.put("403", withDescription(error, "the token's user has not the role this needs"));
         responses.put("404", withDescription(error, "no such thing"));
         responses.put("409", withDescription(error, "in conflict with the current state (pinned by the file, changed meanwhile)"));
+        responses.put("503", withDescription(error, route.method().name().equals("GET")
+                ? "the store (PostgreSQL) failed; try again (Retry-After)"
+                : "the store (PostgreSQL) cannot be reached: read-only until it answers; nothing changed (Retry-After)"));
         operation.put("responses", responses);
         return operation;
     }

@@ -39,6 +39,7 @@ public final class TestGateway implements AutoCloseable {
     private String store = "";
     private String node = "";
     private Duration heartbeat = Gateway.HEARTBEAT_INTERVAL;
+    private Gateway.Polling polling = Gateway.Polling.DEFAULT;
     private Gateway gateway;
     private GatewayConfig config;
 
@@ -115,7 +116,7 @@ public final class TestGateway implements AutoCloseable {
         return this;
     }
 
-    /** The top-level {@code store:} setting, e.g. a PostgreSQL JDBC URL. */
+    /** The top-level {@code store:} setting, e.g. a {@link TestPostgres#jdbcUrl()}; embedded by default. */
     public TestGateway store(String url) {
         store = "store: \"" + url + "\"\n";
         return this;
@@ -130,6 +131,12 @@ public final class TestGateway implements AutoCloseable {
     /** How often the node writes its heartbeat (default {@link Gateway#HEARTBEAT_INTERVAL}). */
     public TestGateway heartbeat(Duration interval) {
         heartbeat = interval;
+        return this;
+    }
+
+    /** How often the gateway polls the store for changes made elsewhere; by default as in production. */
+    public TestGateway polling(Duration every) {
+        polling = new Gateway.Polling(every, every);
         return this;
     }
 
@@ -225,7 +232,7 @@ public final class TestGateway implements AutoCloseable {
                         Instant.now(), TestActor.TEST));
             }
         }
-        gateway = new Gateway(config, Clock.systemUTC(), heartbeat);
+        gateway = new Gateway(config, Clock.systemUTC(), polling, heartbeat);
         gateway.start();
         return this;
     }
