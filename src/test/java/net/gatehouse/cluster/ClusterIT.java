@@ -9,19 +9,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -36,6 +30,7 @@ import net.gatehouse.testing.TestActor;
 import net.gatehouse.testing.TestBackend;
 import net.gatehouse.testing.TestGateway;
 import net.gatehouse.testing.TestHaproxy;
+import net.gatehouse.testing.TestPostgres;
 import net.gatehouse.testing.TestRedis;
 import net.gatehouse.users.Secrets;
 import org.junit.jupiter.api.AfterAll;
@@ -49,9 +44,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The cluster of SPEC §6 as an administrator builds it (docs/CLUSTER.md): three gateway processes
- * (the packaged jar) on loopback sharing one PostgreSQL database and one Redis prefix made for the
- * run, behind a real HAProxy that passes the client's address in a PROXY v2 header. One cluster
- * serves all the cases, in order: the last two take a node and Redis away and bring them back.
+ * (the packaged jar) on loopback sharing one PostgreSQL database (a server of the test's own, which
+ * it may stop: {@link TestPostgres}) and one Redis prefix made for the run, behind a real HAProxy
+ * that passes the client's address in a PROXY v2 header. One cluster serves all the cases, in
+ * order: the last three take a node, Redis and PostgreSQL away and bring them back.
  *
  * <p>The gateways run with {@code smtp.proxy_protocol: true}, so the test's own direct connections
  * to one node send a PROXY header too, naming a client address of the test's choice.
@@ -60,8 +56,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
 
-    private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/";
-    private static final String ADMIN = SERVER + "postgres?user=postgres&connectTimeout=3";
     private static final String HARVEST = "harvest: { window: 10m, tarpit_after: 4, tarpit_delay: 0s, block_after: 4, "
             + "block_for: 10m }";
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -79,7 +73,7 @@ class ClusterIT {
     @TempDir
     static Path directory;
 
-    private String database;
+    private TestPostgres postgres;
     private TestRedis redis;
     private TestBackend backend;
     private final List<Node> nodes = new ArrayList<>();
@@ -109,15 +103,8 @@ class ClusterIT {
 
     @BeforeAll
     void startCluster() throws Exception {
-        database = "gatehouse_cluster_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-        try (Connection admin = DriverManager.getConnection(ADMIN); Statement statement = admin.createStatement()) {
-            statement.execute("CREATE DATABASE " + database);
-        } catch (SQLException e) {
-            database = null;
-            throw new IllegalStateException("the cluster test needs a PostgreSQL server at 127.0.0.1:5432 that trusts "
-                    + "the user postgres (./run-tests starts one): " + e.getMessage(), e);
-        }
-        String store = SERVER + database + "?user=postgres";
+        postgres = TestPostgres.create();
+        String store = postgres.jdbcUrl();
         // the schema and an API token before the nodes start: three nodes migrating at once is
         // Flyway's business, but a first-run administrator made by each is not what a test wants
         try (Database shared = Database.open(store, directory.resolve("unused"))) {
@@ -182,10 +169,8 @@ class ClusterIT {
         if (redis != null) {
             redis.close();
         }
-        if (database != null) {
-            try (Connection admin = DriverManager.getConnection(ADMIN); Statement statement = admin.createStatement()) {
-                statement.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-            }
+        if (postgres != null) {
+            postgres.close();
         }
     }
 
@@ -349,9 +334,38 @@ class ClusterIT {
         }
     }
 
-    // (f) PostgreSQL stopped: SMTP still answers by the last policy. It needs a PostgreSQL that the
-    // test may stop and start (the TestPostgres fixture of the store's degraded mode), which is not
-    // on main yet: TODO(issue 13 f) a case here, on its own cluster or this one's last.
+    // (f)
+    @Test
+    @Order(6)
+    void postgresqlLostTheNodesAnswerByTheLastPolicyAndRecoverByThemselves() throws Exception {
+        haproxy.awaitUp("node1", "node2", "node3");
+        postgres.stop();
+        for (Node node : nodes) {
+            await().atMost(WAIT).until(() -> readyz(node).contains("store: degraded"));
+        }
+        for (Node node : nodes) {
+            // the file's domain, the domain added through the API in (a), and what is in neither
+            assertThat(codes(rcpt(node, "127.0.0.13", "load@example.test"))).as(node.name).isEqualTo("250 2.1.5");
+            assertThat(codes(rcpt(node, "127.0.0.13", "alice@added.test"))).as(node.name).isEqualTo("250 2.1.5");
+            assertThat(codes(rcpt(node, "127.0.0.13", "someone@elsewhere.test"))).as(node.name).isEqualTo("554 5.7.1");
+        }
+        try (ClusterLoad load = new ClusterLoad(haproxy.port(), 2, "f", ClusterLoad::rotatingRecipient)) {
+            await().atMost(WAIT).until(() -> load.sessions() >= 15);
+            load.stop();
+            assertThat(load.refusals()).as("5xx replies").isEmpty();
+            assertThat(load.failedSince(0)).as("failed sessions").isEmpty();
+        }
+
+        postgres.start();
+        for (Node node : nodes) {
+            await().atMost(WAIT).until(() -> !readyz(node).contains("store: degraded"));
+        }
+        try (ConsoleClient api = ConsoleClient.at(nodes.get(1).consolePort).bearer(token)) {
+            HttpResponse<String> added = api.api("POST", "/api/v1/domains",
+                    "{\"name\":\"later.test\",\"backends\":[\"" + backend.hostPort() + "\"]}");
+            assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+        }
+    }
 
     // --- helpers
 
