@@ -30,6 +30,8 @@ gatehouse_test_packages=(
   "adduser:/usr/sbin/adduser"
   "postgresql:/usr/bin/pg_ctlcluster"             # started below when nothing answers on 5432
   "redis-server:/usr/bin/redis-server"            # started below when nothing answers on 6379
+  "slapd:/usr/sbin/slapd"                         # directory tests: OpenLDAP, started by testing/TestSlapd
+  "ldap-utils:/usr/bin/ldapsearch"
 )
 
 gatehouse_test_package_present() {
@@ -52,7 +54,7 @@ gatehouse_install_test_packages() {
   fi
   echo "run-tests: installing ${need[*]} ..." >&2
   export DEBIAN_FRONTEND=noninteractive
-  # Installing postfix, dnsmasq, fail2ban, the exporter, postgresql or redis must not start their system services
+  # Installing postfix, dnsmasq, fail2ban, the exporter, postgresql, redis or slapd must not start their system services
   # (port 25 or 53 on every address, ...): policy-rc.d refuses every service start while apt-get runs.
   local policy=/usr/sbin/policy-rc.d had_policy=false status=0
   [ -e "$policy" ] && had_policy=true
@@ -61,6 +63,8 @@ gatehouse_install_test_packages() {
     chmod +x "$policy"
   fi
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  # slapd: no default database either; the tests write their own configuration
+  echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
   { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; } || status=$?
   $had_policy || rm -f "$policy"
   if [ "$status" -ne 0 ]; then
