@@ -31,6 +31,8 @@ import net.gatehouse.config.ConfigChanges;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.directory.Directories;
+import net.gatehouse.directory.DirectoryStatus;
 import net.gatehouse.directory.ValidListDirectory;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.metrics.GatewayMetrics;
@@ -50,6 +52,7 @@ import net.gatehouse.store.Actor;
 import net.gatehouse.store.AuditLog;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.store.Database;
+import net.gatehouse.store.DirectorySnapshotStore;
 import net.gatehouse.store.MessageLog;
 import net.gatehouse.store.PolicyStore;
 import net.gatehouse.store.StoreException;
@@ -131,8 +134,11 @@ public final class Gateway implements AutoCloseable {
             counters = new SharedHarvestCounters(new RedisHarvestCounters(redis.get()), counters);
         }
         metrics.cacheDegraded(() -> redis.map(RedisLink::degraded).orElse(false));
+        // directories sync in the background: start-up takes their stored snapshots and never waits
+        Directories directories = Directories.start(config.policy().map(PolicyConfig::directories).orElse(List.of()),
+                new DirectorySnapshotStore(database), metrics.registry(), clock, System::getenv, true);
         this.rcptPath = RcptPath.start(config, policy.supplier(), validRecipientStore, mx, metrics.registry(), clock,
-                verdicts);
+                verdicts, directories);
         this.messageLog = MessageLog.start(database, MessageLog.Settings.defaults(config.messageLogRetention()), clock);
         this.delivery = new DeliveryScheduler(spool, policy.supplier(), mx, config.delivery(),
                 config.hostname(), TlsContexts.opportunisticClient(), clock, metrics, messageLog);
@@ -168,7 +174,14 @@ public final class Gateway implements AutoCloseable {
 
     /** What runs degraded now, as {@code /readyz} lists it. */
     private List<String> degraded() {
-        return redis.filter(RedisLink::degraded).map(link -> List.of("cache: degraded")).orElse(List.of());
+        List<String> degraded = new java.util.ArrayList<>();
+        redis.filter(RedisLink::degraded).ifPresent(link -> degraded.add("cache: degraded"));
+        for (DirectoryStatus directory : rcptPath.directories().status()) {
+            if (!directory.state().equals("ok")) {
+                degraded.add("directory " + directory.name() + ": " + directory.state());
+            }
+        }
+        return degraded;
     }
 
     /** What the console is given: what it reads, and the administration through which it changes things. */
@@ -251,6 +264,11 @@ public final class Gateway implements AutoCloseable {
 
     public ValidRecipientStore validRecipientStore() {
         return validRecipientStore;
+    }
+
+    /** The LDAP directories and their snapshots (SPEC §8). */
+    public Directories directories() {
+        return rcptPath.directories();
     }
 
     public ValidListDirectory validLists() {
