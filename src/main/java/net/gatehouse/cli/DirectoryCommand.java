@@ -13,7 +13,6 @@ import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.directory.Directories;
 import net.gatehouse.directory.DirectoryProbe;
 import net.gatehouse.directory.DirectoryStatus;
-import net.gatehouse.smtp.protocol.Command;
 import net.gatehouse.smtp.protocol.CommandParser;
 import net.gatehouse.smtp.protocol.MailboxAddress;
 import net.gatehouse.store.AuditLog;
@@ -124,7 +123,7 @@ final class DirectoryCommand {
                 return Main.EXIT_BAD_CONFIG;
             }
             String path = address.startsWith("<") ? address : "<" + address + ">";
-            if (!(CommandParser.parse("RCPT TO:" + path) instanceof Command.Rcpt rcpt)
+            if (!(CommandParser.parse("RCPT TO:" + path) instanceof net.gatehouse.smtp.protocol.Command.Rcpt rcpt)
                     || rcpt.recipient().mailbox().isEmpty()) {
                 System.err.println("gatehouse: not a valid address: " + address);
                 return Main.EXIT_BAD_CONFIG;

@@ -85,12 +85,14 @@ final class LdapConnector {
         options.setAbandonOnTimeout(true);
         options.setUseSynchronousMode(true);
         LDAPConnection connection = server.ldaps()
-                ? new LDAPConnection(tls.getSocketFactory(), options, server.host(), server.port())
+                ? new LDAPConnection(new HostnameVerifyingSocketFactory(tls.getSocketFactory()), options, server.host(),
+                        server.port())
                 : new LDAPConnection(options, server.host(), server.port());
         try {
             connection.setConnectionName(server.toString());
             if (!server.ldaps() && config.startTls()) {
-                ExtendedResult started = connection.processExtendedOperation(new StartTLSExtendedRequest(tls));
+                ExtendedResult started = connection.processExtendedOperation(
+                        new StartTLSExtendedRequest(new HostnameVerifyingSocketFactory(tls.getSocketFactory())));
                 if (started.getResultCode() != ResultCode.SUCCESS) {
                     throw new LDAPException(started.getResultCode(), "StartTLS refused: "
                             + started.getDiagnosticMessage());
@@ -152,7 +154,8 @@ final class LdapConnector {
         if (code == ResultCode.INVALID_CREDENTIALS) {
             return "invalid credentials for bind_dn (49): the DN or the password is wrong";
         }
-        String message = e.getExceptionMessage() == null ? "" : e.getExceptionMessage();
+        String message = e.getExceptionMessage() == null ? "" : e.getExceptionMessage()
+                .replaceAll(", ldapSDKVersion=[^,]*, revision=[0-9a-f]*", "");
         return code.getName() + " (" + code.intValue() + ")" + (message.isEmpty() ? "" : ": " + message);
     }
 }
