@@ -73,6 +73,12 @@ public record PolicyConfig(
                         .collect(java.util.stream.Collectors.toSet()));
     }
 
+    /** This policy with other directories (what a reload keeps in force until a restart). */
+    public PolicyConfig withDirectories(List<DirectoryConfig> others) {
+        return new PolicyConfig(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains,
+                subAddressDelimiter, cache, harvest, others, declared);
+    }
+
     /** The directory of that name, if this policy has it. */
     public java.util.Optional<DirectoryConfig> directory(String name) {
         return directories.stream().filter(d -> d.name().equals(name)).findFirst();
