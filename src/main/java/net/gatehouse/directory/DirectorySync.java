@@ -70,11 +70,12 @@ final class DirectorySync implements AutoCloseable {
     private volatile Snapshot current; // null: none yet
     private volatile Thread thread;
 
-    // the last attempts, under this object's lock
-    private Instant lastAttempt;
-    private Instant lastSuccess;
-    private Instant failingSince;
-    private String lastError = "";
+    /** The last attempts: replaced whole, so that status() never waits for a sync in progress. */
+    private record Attempts(Instant lastAttempt, Instant lastSuccess, Instant failingSince, String lastError) {
+    }
+
+    private final Object syncing = new Object(); // one sync at a time: the schedule's, or one asked for
+    private volatile Attempts attempts = new Attempts(null, null, null, "");
 
     DirectorySync(DirectoryConfig config, DirectorySnapshotStore store, MeterRegistry registry, Clock clock,
                   Supplier<Map<String, String>> environment) {
@@ -182,7 +183,13 @@ final class DirectorySync implements AutoCloseable {
      * @param force take the snapshot even if it shrank beyond {@code max_shrink} (an administrator's
      *              {@code gatehouse directory sync --force}); an empty one is refused all the same
      */
-    synchronized Outcome sync(boolean force) {
+    Outcome sync(boolean force) {
+        synchronized (syncing) {
+            return syncNow(force);
+        }
+    }
+
+    private Outcome syncNow(boolean force) {
         long started = System.nanoTime();
         SnapshotSearch.Harvest harvest;
         String server;
@@ -218,13 +225,10 @@ final class DirectorySync implements AutoCloseable {
                     + "wait for the directory\"", config.name(), e.getMessage());
         }
         synced.increment();
-        if (failingSince != null) {
-            log.info("directory_sync_recovered directory={} failing_since={}", config.name(), failingSince);
+        if (attempts.failingSince() != null) {
+            log.info("directory_sync_recovered directory={} failing_since={}", config.name(), attempts.failingSince());
         }
-        lastAttempt = now;
-        lastSuccess = now;
-        failingSince = null;
-        lastError = "";
+        attempts = new Attempts(now, now, null, "");
         log.info("directory_synced directory={} server={} entries={} addresses={} ignored_values={} millis={}",
                 config.name(), server, harvest.entries(), addresses, harvest.ignoredValues(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
@@ -247,12 +251,11 @@ final class DirectorySync implements AutoCloseable {
     /** Records a failed attempt; the first of a streak is logged. */
     private void streak(String event, String why) {
         Instant now = clock.instant();
-        lastAttempt = now;
-        lastError = why;
-        if (failingSince != null) {
+        Attempts last = attempts;
+        attempts = new Attempts(now, last.lastSuccess(), last.failingSince() == null ? now : last.failingSince(), why);
+        if (last.failingSince() != null) {
             return;
         }
-        failingSince = now;
         Snapshot snapshot = current;
         log.warn("{} directory={} error=\"{}\" serving=\"{}\" retry_every={}", event, config.name(), why,
                 snapshot == null ? "nothing: its domains get 451 4.4.3 until a sync succeeds"
@@ -260,12 +263,13 @@ final class DirectorySync implements AutoCloseable {
                 RETRY_AFTER.compareTo(config.syncEvery()) < 0 ? RETRY_AFTER : config.syncEvery());
     }
 
-    synchronized DirectoryStatus status() {
+    DirectoryStatus status() {
         Snapshot snapshot = current;
+        Attempts last = attempts;
         return new DirectoryStatus(config.name(), config.servers().stream().map(Object::toString).toList(),
                 Optional.ofNullable(snapshot).map(Snapshot::takenAt), snapshot == null ? 0 : snapshot.entries(),
-                snapshot == null ? 0 : snapshot.addresses(), Optional.ofNullable(lastAttempt),
-                Optional.ofNullable(lastSuccess), lastError, Optional.ofNullable(failingSince));
+                snapshot == null ? 0 : snapshot.addresses(), Optional.ofNullable(last.lastAttempt()),
+                Optional.ofNullable(last.lastSuccess()), last.lastError(), Optional.ofNullable(last.failingSince()));
     }
 
     private double ageSeconds() {
