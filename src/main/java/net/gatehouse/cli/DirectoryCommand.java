@@ -59,8 +59,7 @@ final class DirectoryCommand {
 
     @Command(name = "sync", mixinStandardHelpOptions = true,
             description = {"Read a directory (or each) now and put the snapshot in the store, as the gateway's "
-                    + "own sync does: a running gateway takes it at its next restart, and syncs itself every "
-                    + "sync_every. Audited.",
+                    + "own sync does: a running gateway on the same store takes it within seconds. Audited.",
                     "Exit code: 0 every snapshot taken; 1 a directory could not be read, or its snapshot was refused."})
     static final class Sync implements Callable<Integer> {
         @Mixin

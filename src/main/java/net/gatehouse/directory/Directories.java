@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.function.Supplier;
 import net.gatehouse.config.DirectoryConfig;
 import net.gatehouse.smtp.protocol.MailboxAddress;
 import net.gatehouse.store.DirectorySnapshotStore;
+import net.gatehouse.store.StorePoller;
 
 /**
  * The LDAP directories of the policy (SPEC §8 "Recipients from a directory"), each with the
@@ -23,17 +25,24 @@ import net.gatehouse.store.DirectorySnapshotStore;
 public final class Directories implements AutoCloseable {
 
     /** No directory: every lookup is {@link DirectoryAnswer.Unavailable}. */
-    public static final Directories NONE = new Directories(Map.of());
+    public static final Directories NONE = new Directories(Map.of(), null);
+
+    /** How often the store is asked for snapshots saved elsewhere (the CLI, other nodes). */
+    static final Duration STORE_POLL_INTERVAL = Duration.ofSeconds(2);
 
     private final Map<String, DirectorySync> directories; // in the order of the file
+    private final StorePoller poller; // null when not syncing
 
-    private Directories(Map<String, DirectorySync> directories) {
+    private Directories(Map<String, DirectorySync> directories, StorePoller poller) {
         this.directories = directories;
+        this.poller = poller;
     }
 
     /**
      * Takes each directory's snapshot from the store, if one was saved, and, if {@code sync} is set,
-     * starts syncing each in the background at once (so that start-up never waits for a directory).
+     * starts syncing each in the background at once (so that start-up never waits for a directory)
+     * and takes newer snapshots saved in the store by others (the CLI's {@code directory sync},
+     * other nodes) within {@link #STORE_POLL_INTERVAL}.
      *
      * @param environment where {@code GATEHOUSE_LDAP_<NAME>_PASSWORD} is looked up
      */
@@ -45,10 +54,17 @@ public final class Directories implements AutoCloseable {
             directory.loadStored();
             directories.put(config.name(), directory);
         }
-        if (sync) {
+        StorePoller poller = null;
+        if (sync && !directories.isEmpty()) {
             directories.values().forEach(DirectorySync::start);
+            List<DirectorySync> all = List.copyOf(directories.values());
+            poller = StorePoller.start("directory_snapshot", "the snapshots in force", STORE_POLL_INTERVAL, () -> {
+                for (DirectorySync directory : all) {
+                    directory.adoptNewer();
+                }
+            });
         }
-        return new Directories(Map.copyOf(directories));
+        return new Directories(Collections.unmodifiableMap(directories), poller);
     }
 
     /** The names of the directories, in the order of the file. */
@@ -142,6 +158,9 @@ public final class Directories implements AutoCloseable {
 
     @Override
     public void close() {
+        if (poller != null) {
+            poller.close();
+        }
         directories.values().forEach(DirectorySync::close);
     }
 }

@@ -76,6 +76,7 @@ final class DirectorySync implements AutoCloseable {
 
     private final Object syncing = new Object(); // one sync at a time: the schedule's, or one asked for
     private volatile Attempts attempts = new Attempts(null, null, null, "");
+    private volatile long storeRevision; // of the store's snapshot, when last looked at
 
     DirectorySync(DirectoryConfig config, DirectorySnapshotStore store, MeterRegistry registry, Clock clock,
                   Supplier<Map<String, String>> environment) {
@@ -113,19 +114,41 @@ final class DirectorySync implements AutoCloseable {
     /** Takes the snapshot saved in the store, if any, as the one in force until the first sync. */
     void loadStored() {
         try {
-            Optional<DirectorySnapshotStore.Snapshot> stored = store.load(config.name());
-            if (stored.isEmpty()) {
-                return;
-            }
-            DirectorySnapshotStore.Snapshot snapshot = stored.get();
-            current = new Snapshot(snapshot.takenAt(), snapshot.entries(), snapshot.addresses().size(),
-                    ValidRecipients.of(snapshot.addresses()));
-            log.info("directory_snapshot_loaded directory={} source=store taken_at={} entries={} addresses={}",
-                    config.name(), snapshot.takenAt(), snapshot.entries(), snapshot.addresses().size());
+            storeRevision = store.revision(config.name());
+            store.load(config.name()).ifPresent(this::install);
         } catch (StoreException e) {
             log.warn("directory_snapshot_unreadable directory={} error=\"{}\" note=\"waiting for the directory\"",
                     config.name(), e.getMessage());
         }
+    }
+
+    /**
+     * Takes a snapshot saved in the store since the last look that is newer than the one in force:
+     * one saved by {@code gatehouse directory sync} (perhaps {@code --force}d past the shrink guard)
+     * or by another node of the cluster. Called by the store's poller; cheap when nothing changed.
+     *
+     * @throws StoreException if the store fails; the snapshot in force stays
+     */
+    void adoptNewer() {
+        long revision = store.revision(config.name());
+        if (revision == storeRevision) {
+            return;
+        }
+        Optional<Instant> taken = store.takenAt(config.name());
+        Snapshot snapshot = current;
+        if (taken.isPresent() && (snapshot == null || taken.get().isAfter(snapshot.takenAt()))) {
+            synchronized (syncing) {
+                store.load(config.name()).ifPresent(this::install);
+            }
+        }
+        storeRevision = revision;
+    }
+
+    private void install(DirectorySnapshotStore.Snapshot snapshot) {
+        current = new Snapshot(snapshot.takenAt(), snapshot.entries(), snapshot.addresses().size(),
+                ValidRecipients.of(snapshot.addresses()));
+        log.info("directory_snapshot_loaded directory={} source=store taken_at={} entries={} addresses={}",
+                config.name(), snapshot.takenAt(), snapshot.entries(), snapshot.addresses().size());
     }
 
     /** Starts syncing in the background: at once, then every {@code sync_every}. */

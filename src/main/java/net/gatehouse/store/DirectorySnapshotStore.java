@@ -81,6 +81,12 @@ public final class DirectorySnapshotStore {
         });
     }
 
+    /** The revision of the directory's stored snapshot: a single tiny row, cheap to poll. */
+    public long revision(String directory) {
+        return database.read("reading the revision of directory " + directory,
+                connection -> StoreRevision.read(connection, REVISION_PREFIX + directory));
+    }
+
     /** When the directory's stored snapshot was taken, without reading it. */
     public Optional<Instant> takenAt(String directory) {
         return database.read("reading the snapshot time of directory " + directory, connection -> {
