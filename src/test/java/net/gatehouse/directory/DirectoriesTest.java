@@ -213,6 +213,26 @@ class DirectoriesTest {
     }
 
     @Test
+    void takesThePasswordFromTheEnvironmentWithoutAFile() throws Exception {
+        TestDirectory ldap = open(TestDirectory.start());
+        DirectoryConfig file = corp("[\"" + ldap.url() + "\"]");
+        DirectoryConfig config = new DirectoryConfig(file.name(), file.servers(), file.startTls(), file.caFile(),
+                file.bindDn(), java.util.Optional.empty(), file.baseDn(), file.kind(), file.attributes(), file.filter(),
+                file.excludeDisabled(), file.syncEvery(), file.maxShrink(), file.pageSize(), file.connectTimeout(),
+                file.searchTimeout());
+        Directories directories = open(Directories.start(List.of(config), store, registry, Clock.systemUTC(),
+                () -> Map.of("GATEHOUSE_LDAP_CORP_PASSWORD", TestDirectory.BIND_PASSWORD), false));
+        Directories.SyncResult result = directories.syncNow("corp", false);
+        assertThat(result.result()).as(result.message()).isEqualTo("ok");
+
+        Directories without = open(Directories.start(List.of(config), store, new SimpleMeterRegistry(),
+                Clock.systemUTC(), Map::of, false));
+        Directories.SyncResult failed = without.syncNow("corp", false);
+        assertThat(failed.result()).isEqualTo("failed");
+        assertThat(failed.message()).contains("GATEHOUSE_LDAP_CORP_PASSWORD is not set");
+    }
+
+    @Test
     void withNoSnapshotAndNoDirectoryNobodyCanTell() throws Exception {
         Directories directories = start(corp("[\"ldap://127.0.0.1:" + LoopbackPorts.free() + "\"]", "connect_timeout: 2s"));
         assertThat(directories.syncNow("corp", false).result()).isEqualTo("failed");

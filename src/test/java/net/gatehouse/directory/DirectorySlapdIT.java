@@ -134,4 +134,13 @@ class DirectorySlapdIT {
         }
         assertThat(startTls.result()).as(startTls.message()).isEqualTo("ok");
     }
+
+    @Test
+    void excludeDisabledLeavesOutDisabledAccountsWhenAsked() throws Exception {
+        slapd = TestSlapd.start(directory.resolve("slapd"));
+        gateway = gateway(directory.resolve("gw"), "[\"" + slapd.url() + "\"]", "exclude_disabled: true").start();
+        awaitSnapshot();
+        assertThat(rcpt("alice@corp.example")).isEqualTo("250 2.1.5");
+        assertThat(rcpt("reception@corp.example")).isEqualTo("550 5.1.1");
+    }
 }
