@@ -137,8 +137,9 @@ final class DirectorySync implements AutoCloseable {
         Optional<Instant> taken = store.takenAt(config.name());
         Snapshot snapshot = current;
         if (taken.isPresent() && (snapshot == null || taken.get().isAfter(snapshot.takenAt()))) {
-            synchronized (syncing) {
-                store.load(config.name()).ifPresent(this::install);
+            synchronized (syncing) { // a sync that finished meanwhile may have put a newer one in force
+                store.load(config.name()).filter(stored -> current == null || stored.takenAt().isAfter(current.takenAt()))
+                        .ifPresent(this::install);
             }
         }
         storeRevision = revision;
@@ -159,7 +160,13 @@ final class DirectorySync implements AutoCloseable {
     private void syncUntilClosed() {
         try {
             do {
-                Outcome outcome = sync(false);
+                Outcome outcome;
+                try {
+                    outcome = sync(false);
+                } catch (RuntimeException e) { // a bug of ours: keep the snapshot in force and the schedule
+                    log.error("directory_sync_error directory={} error=\"{}\"", config.name(), e.toString(), e);
+                    outcome = new Outcome("failed", e.toString(), 0, 0);
+                }
                 firstAttempt.countDown();
                 Duration wait = outcome.ok() ? config.syncEvery()
                         : RETRY_AFTER.compareTo(config.syncEvery()) < 0 ? RETRY_AFTER : config.syncEvery();
@@ -169,8 +176,6 @@ final class DirectorySync implements AutoCloseable {
             } while (true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            log.error("directory_sync_stopped directory={} error=\"{}\"", config.name(), e.toString(), e);
         } finally {
             firstAttempt.countDown();
         }
