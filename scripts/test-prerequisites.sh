@@ -31,6 +31,8 @@ gatehouse_test_packages=(
   "postgresql:/usr/bin/pg_ctlcluster"             # started below when nothing answers on 5432
   "redis-server:/usr/bin/redis-server"            # started below when nothing answers on 6379
   "haproxy:/usr/sbin/haproxy"                     # the cluster test's load balancer (PROXY v2), started by the test
+  "slapd:/usr/sbin/slapd"                         # directory tests: OpenLDAP, started by testing/TestSlapd
+  "ldap-utils:/usr/bin/ldapsearch"
 )
 
 gatehouse_test_package_present() {
@@ -53,7 +55,7 @@ gatehouse_install_test_packages() {
   fi
   echo "run-tests: installing ${need[*]} ..." >&2
   export DEBIAN_FRONTEND=noninteractive
-  # Installing postfix, dnsmasq, fail2ban, the exporter, postgresql, redis or haproxy must not start their system services
+  # Installing postfix, dnsmasq, fail2ban, the exporter, postgresql, redis, haproxy or slapd must not start their system services
   # (port 25 or 53 on every address, ...): policy-rc.d refuses every service start while apt-get runs.
   local policy=/usr/sbin/policy-rc.d had_policy=false status=0
   [ -e "$policy" ] && had_policy=true
@@ -62,6 +64,8 @@ gatehouse_install_test_packages() {
     chmod +x "$policy"
   fi
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  # slapd: no default database either; the tests write their own configuration
+  echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
   { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; } || status=$?
   $had_policy || rm -f "$policy"
   if [ "$status" -ne 0 ]; then

@@ -34,6 +34,8 @@ import net.gatehouse.config.ConfigChanges;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.directory.Directories;
+import net.gatehouse.directory.DirectoryStatus;
 import net.gatehouse.directory.ValidListDirectory;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.metrics.GatewayMetrics;
@@ -54,6 +56,7 @@ import net.gatehouse.store.AuditLog;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.store.Database;
 import net.gatehouse.store.Heartbeat;
+import net.gatehouse.store.DirectorySnapshotStore;
 import net.gatehouse.store.MessageLog;
 import net.gatehouse.store.NodeTable;
 import net.gatehouse.store.PolicyStore;
@@ -173,8 +176,11 @@ public final class Gateway implements AutoCloseable {
         }
         metrics.cacheDegraded(() -> redis.map(RedisLink::degraded).orElse(false));
         metrics.storeDegraded(database::degraded);
+        // directories sync in the background: start-up takes their stored snapshots and never waits
+        Directories directories = Directories.start(config.policy().map(PolicyConfig::directories).orElse(List.of()),
+                new DirectorySnapshotStore(database), metrics.registry(), clock, System::getenv, true);
         this.rcptPath = RcptPath.start(config, policy.supplier(), validRecipientStore, mx, metrics.registry(), clock,
-                verdicts, polling.validLists());
+                verdicts, polling.validLists(), directories);
         // another node's change: look at the store now rather than at the next poll
         this.changes = redis.map(link -> new RedisChanges(link, redisPassword, "gatehouse-" + config.hostname(),
                 RedisLink.DEFAULT_TIMEOUT, what -> {
@@ -220,12 +226,17 @@ public final class Gateway implements AutoCloseable {
 
     /** What runs degraded now, as {@code /readyz} lists it. */
     private List<String> degraded() {
-        List<String> degraded = new java.util.ArrayList<>(2);
+        List<String> degraded = new java.util.ArrayList<>();
         if (redis.filter(RedisLink::degraded).isPresent()) {
             degraded.add("cache: degraded");
         }
         if (database.degraded()) {
             degraded.add(ConsoleServer.STORE_DEGRADED);
+        }
+        for (DirectoryStatus directory : rcptPath.directories().status()) {
+            if (!directory.state().equals("ok")) {
+                degraded.add("directory " + directory.name() + ": " + directory.state());
+            }
         }
         return degraded;
     }
@@ -328,6 +339,11 @@ public final class Gateway implements AutoCloseable {
 
     public ValidRecipientStore validRecipientStore() {
         return validRecipientStore;
+    }
+
+    /** The LDAP directories and their snapshots (SPEC §8). */
+    public Directories directories() {
+        return rcptPath.directories();
     }
 
     public ValidListDirectory validLists() {

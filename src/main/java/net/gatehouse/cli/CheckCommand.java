@@ -4,7 +4,11 @@ import java.net.InetAddress;
 import java.util.concurrent.Callable;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
+import net.gatehouse.callout.LocalVerdictCache;
 import net.gatehouse.config.ConfigException;
+import net.gatehouse.directory.Directories;
+import net.gatehouse.directory.ValidListDirectory;
+import net.gatehouse.directory.DirectoryStatus;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.store.Database;
@@ -59,8 +63,17 @@ final class CheckCommand implements Callable<Integer> {
         AddressTester.Result result;
         // the RCPT path wired as the gateway wires it, so that the verdict is the gateway's
         try (Database database = Database.open(loaded.store(), loaded.dataDir());
+             Directories directories = DirectoryCommand.directories(loaded, database, new SimpleMeterRegistry());
              RcptPath path = RcptPath.start(loaded, () -> policy, new ValidRecipientStore(database),
-                     new MxResolver(loaded.dns()), new SimpleMeterRegistry(), Clock.systemUTC())) {
+                     new MxResolver(loaded.dns()), new SimpleMeterRegistry(), Clock.systemUTC(),
+                     new LocalVerdictCache(() -> policy.cache(), Clock.systemUTC()), ValidListDirectory.DEFAULT_POLL_INTERVAL,
+                     directories)) {
+            // the gateway's snapshots; a directory that has none yet is read now, as its first sync would
+            for (DirectoryStatus status : directories.status()) {
+                if (status.snapshotTakenAt().isEmpty()) {
+                    directories.syncNow(status.name(), false);
+                }
+            }
             result = path.tester().test(address, clientAddress);
         }
         System.out.println("recipient: " + result.recipient());

@@ -99,7 +99,7 @@ public final class ConfigLoader {
                 root.section("callout", ConfigLoader::callout),
                 root.section("message_log", log -> log.get("retention", ConfigValue::positiveDuration, Duration.ofDays(30))),
                 root.section("log", ConfigLoader::log),
-                root.optionalSection("policy", PolicyReader::read));
+                root.optionalSection("policy", policy -> PolicyReader.read(policy, Optional.of(baseDir))));
     }
 
     /**
@@ -161,7 +161,7 @@ public final class ConfigLoader {
     }
 
     /** Checked now so that a wrong path stops start-up, not the first STARTTLS hours later. */
-    private static Path readableFile(ConfigValue value, Path baseDir) throws ConfigException {
+    static Path readableFile(ConfigValue value, Path baseDir) throws ConfigException {
         Path file = value.path(baseDir);
         if (!Files.exists(file)) {
             throw value.error("file " + file + " does not exist");

@@ -12,6 +12,8 @@ import java.util.List;
  *                                      lists (Postfix {@code recipient_delimiter}); empty: off
  * @param cache                         lifetimes of callout results
  * @param harvest                       directory-harvest thresholds
+ * @param directories                   the LDAP directories of {@code verification: directory} (SPEC §8);
+ *                                      declared in the configuration file only
  * @param declared                      the keys of {@link #KEYS} that the document states; the others
  *                                      hold their defaults. The console may change a setting only when
  *                                      the configuration file does not declare it (docs/CONSOLE.md)
@@ -24,6 +26,7 @@ public record PolicyConfig(
         String subAddressDelimiter,
         VerificationCacheConfig cache,
         HarvestConfig harvest,
+        List<DirectoryConfig> directories,
         java.util.Set<String> declared) {
 
     /** The keys of a {@code policy} section. */
@@ -34,28 +37,51 @@ public record PolicyConfig(
     public static final String SUB_ADDRESS_DELIMITER = "sub_address_delimiter";
     public static final String CACHE = "cache";
     public static final String HARVEST = "harvest";
+    public static final String DIRECTORIES = "directories";
     public static final java.util.Set<String> KEYS = java.util.Set.of(TRUSTED_NETWORKS,
-            REJECT_UNKNOWN_RECIPIENT_DOMAINS, RECIPIENT_VERIFICATION, DOMAINS, SUB_ADDRESS_DELIMITER, CACHE, HARVEST);
+            REJECT_UNKNOWN_RECIPIENT_DOMAINS, RECIPIENT_VERIFICATION, DOMAINS, SUB_ADDRESS_DELIMITER, CACHE, HARVEST,
+            DIRECTORIES);
 
     /** No networks, no domains, every setting at its default, nothing declared. */
     public static final PolicyConfig DEFAULTS = new PolicyConfig(List.of(), true, Verification.NONE, List.of(), "",
-            ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST, java.util.Set.of());
+            ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST, List.of(), java.util.Set.of());
 
     public PolicyConfig {
         trustedNetworks = List.copyOf(trustedNetworks);
         domains = List.copyOf(domains);
+        directories = List.copyOf(directories);
         declared = java.util.Set.copyOf(declared);
         if (!KEYS.containsAll(declared)) {
             throw new IllegalArgumentException("unknown policy keys in " + declared);
         }
     }
 
-    /** A policy that declares every key (as a complete document does). */
+    /** A policy without directories. */
+    public PolicyConfig(List<String> trustedNetworks, boolean rejectUnknownRecipientDomains,
+                        Verification recipientVerification, List<DomainConfig> domains, String subAddressDelimiter,
+                        VerificationCacheConfig cache, HarvestConfig harvest, java.util.Set<String> declared) {
+        this(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains, subAddressDelimiter,
+                cache, harvest, List.of(), declared);
+    }
+
+    /** A policy that declares every key but {@code directories} (as a complete stored document does). */
     public PolicyConfig(List<String> trustedNetworks, boolean rejectUnknownRecipientDomains,
                         Verification recipientVerification, List<DomainConfig> domains, String subAddressDelimiter,
                         VerificationCacheConfig cache, HarvestConfig harvest) {
         this(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains, subAddressDelimiter,
-                cache, harvest, KEYS);
+                cache, harvest, List.of(), KEYS.stream().filter(k -> !k.equals(DIRECTORIES))
+                        .collect(java.util.stream.Collectors.toSet()));
+    }
+
+    /** This policy with other directories (what a reload keeps in force until a restart). */
+    public PolicyConfig withDirectories(List<DirectoryConfig> others) {
+        return new PolicyConfig(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains,
+                subAddressDelimiter, cache, harvest, others, declared);
+    }
+
+    /** The directory of that name, if this policy has it. */
+    public java.util.Optional<DirectoryConfig> directory(String name) {
+        return directories.stream().filter(d -> d.name().equals(name)).findFirst();
     }
 
     /** Whether the document states {@code key}, one of {@link #KEYS}. */
@@ -77,7 +103,7 @@ public record PolicyConfig(
 
     /** Recipient verification modes; {@link #INHERIT} only on a domain. */
     public enum Verification {
-        INHERIT, NONE, CALLOUT, VALID_LIST;
+        INHERIT, NONE, CALLOUT, VALID_LIST, DIRECTORY;
 
         /** The word used in the file, the console and the API. */
         public String configName() {
@@ -85,16 +111,29 @@ public record PolicyConfig(
         }
     }
 
-    /** A protected domain: where its mail goes and how its recipients are verified. */
+    /**
+     * A protected domain: where its mail goes and how its recipients are verified.
+     *
+     * @param directories the directories its recipients are looked up in under {@code verification:
+     *                    directory}, by name; empty: every directory of the policy
+     */
     public record DomainConfig(
             String name,
             List<ListenAddress> backend,
             Verification verification,
-            List<String> validRecipients) {
+            List<String> validRecipients,
+            List<String> directories) {
 
         public DomainConfig {
             backend = List.copyOf(backend);
             validRecipients = List.copyOf(validRecipients);
+            directories = List.copyOf(directories);
+        }
+
+        /** A domain that names no directory. */
+        public DomainConfig(String name, List<ListenAddress> backend, Verification verification,
+                            List<String> validRecipients) {
+            this(name, backend, verification, validRecipients, List.of());
         }
     }
 }

@@ -109,6 +109,9 @@ public final class PolicyDocument {
         if (!domain.validRecipients().isEmpty()) {
             map.put("valid_recipients", domain.validRecipients());
         }
+        if (!domain.directories().isEmpty()) {
+            map.put("directory", domain.directories());
+        }
         return map;
     }
 

@@ -3,6 +3,8 @@ package net.gatehouse.config;
 import static net.gatehouse.config.ConfigException.quote;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -23,15 +25,29 @@ final class PolicyReader {
     private PolicyReader() {
     }
 
+    /** The console's document, which may not declare directories (they live in the file). */
     static PolicyConfig read(ConfigSection policy) throws ConfigException {
+        return read(policy, Optional.empty());
+    }
+
+    /**
+     * @param fileDir the directory of the configuration file, against which the directories' files
+     *                are resolved; empty for the console's document, which may not declare directories
+     */
+    static PolicyConfig read(ConfigSection policy, Optional<Path> fileDir) throws ConfigException {
         List<String> trustedNetworks = policy.get("trusted_networks",
                 v -> v.distinctList(n -> n.parse("an IP network such as 10.0.0.0/8", Cidr::normalize)), List.of());
         boolean rejectUnknownRecipientDomains = policy.get("reject_unknown_recipient_domains", ConfigValue::bool, true);
         Verification recipientVerification = policy.get("recipient_verification",
-                v -> v.parse("none, callout or valid_list", PolicyReader::globalVerification), Verification.NONE);
+                v -> v.parse("none, callout, valid_list or directory", PolicyReader::globalVerification), Verification.NONE);
+        List<DirectoryConfig> directories = directories(policy, fileDir);
         Map<String, String> domainPaths = new HashMap<>(); // name → path of the domain that has it
         List<DomainConfig> domains = policy.get("domains",
-                v -> v.list(d -> d.section(domain -> domain(domain, domainPaths))), List.of());
+                v -> v.list(d -> d.section(domain -> domain(domain, domainPaths, directories, fileDir.isPresent()))),
+                List.of());
+        if (fileDir.isPresent() && recipientVerification == Verification.DIRECTORY && directories.isEmpty()) {
+            throw policy.error("recipient_verification", "directory needs at least one directory in policy.directories");
+        }
         String subAddressDelimiter = policy.get("sub_address_delimiter", PolicyReader::subAddressDelimiter, "");
         VerificationCacheConfig cache = policy.section("cache", PolicyReader::verificationCache);
         HarvestConfig harvest = policy.section("harvest", PolicyReader::harvest);
@@ -42,7 +58,19 @@ final class PolicyReader {
             }
         }
         return new PolicyConfig(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains,
-                subAddressDelimiter, cache, harvest, declared);
+                subAddressDelimiter, cache, harvest, directories, declared);
+    }
+
+    private static List<DirectoryConfig> directories(ConfigSection policy, Optional<Path> fileDir) throws ConfigException {
+        if (fileDir.isEmpty()) {
+            if (policy.value(PolicyConfig.DIRECTORIES).isPresent()) {
+                throw policy.error(PolicyConfig.DIRECTORIES, "directories are declared in the configuration file only");
+            }
+            return List.of();
+        }
+        Set<String> names = new HashSet<>();
+        return policy.get(PolicyConfig.DIRECTORIES, v -> v.list(d -> d.section(
+                directory -> DirectoryReader.read(directory, fileDir.get(), System.getenv(), names))), List.of());
     }
 
     private static VerificationCacheConfig verificationCache(ConfigSection cache) throws ConfigException {
@@ -85,21 +113,42 @@ final class PolicyReader {
         return delimiter;
     }
 
-    private static DomainConfig domain(ConfigSection domain, Map<String, String> domainPaths) throws ConfigException {
+    private static DomainConfig domain(ConfigSection domain, Map<String, String> domainPaths,
+                                       List<DirectoryConfig> directories, boolean inFile) throws ConfigException {
         ConfigValue nameValue = domain.required("name", v -> v);
         String name = nameValue.domainName();
         String earlier = domainPaths.putIfAbsent(name, domain.path());
         if (earlier != null) {
             throw nameValue.error("duplicate of " + earlier);
         }
-        return new DomainConfig(
-                name,
-                domain.required("backend", v -> v.addresses(
-                        b -> b.parse("a host:port", text -> HostPort.server(text, 25)))),
-                domain.get("verification", v -> v.parse("inherit, none, callout or valid_list",
-                        PolicyReader::domainVerification), Verification.INHERIT),
-                domain.get("valid_recipients", v -> v.list(
-                        r -> r.parse("an address", text -> validRecipient(text, name))), List.of()));
+        List<ListenAddress> backend = domain.required("backend", v -> v.addresses(
+                b -> b.parse("a host:port", text -> HostPort.server(text, 25))));
+        Verification verification = domain.get("verification", v -> v.parse("inherit, none, callout, valid_list or directory",
+                PolicyReader::domainVerification), Verification.INHERIT);
+        List<String> validRecipients = domain.get("valid_recipients", v -> v.list(
+                r -> r.parse("an address", text -> validRecipient(text, name))), List.of());
+        List<String> names = domain.get("directory", v -> v.distinctList(d -> directoryName(d, directories, inFile)),
+                List.of());
+        if (!names.isEmpty() && verification != Verification.DIRECTORY && verification != Verification.INHERIT) {
+            throw domain.error("directory", "is used only with verification: directory (here: "
+                    + verification.configName() + ")");
+        }
+        if (inFile && verification == Verification.DIRECTORY && directories.isEmpty()) {
+            throw domain.error("verification", "directory needs at least one directory in policy.directories");
+        }
+        return new DomainConfig(name, backend, verification, validRecipients, names);
+    }
+
+    /** A directory's name; in the file, one of its {@code policy.directories}. */
+    private static String directoryName(ConfigValue value, List<DirectoryConfig> directories, boolean inFile)
+            throws ConfigException {
+        String name = value.string().strip();
+        if (inFile && directories.stream().noneMatch(d -> d.name().equals(name))) {
+            List<String> known = directories.stream().map(DirectoryConfig::name).toList();
+            throw value.error("no directory " + quote(name) + " in policy.directories"
+                    + (known.isEmpty() ? " (it has none)" : " (it has " + String.join(", ", known) + ")"));
+        }
+        return name;
     }
 
     private static Verification domainVerification(String word) {
@@ -108,7 +157,7 @@ final class PolicyReader {
                 return verification;
             }
         }
-        throw new IllegalArgumentException("expected inherit, none, callout or valid_list, got " + quote(word));
+        throw new IllegalArgumentException("expected inherit, none, callout, valid_list or directory, got " + quote(word));
     }
 
     private static Verification globalVerification(String word) {
@@ -116,11 +165,11 @@ final class PolicyReader {
         try {
             verification = domainVerification(word);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("expected none, callout or valid_list, got " + quote(word));
+            throw new IllegalArgumentException("expected none, callout, valid_list or directory, got " + quote(word));
         }
         if (verification == Verification.INHERIT) {
             throw new IllegalArgumentException("inherit is for a domain's verification, which then follows this "
-                    + "setting; here, choose none, callout or valid_list");
+                    + "setting; here, choose none, callout, valid_list or directory");
         }
         return verification;
     }

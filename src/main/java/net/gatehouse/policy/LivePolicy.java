@@ -263,6 +263,7 @@ public final class LivePolicy implements AutoCloseable {
                 pins.declares(PolicyConfig.SUB_ADDRESS_DELIMITER) ? pins.subAddressDelimiter() : stored.subAddressDelimiter(),
                 pins.declares(PolicyConfig.CACHE) ? pins.cache() : stored.cache(),
                 pins.declares(PolicyConfig.HARVEST) ? pins.harvest() : stored.harvest(),
+                pins.directories(), // the file's only: the console's document may not declare any
                 declared);
     }
 

@@ -33,7 +33,7 @@ public record Policy(TrustedNetworks trustedNetworks, boolean rejectUnknownRecip
         Map<String, ProtectedDomain> domains = new LinkedHashMap<>();
         for (PolicyConfig.DomainConfig domain : config.domains()) {
             domains.put(domain.name(), new ProtectedDomain(domain.name(), domain.backend(),
-                    domain.verification(), ValidRecipients.of(domain.validRecipients())));
+                    domain.verification(), ValidRecipients.of(domain.validRecipients()), domain.directories()));
         }
         return new Policy(TrustedNetworks.parse(config.trustedNetworks()), config.rejectUnknownRecipientDomains(),
                 config.recipientVerification(), domains, config.subAddressDelimiter(), config.cache(), config.harvest());

@@ -10,6 +10,7 @@ import net.gatehouse.callout.LocalVerdictCache;
 import net.gatehouse.callout.VerdictCache;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.directory.Directories;
 import net.gatehouse.directory.ValidListDirectory;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.store.ValidRecipientStore;
@@ -22,7 +23,7 @@ import net.gatehouse.store.ValidRecipientStore;
  * with the configuration file's {@code valid_recipients}).
  */
 public record RcptPath(RecipientPolicy decision, CalloutVerifier callout, ValidListDirectory validLists,
-                       Duration calloutTimeout) implements AutoCloseable {
+                       Directories directories, Duration calloutTimeout) implements AutoCloseable {
 
     /**
      * Loads the valid lists and builds the decision.
@@ -36,23 +37,27 @@ public record RcptPath(RecipientPolicy decision, CalloutVerifier callout, ValidL
         return start(config, policy, lists, mx, registry, clock, new LocalVerdictCache(() -> policy.get().cache(), clock));
     }
 
-    /** As above, with the verdict cache given: the cluster's shared one (SPEC §6). */
+    /** As above, with the verdict cache given: the cluster's shared one (SPEC §6); no directories. */
     public static RcptPath start(GatewayConfig config, Supplier<Policy> policy, ValidRecipientStore lists,
                                  MxResolver mx, MeterRegistry registry, Clock clock, VerdictCache cache) {
-        return start(config, policy, lists, mx, registry, clock, cache, ValidListDirectory.DEFAULT_POLL_INTERVAL);
+        return start(config, policy, lists, mx, registry, clock, cache, ValidListDirectory.DEFAULT_POLL_INTERVAL,
+                Directories.NONE);
     }
 
-    /** As above, with how often the store's valid lists are polled for changes. */
+    /**
+     * As above, with how often the store's valid lists are polled for changes, and the LDAP
+     * directories (SPEC §8), which this path closes when it is closed.
+     */
     public static RcptPath start(GatewayConfig config, Supplier<Policy> policy, ValidRecipientStore lists,
                                  MxResolver mx, MeterRegistry registry, Clock clock, VerdictCache cache,
-                                 Duration listPollInterval) {
+                                 Duration listPollInterval, Directories directories) {
         ValidListDirectory directory = ValidListDirectory.start(lists,
                 config.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()), listPollInterval);
         CalloutVerifier callout = new CalloutVerifier(config.callout(), config.hostname(), mx, () -> policy.get().cache(),
                 cache, registry, clock);
         RecipientPolicy decision = new RecipientPolicy(policy, mx, callout,
-                domain -> directory.list(domain.name()));
-        return new RcptPath(decision, callout, directory, config.callout().timeout());
+                domain -> directory.list(domain.name()), directories);
+        return new RcptPath(decision, callout, directory, directories, config.callout().timeout());
     }
 
     /** The address tester over this path: the verdict for one address, and why (console, check). */
@@ -64,5 +69,6 @@ public record RcptPath(RecipientPolicy decision, CalloutVerifier callout, ValidL
     public void close() {
         callout.close();
         validLists.close();
+        directories.close();
     }
 }

@@ -24,6 +24,9 @@ public enum Reason {
     CALLOUT_TEMPFAIL("callout_tempfail",
             Reply.of(451, "4.4.3", "Recipient address could not be verified now, try again later")),
     CATCH_ALL("catch_all", Reply.RECIPIENT_OK),
+    DIRECTORY("directory", Reply.RECIPIENT_OK),
+    NOT_IN_DIRECTORY("not_in_directory", NOT_IN_VALID_LIST.reply),
+    DIRECTORY_TEMPFAIL("directory_tempfail", CALLOUT_TEMPFAIL.reply),
     UNKNOWN_DOMAIN("unknown_domain", Reply.of(550, "5.1.2", "Recipient address rejected: domain not found")),
     NULL_MX("null_mx", Reply.of(556, "5.1.10", "Recipient address rejected: domain accepts no mail (null MX)")),
     MALFORMED_MX("malformed_mx",
@@ -49,7 +52,7 @@ public enum Reason {
 
     /** The recipient does not exist: what directory-harvest protection counts. */
     public boolean unknownRecipient() {
-        return this == NOT_IN_VALID_LIST || this == MAILBOX_UNKNOWN;
+        return this == NOT_IN_VALID_LIST || this == MAILBOX_UNKNOWN || this == NOT_IN_DIRECTORY;
     }
 
     @Override

@@ -9,6 +9,8 @@ import java.util.function.Supplier;
 import net.gatehouse.callout.CalloutResult;
 import net.gatehouse.callout.CalloutVerifier;
 import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.directory.DirectoryAnswer;
+import net.gatehouse.directory.Directories;
 import net.gatehouse.directory.ValidRecipients;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.route.ProtectedDomain;
@@ -27,17 +29,26 @@ public final class RecipientPolicy {
     private final RecipientDomainCheck domainCheck;
     private final CalloutVerifier callout;
     private final Function<ProtectedDomain, ValidRecipients> validLists;
+    private final Directories directories;
 
-    /**
-     * @param validLists a domain's valid list as in force now (the store's merged with the file's);
-     *                   never blocks
-     */
+    /** Without directories: {@code verification: directory} answers 451. */
     public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
                            Function<ProtectedDomain, ValidRecipients> validLists) {
+        this(policy, resolver, callout, validLists, Directories.NONE);
+    }
+
+    /**
+     * @param validLists  a domain's valid list as in force now (the store's merged with the file's);
+     *                    never blocks
+     * @param directories the snapshots of the LDAP directories (SPEC §8)
+     */
+    public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
+                           Function<ProtectedDomain, ValidRecipients> validLists, Directories directories) {
         this.policy = policy;
         this.domainCheck = new RecipientDomainCheck(resolver);
         this.callout = callout;
         this.validLists = validLists;
+        this.directories = directories;
     }
 
     public Policy currentPolicy() {
@@ -99,6 +110,19 @@ public final class RecipientPolicy {
                     : verdict(Reason.NOT_IN_VALID_LIST, mailbox.address(), chain,
                             "address is not in the domain's valid list");
             case CALLOUT -> callout(callout.verify(protectedDomain, mailbox), mailbox, chain);
+            case DIRECTORY -> directory(directories.lookup(protectedDomain.directories(), mailbox,
+                    policy.subAddressDelimiter()), mailbox, chain);
+        };
+    }
+
+    /** The snapshot's answer; with no snapshot to answer from, 451: never a 5xx on a failure of ours. */
+    private static Verdict directory(DirectoryAnswer answer, MailboxAddress mailbox, List<String> chain) {
+        return switch (answer) {
+            case DirectoryAnswer.Found found -> verdict(Reason.DIRECTORY, mailbox.address(), chain, found.how());
+            case DirectoryAnswer.Absent absent -> verdict(Reason.NOT_IN_DIRECTORY, mailbox.address(), chain,
+                    absent.how());
+            case DirectoryAnswer.Unavailable unavailable -> verdict(Reason.DIRECTORY_TEMPFAIL, mailbox.address(),
+                    chain, unavailable.how());
         };
     }
 

@@ -12,11 +12,19 @@ import net.gatehouse.directory.ValidRecipients;
  * @param backends     tried in order
  * @param verification this domain's mode; {@link Verification#INHERIT} follows the global setting
  * @param validRecipients the list from the config file; the running gateway merges the store's into it
+ * @param directories  the directories of {@code verification: directory}, by name; empty: all of them
  */
 public record ProtectedDomain(String name, List<ListenAddress> backends, Verification verification,
-                              ValidRecipients validRecipients) {
+                              ValidRecipients validRecipients, List<String> directories) {
 
     public ProtectedDomain {
         backends = List.copyOf(backends);
+        directories = List.copyOf(directories);
+    }
+
+    /** A domain that names no directory. */
+    public ProtectedDomain(String name, List<ListenAddress> backends, Verification verification,
+                           ValidRecipients validRecipients) {
+        this(name, backends, verification, validRecipients, List.of());
     }
 }
