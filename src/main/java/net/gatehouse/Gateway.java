@@ -1,6 +1,7 @@
 package net.gatehouse;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -218,10 +219,15 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The shared cache of a cluster (SPEC §6), with its password from the environment. */
-    private static RedisLink openRedis(GatewayConfig config, Optional<String> password, GatewayMetrics metrics) {
+    private static RedisLink openRedis(GatewayConfig config, Optional<String> password, GatewayMetrics metrics)
+            throws IOException {
         RedisUrl url = RedisUrl.parse(config.cache());
-        return new RedisLink(url, password, "gatehouse-" + config.hostname(),
-                RedisLink.DEFAULT_TIMEOUT, RedisLink.DEFAULT_RETRY_AFTER, metrics.registry());
+        try {
+            return new RedisLink(url, password, "gatehouse-" + config.hostname(),
+                    RedisLink.DEFAULT_TIMEOUT, RedisLink.DEFAULT_RETRY_AFTER, metrics.registry());
+        } catch (UncheckedIOException e) {
+            throw e.getCause(); // the CA file of rediss://, unreadable since the configuration was read
+        }
     }
 
     /** What runs degraded now, as {@code /readyz} lists it. */

@@ -3,7 +3,6 @@ package net.gatehouse.cluster;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
-import javax.net.ssl.SSLParameters;
 import net.gatehouse.config.RedisUrl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,19 +65,10 @@ public final class RedisChanges implements ChangeNotifier, AutoCloseable {
         this.link = link;
         this.channel = url.prefix() + CHANNEL;
         this.listener = listener;
-        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis((int) timeout.toMillis())
+        DefaultJedisClientConfig.Builder config = RedisLink.clientConfig(url, password, timeout)
                 .socketTimeoutMillis((int) KEEPALIVE.multipliedBy(3).toMillis())
                 .autoNegotiateProtocol(false) // a plain Jedis speaks RESP2; pub/sub needs nothing more
-                .clientName(clientName.replaceAll("[^A-Za-z0-9._-]", "_") + "-changes")
-                .ssl(url.tls());
-        if (url.tls()) {
-            SSLParameters parameters = new SSLParameters();
-            parameters.setEndpointIdentificationAlgorithm("HTTPS");
-            config.sslParameters(parameters);
-        }
-        url.user().ifPresent(config::user);
-        password.ifPresent(config::password);
+                .clientName(clientName.replaceAll("[^A-Za-z0-9._-]", "_") + "-changes");
         this.subscriberConfig = config.build();
         this.subscriber = Thread.ofPlatform().name("redis-changes").daemon().start(this::subscribeUntilClosed);
         this.keepalive = Thread.ofVirtual().name("redis-changes-keepalive").start(this::keepAlive);

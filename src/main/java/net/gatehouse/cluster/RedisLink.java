@@ -3,9 +3,11 @@ package net.gatehouse.cluster;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -15,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import javax.net.ssl.SSLParameters;
 import net.gatehouse.config.RedisUrl;
+import net.gatehouse.tls.TlsContexts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.ConnectionPoolConfig;
@@ -81,19 +84,9 @@ public final class RedisLink implements AutoCloseable {
                      MeterRegistry meters) {
         this.url = url;
         this.retryAfter = retryAfter;
-        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis((int) timeout.toMillis())
+        DefaultJedisClientConfig.Builder config = clientConfig(url, password, timeout)
                 .socketTimeoutMillis((int) timeout.toMillis())
-                .database(url.database())
-                .clientName(clientName.replaceAll("[^A-Za-z0-9._-]", "_"))
-                .ssl(url.tls());
-        if (url.tls()) {
-            SSLParameters parameters = new SSLParameters();
-            parameters.setEndpointIdentificationAlgorithm("HTTPS");   // the certificate must name the host
-            config.sslParameters(parameters);
-        }
-        url.user().ifPresent(config::user);
-        password.ifPresent(config::password);
+                .clientName(clientName.replaceAll("[^A-Za-z0-9._-]", "_"));
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
         pool.setMaxTotal(MAX_CONNECTIONS);
         pool.setMaxIdle(MAX_CONNECTIONS);
@@ -115,6 +108,34 @@ public final class RedisLink implements AutoCloseable {
                 .register(meters);
         log.info("cache_shared cache={}", url);
         this.watcher = Thread.ofVirtual().name("redis-link-watcher").start(this::watch);
+    }
+
+    /**
+     * How to reach the server of {@code url}: database, user, password, and for {@code rediss://}
+     * TLS with the server's host name checked against its certificate, trusting the URL's
+     * {@code ca_file} or else the JDK's CAs. The link and the change subscriber both connect so.
+     *
+     * @throws UncheckedIOException the CA file cannot be read (it was readable when the URL was parsed)
+     */
+    static DefaultJedisClientConfig.Builder clientConfig(RedisUrl url, Optional<String> password, Duration connectTimeout) {
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis((int) connectTimeout.toMillis())
+                .database(url.database())
+                .ssl(url.tls());
+        if (url.tls()) {
+            SSLParameters parameters = new SSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");   // the certificate must name the host
+            config.sslParameters(parameters);
+            try {
+                config.sslSocketFactory(TlsContexts.trusting(url.caFile()).getSocketFactory());
+            } catch (IOException | GeneralSecurityException e) {
+                throw new UncheckedIOException(new IOException("cache: cannot use ca_file "
+                        + url.caFile().map(Object::toString).orElse("") + ": " + e.getMessage(), e));
+            }
+        }
+        url.user().ifPresent(config::user);
+        password.ifPresent(config::password);
+        return config;
     }
 
     /**

@@ -10,21 +10,17 @@ import com.unboundid.ldap.sdk.SimpleBindRequest;
 import com.unboundid.ldap.sdk.extensions.StartTLSExtendedRequest;
 import com.unboundid.util.ssl.HostNameSSLSocketVerifier;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import net.gatehouse.config.DirectoryConfig;
 import net.gatehouse.config.DirectoryConfig.Server;
+import net.gatehouse.tls.TlsContexts;
 
 /**
  * Opens a bound connection to a directory: its servers in the order given, the first that connects,
@@ -126,26 +122,7 @@ final class LdapConnector {
     }
 
     private SSLContext tlsContext() throws IOException, GeneralSecurityException {
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        if (config.caFile().isPresent()) {
-            KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
-            anchors.load(null, null);
-            try (InputStream in = Files.newInputStream(config.caFile().get())) {
-                int i = 0;
-                for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                    anchors.setCertificateEntry("ca-" + i++, certificate);
-                }
-                if (i == 0) {
-                    throw new GeneralSecurityException("no certificate in it");
-                }
-            }
-            trust.init(anchors);
-        } else {
-            trust.init((KeyStore) null); // the JDK's trusted CAs
-        }
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trust.getTrustManagers(), null);
-        return context;
+        return TlsContexts.trusting(config.caFile());
     }
 
     /** The result in words an administrator can act on; UnboundID's messages carry no password. */

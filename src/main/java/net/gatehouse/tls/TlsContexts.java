@@ -2,8 +2,10 @@ package net.gatehouse.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -19,11 +21,13 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.security.auth.x500.X500Principal;
 import net.gatehouse.config.TlsConfig;
@@ -111,6 +115,38 @@ public final class TlsContexts {
         } catch (GeneralSecurityException | IOException e) {
             throw new TlsConfigException(config.cert(), "cannot build a TLS context: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A client context that trusts the CAs in {@code caFile} (PEM, one or more certificates), or the
+     * JDK's trusted CAs when there is none: for servers of the administrator's own CA, such as a
+     * directory's LDAPS ({@code ca_file}) or a cluster's Redis ({@code rediss://...?ca_file=}). The
+     * caller checks the host name (endpoint identification); this context only chooses the anchors.
+     *
+     * @throws IOException              the file cannot be read
+     * @throws GeneralSecurityException the file holds no certificate, or one that cannot be read
+     */
+    public static SSLContext trusting(Optional<Path> caFile) throws IOException, GeneralSecurityException {
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        if (caFile.isPresent()) {
+            KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
+            anchors.load(null, null);
+            try (InputStream in = Files.newInputStream(caFile.get())) {
+                int i = 0;
+                for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    anchors.setCertificateEntry("ca-" + i++, certificate);
+                }
+                if (i == 0) {
+                    throw new GeneralSecurityException("no certificate in it");
+                }
+            }
+            trust.init(anchors);
+        } else {
+            trust.init((KeyStore) null); // the JDK's trusted CAs
+        }
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return context;
     }
 
     /**

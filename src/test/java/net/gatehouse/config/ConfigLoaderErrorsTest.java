@@ -78,7 +78,7 @@ class ConfigLoaderErrorsTest {
                 bad("cache: \"redis://:secret@cache.internal:99999/0\"", "cache", "port must be from 1 to 65535"),
                 bad("cache: \"redis://:secret@/0\"", "cache", "needs a host"),
                 bad("cache: \"redis://:secret@cache internal/0\"", "cache", "not a valid URL"),
-                bad("cache: \"redis://:secret@cache.internal/0?timeout=1\"", "cache", "only option is ?prefix="),
+                bad("cache: \"redis://:secret@cache.internal/0?timeout=1\"", "cache", "options are prefix= and ca_file="),
                 // node
                 bad("node: \"\"", "node", "expected 1 to 63 letters, digits, . - or _"),
                 bad("node: \"gw 1\"", "node", "got \"gw 1\""),

@@ -1,7 +1,9 @@
 package net.gatehouse.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -38,5 +40,33 @@ class RedisUrlTest {
                 .isEqualTo("redis://127.0.0.1:6379/2?prefix=x:");
         assertThat(ConfigLoader.parse("cache: rediss://cache.internal", dir).cache()).isEqualTo("rediss://cache.internal");
         assertThat(ConfigLoader.parse("hostname: gw.test", dir).cache()).isEqualTo("local");
+    }
+
+    @Test
+    void readsTheCaFileOfATlsUrlBesideThePrefix() throws Exception {
+        Path ca = Files.writeString(dir.resolve("redis-ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+
+        RedisUrl url = RedisUrl.parse("rediss://cache.internal:6380/0?prefix=gw:&ca_file=" + ca);
+
+        assertThat(url.caFile()).contains(ca);
+        assertThat(url.prefix()).isEqualTo("gw:");
+        assertThat(url.toString()).isEqualTo("rediss://cache.internal:6380/0?prefix=gw:&ca_file=" + ca);
+        assertThat(RedisUrl.parse("rediss://cache.internal?ca_file=" + ca).prefix()).isEqualTo("gatehouse:");
+    }
+
+    @Test
+    void refusesACaFileThatCannotServe() throws Exception {
+        Path ca = Files.writeString(dir.resolve("redis-ca.pem"), "x");
+
+        assertThatIllegalArgumentException().isThrownBy(() -> RedisUrl.parse("redis://cache.internal?ca_file=" + ca))
+                .withMessage("the Redis URL's ca_file is for TLS: use rediss://");
+        assertThatIllegalArgumentException().isThrownBy(() -> RedisUrl.parse("rediss://cache.internal?ca_file=redis-ca.pem"))
+                .withMessageContaining("must be an absolute path");
+        assertThatIllegalArgumentException().isThrownBy(() -> RedisUrl.parse("rediss://cache.internal?ca_file=" + dir.resolve("none.pem")))
+                .withMessageContaining("is not a readable file");
+        assertThatIllegalArgumentException().isThrownBy(() -> RedisUrl.parse("rediss://cache.internal?ca_file=" + ca + "&ca_file=" + ca))
+                .withMessage("the Redis URL's ca_file must be given once, with a value");
+        assertThatIllegalArgumentException().isThrownBy(() -> RedisUrl.parse("rediss://cache.internal?prefx=gw:"))
+                .withMessageStartingWith("the Redis URL's options are prefix= and ca_file=");
     }
 }

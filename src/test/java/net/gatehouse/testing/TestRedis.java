@@ -40,6 +40,8 @@ public final class TestRedis implements AutoCloseable {
     private Process server;
     private boolean frozen;
     private String password;
+    private TestCa tls;       // rediss: the CA of the server's certificate
+    private int tlsPort;
 
     private TestRedis(int port, boolean own) {
         this.port = port;
@@ -63,9 +65,28 @@ public final class TestRedis implements AutoCloseable {
         return redis;
     }
 
+    /**
+     * This test's own server, also listening for TLS on another port with a certificate of
+     * {@code ca} for {@code localhost}: {@link #url()} is then a {@code rediss://} URL naming
+     * {@code ca}'s file as {@code ca_file}. {@link #admin()} keeps the plain port.
+     */
+    public static TestRedis ownTlsServer(TestCa ca) {
+        ExternalCommand.require("redis-server", "redis-server");
+        TestRedis redis = new TestRedis(LoopbackPorts.free(), true);
+        redis.tls = ca;
+        redis.tlsPort = LoopbackPorts.free();
+        redis.start();
+        return redis;
+    }
+
     /** The {@code cache:} URL of this Redis and prefix. */
     public String url() {
-        return "redis://127.0.0.1:" + port + "/0?prefix=" + prefix;
+        return tls == null ? "redis://127.0.0.1:" + port + "/0?prefix=" + prefix : tlsUrl(tls.caFile().toString());
+    }
+
+    /** The {@code rediss://} URL of a TLS server, with {@code caFile} as its {@code ca_file}; null for none. */
+    public String tlsUrl(String caFile) {
+        return "rediss://localhost:" + tlsPort + "/0?prefix=" + prefix + (caFile == null ? "" : "&ca_file=" + caFile);
     }
 
     public String prefix() {
@@ -117,6 +138,11 @@ public final class TestRedis implements AutoCloseable {
                 "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"));
         if (password != null) {
             command.addAll(List.of("--requirepass", password));
+        }
+        if (tls != null) {
+            command.addAll(List.of("--tls-port", String.valueOf(tlsPort), "--tls-cert-file", tls.certFile().toString(),
+                    "--tls-key-file", tls.keyFile().toString(), "--tls-ca-cert-file", tls.caFile().toString(),
+                    "--tls-auth-clients", "no"));
         }
         try {
             server = new ProcessBuilder(command)
