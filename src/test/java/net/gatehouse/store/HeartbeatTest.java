@@ -3,6 +3,7 @@ package net.gatehouse.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -31,6 +32,7 @@ class HeartbeatTest {
     private NodeTable nodes;
     private final Logger logger = (Logger) LoggerFactory.getLogger(Heartbeat.class);
     private final ListAppender<ILoggingEvent> events = new ListAppender<>();
+    private Level level;
 
     @BeforeEach
     void open() {
@@ -38,11 +40,15 @@ class HeartbeatTest {
         nodes = new NodeTable(database);
         events.start();
         logger.addAppender(events);
+        // at INFO whatever an earlier test in this JVM left (the command line's tests set WARN)
+        level = logger.getLevel();
+        logger.setLevel(Level.INFO);
     }
 
     @AfterEach
     void close() {
         logger.detachAppender(events);
+        logger.setLevel(level);
         database.close();
     }
 
