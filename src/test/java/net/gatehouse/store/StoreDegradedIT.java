@@ -3,6 +3,7 @@ package net.gatehouse.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -42,12 +43,17 @@ class StoreDegradedIT {
     private TestBackend backend;
     private TestGateway gateway;
     private final ListAppender<ILoggingEvent> health = new ListAppender<>();
+    private final Logger healthLogger = (Logger) LoggerFactory.getLogger(StoreHealth.class);
+    private Level healthLevel;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
     void start() throws Exception {
         health.start();
-        ((Logger) LoggerFactory.getLogger(StoreHealth.class)).addAppender(health);
+        healthLogger.addAppender(health);
+        // the recovery is logged at INFO, whatever level earlier tests in this JVM left (the CLI's set WARN)
+        healthLevel = healthLogger.getLevel();
+        healthLogger.setLevel(Level.INFO);
         postgres = TestPostgres.create();
         backend = TestBackend.start();
         gateway = TestGateway.in(directory).store(postgres.jdbcUrl()).console("127.0.0.1:0")
@@ -57,7 +63,8 @@ class StoreDegradedIT {
 
     @AfterEach
     void stop() {
-        ((Logger) LoggerFactory.getLogger(StoreHealth.class)).detachAppender(health);
+        healthLogger.detachAppender(health);
+        healthLogger.setLevel(healthLevel);
         if (gateway != null) {
             gateway.close();
         }
