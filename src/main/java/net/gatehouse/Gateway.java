@@ -24,6 +24,7 @@ import net.gatehouse.cluster.RedisLink;
 import net.gatehouse.config.RedisUrl;
 import java.util.Map;
 import net.gatehouse.admin.Administration;
+import net.gatehouse.admin.DirectorySyncs;
 import net.gatehouse.admin.PolicySettings;
 import net.gatehouse.admin.ProtectedDomains;
 import net.gatehouse.admin.QueueActions;
@@ -275,10 +276,12 @@ public final class Gateway implements AutoCloseable {
                 new PolicySettings(policy, changeNotifier()),
                 new Users(users, clock, changeNotifier()),
                 new Tokens(users, clock, changeNotifier()),
-                new QueueActions(delivery, audit, clock));
+                new QueueActions(delivery, audit, clock),
+                new DirectorySyncs(rcptPath.directories(), audit, clock));
+        Directories directories = rcptPath.directories();
         return new ConsoleParts(policy, validRecipientStore, messageLog, delivery, callout,
                 config.callout().catchAllRecheck(), rcptPath.tester(), metrics, users, audit, admin, clock,
-                nodes, this::nodeStatus);
+                nodes, this::nodeStatus, new ConsoleParts.DirectoryReader(directories::status, directories::probe));
     }
 
     /**

@@ -5,5 +5,6 @@ package net.gatehouse.admin;
  * (the command line makes the few it needs on the store it opens).
  */
 public record Administration(ValidLists validLists, ProtectedDomains domains, TrustedNetworkList networks,
-                             PolicySettings settings, Users users, Tokens tokens, QueueActions queue) {
+                             PolicySettings settings, Users users, Tokens tokens, QueueActions queue,
+                             DirectorySyncs directories) {
 }

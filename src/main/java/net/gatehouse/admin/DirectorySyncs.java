@@ -7,8 +7,8 @@ import net.gatehouse.store.Actor;
 import net.gatehouse.store.AuditLog;
 
 /**
- * An administrator's sync of a directory now (the CLI's {@code gatehouse directory sync}, later the
- * console's): the snapshot it takes decides who may receive mail, so every sync asked for is
+ * An administrator's sync of a directory now (the CLI's {@code gatehouse directory sync}, the
+ * console's Sync now, the API's {@code POST /api/v1/directories/{name}/sync}): the snapshot it takes decides who may receive mail, so every sync asked for is
  * audited ({@code directory.sync}, or {@code directory.sync_forced} when the shrink guard was
  * overridden), with the snapshot before and what became of it. Syncs of the gateway's own schedule
  * are not audited: they are logged.

@@ -34,6 +34,8 @@ public final class Console {
         DomainsApi.register(table, this);
         RecipientsPage.register(table, this);
         RecipientsApi.register(table, this);
+        DirectoriesPage.register(table, this);
+        DirectoriesApi.register(table, this);
         NetworksPage.register(table, this);
         NetworksApi.register(table, this);
         TesterPage.register(table, this);

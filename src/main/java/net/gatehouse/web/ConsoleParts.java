@@ -2,9 +2,13 @@ package net.gatehouse.web;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import net.gatehouse.admin.Administration;
 import net.gatehouse.callout.CalloutVerifier;
+import net.gatehouse.directory.DirectoryProbe;
+import net.gatehouse.directory.DirectoryStatus;
 import net.gatehouse.metrics.GatewayMetrics;
 import net.gatehouse.policy.AddressTester;
 import net.gatehouse.policy.LivePolicy;
@@ -28,11 +32,24 @@ import net.gatehouse.store.ValidRecipientStore;
  * @param audit           the audit log (read)
  * @param nodes           every node's last heartbeat (read)
  * @param self            this node as its heartbeat reports it now (its live figures)
+ * @param directories     the LDAP directories: their state, and their test (read; a sync goes through
+ *                        {@link Administration#directories})
  */
 public record ConsoleParts(LivePolicy policy, ValidRecipientStore validRecipients, MessageLog messageLog,
                            DeliveryScheduler delivery, CalloutVerifier callout, Duration catchAllRecheck,
                            AddressTester tester, GatewayMetrics metrics, ConsoleUsers users, AuditLog audit,
-                           Administration admin, Clock clock, NodeTable nodes, Supplier<NodeTable.Node> self) {
+                           Administration admin, Clock clock, NodeTable nodes, Supplier<NodeTable.Node> self,
+                           DirectoryReader directories) {
+
+    /**
+     * What the console reads of the directories (SPEC §8): not the directories themselves, whose
+     * unaudited {@code syncNow} is the gateway's own.
+     *
+     * @param status each directory's state, in the order of the file
+     * @param probe  the test of the named directory (which must be one of {@code status}'s)
+     */
+    public record DirectoryReader(Supplier<List<DirectoryStatus>> status, Function<String, DirectoryProbe> probe) {
+    }
 
     /** This node's name in the cluster. */
     public String node() {

@@ -70,7 +70,8 @@ public final class DashboardPage {
                 view = view.withError("No node named " + node + " has a heartbeat in the store: the figures below "
                         + "are its message-log entries only.");
             }
-            Console.page(ctx, "dashboard.jte", Map.of("view", view, "summary", summary));
+            Console.page(ctx, "dashboard.jte", Map.of("view", view, "summary", summary,
+                    "directories", DirectoriesPage.list(console).troubled()));
         });
         table.page(GET, "/dashboard/chart", Access.VIEWER, "The dashboard chart's data (JSON), of every node or of one",
                 (ctx, who) -> ctx.json(chart(console, RequestValues.text(ctx, "node"))));

@@ -12,6 +12,7 @@ public final class Navigation {
             new Item("/", "dashboard", "Dashboard"),
             new Item("/domains", "domains", "Domains"),
             new Item("/recipients", "recipients", "Valid recipients"),
+            new Item("/directories", "directories", "Directories"),
             new Item("/networks", "networks", "Trusted networks"),
             new Item("/settings", "settings", "MTA advanced settings"),
             new Item("/tester", "tester", "Address tester"),

@@ -20,8 +20,8 @@ public final class OpenApi {
 
     public static final String PATH = "/api/v1/openapi.json";
     private static final Pattern PATH_PARAMETER = Pattern.compile("\\{([a-zA-Z_]+)}");
-    /** The answers described in full, by path (GET); the others are described by their summary. */
-    private static final Map<String, String> RESPONSE_SCHEMAS = Map.of("/api/v1/nodes", "Nodes");
+    /** The answers described in full, by method and path; the others are described by their summary. */
+    private static final Map<String, String> RESPONSE_SCHEMAS = responseSchemas();
 
     private OpenApi() {
     }
@@ -54,15 +54,19 @@ public final class OpenApi {
         document.put("servers", List.of(Map.of("url", "/")));
         document.put("security", List.of(Map.of("bearer", List.of())));
         document.put("paths", paths);
+        Map<String, Object> schemas = new LinkedHashMap<>();
+        schemas.put("Error", Map.of(
+                "type", "object",
+                "required", List.of("error", "status"),
+                "properties", Map.of(
+                        "error", Map.of("type", "string", "description", "what went wrong, in plain words"),
+                        "status", Map.of("type", "integer", "description", "the HTTP status"))));
+        schemas.put("Nodes", nodesSchema());
+        schemas.put("Node", nodeSchema());
+        schemas.putAll(DirectoriesApi.schemas());
         document.put("components", Map.of(
                 "securitySchemes", Map.of("bearer", Map.of("type", "http", "scheme", "bearer")),
-                "schemas", Map.of("Error", Map.of(
-                        "type", "object",
-                        "required", List.of("error", "status"),
-                        "properties", Map.of(
-                                "error", Map.of("type", "string", "description", "what went wrong, in plain words"),
-                                "status", Map.of("type", "integer", "description", "the HTTP status"))),
-                        "Nodes", nodesSchema(), "Node", nodeSchema())));
+                "schemas", schemas));
         return document;
     }
 
@@ -88,7 +92,7 @@ public final class OpenApi {
         Map<String, Object> error = Map.of("content", Map.of("application/json",
                 Map.of("schema", Map.of("$ref", "#/components/schemas/Error"))));
         Map<String, Object> responses = new LinkedHashMap<>();
-        String schema = route.method().name().equals("GET") ? RESPONSE_SCHEMAS.get(route.path()) : null;
+        String schema = RESPONSE_SCHEMAS.get(route.method().name() + " " + route.path());
         responses.put("200", Map.of("description", "done; the answer as JSON",
                 "content", Map.of("application/json", Map.of("schema",
                         schema == null ? Map.of() : Map.of("$ref", "#/components/schemas/" + schema)))));
@@ -102,6 +106,13 @@ public final class OpenApi {
                 : "the store (PostgreSQL) cannot be reached: read-only until it answers; nothing changed (Retry-After)"));
         operation.put("responses", responses);
         return operation;
+    }
+
+    private static Map<String, String> responseSchemas() {
+        Map<String, String> schemas = new LinkedHashMap<>();
+        schemas.put("GET /api/v1/nodes", "Nodes");
+        schemas.putAll(DirectoriesApi.responses());
+        return Map.copyOf(schemas);
     }
 
     private static Map<String, Object> nodesSchema() {

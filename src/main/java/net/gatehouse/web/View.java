@@ -4,7 +4,8 @@ package net.gatehouse.web;
  * What the layout of every console page needs: the page's title and section (for the navigation),
  * who is signed in, and a one-line message about the last change (or its failure).
  *
- * @param section the navigation entry to highlight: dashboard, domains, recipients, networks,
+ * @param section the navigation entry to highlight: dashboard, domains, recipients, directories,
+ *                networks,
  *                settings, tester, log, queue, nodes, users, audit
  * @param notice  a message shown above the content; empty for none
  * @param error   whether the notice reports a failure

@@ -15,6 +15,7 @@ import net.gatehouse.queue.Spool;
 import net.gatehouse.store.AuditLog;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.store.Database;
+import net.gatehouse.testing.TestDirectory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -36,6 +37,8 @@ class AuditEveryDoorTest {
     private Path config;
     private Spool spool;
     private final List<QueueId> queued = new ArrayList<>();
+    /** The directory of the {@code directory sync} rows. */
+    private final TestDirectory ldap = TestDirectory.start();
 
     /** One command, its standard input, and the audit action it must leave. */
     record Row(String action, String input, String... args) {
@@ -48,13 +51,17 @@ class AuditEveryDoorTest {
     @BeforeAll
     void writeConfigAndSpool() throws Exception {
         config = directory.resolve("gatehouse.yaml");
+        Path ldapPassword = directory.resolve("ldap.secret");
+        Files.writeString(ldapPassword, TestDirectory.BIND_PASSWORD);
         Files.writeString(config, """
                 hostname: gw.test
                 data_dir: data
                 policy:
+                  directories:
+                    - { name: corp, servers: ["%s"], bind_dn: "%s", bind_password_file: %s, base_dn: "%s", page_size: 4 }
                   domains:
                     - { name: example.com, backend: ["127.0.0.1:2526"] }
-                """);
+                """.formatted(ldap.url(), TestDirectory.BIND_DN, ldapPassword, TestDirectory.BASE_DN));
         spool = new Spool(directory.resolve("data/spool"), 0);
         for (int i = 0; i < 5; i++) {
             queued.add(queued());
@@ -72,6 +79,7 @@ class AuditEveryDoorTest {
 
     @AfterAll
     void noChangeWentUnrecorded() {
+        ldap.close();
         try (Database database = Database.open(Database.EMBEDDED, directory.resolve("data"))) {
             assertThat(new AuditLog(database).recent(AuditLog.MAX_ENTRIES))
                     .allSatisfy(entry -> assertThat(entry.door()).isEqualTo("cli"));
@@ -105,7 +113,9 @@ class AuditEveryDoorTest {
                 new Row("queue.flush", "", "queue", "flush", "QUEUED2"),
                 new Row("queue.flush", "", "queue", "flush"),
                 new Row("queue.delete", "", "queue", "delete", "QUEUED3"),
-                new Row("queue.adopt", "", "queue", "adopt", "DEAD"));
+                new Row("queue.adopt", "", "queue", "adopt", "DEAD"),
+                new Row("directory.sync", "", "directory", "sync", "corp"),
+                new Row("directory.sync_forced", "", "directory", "sync", "--force", "corp"));
     }
 
     @ParameterizedTest(name = "gatehouse {0}")

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,6 +17,7 @@ import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.testing.ConsoleClient;
 import net.gatehouse.testing.SmtpTestClient;
 import net.gatehouse.testing.TestBackend;
+import net.gatehouse.testing.TestDirectory;
 import net.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,6 +47,8 @@ class AuditEveryDoorIT {
     /** example.test's back-end defers every recipient: messages stay queued for the queue's rows. */
     private final TestBackend deferring = TestBackend.start().greylist();
     private final TestBackend senders = TestBackend.start();
+    /** The directory of the "directory sync" rows. */
+    private final TestDirectory ldap = TestDirectory.start();
     private TestGateway gateway;
     private DeliveryScheduler delivery;
     private ConsoleClient console;
@@ -66,7 +70,12 @@ class AuditEveryDoorIT {
     @BeforeAll
     void start() throws Exception {
         deferring.tempFailRecipient("alice@example.test");
+        Path ldapPassword = directory.resolve("ldap.secret");
+        Files.writeString(ldapPassword, TestDirectory.BIND_PASSWORD);
         gateway = TestGateway.in(directory).console("127.0.0.1:0")
+                .policy("directories: [{ name: corp, servers: [\"" + ldap.url() + "\"], bind_dn: \""
+                        + TestDirectory.BIND_DN + "\", bind_password_file: " + ldapPassword + ", base_dn: \""
+                        + TestDirectory.BASE_DN + "\", page_size: 4 }]")
                 .protect("example.test", deferring.hostPort()).protect("senders.test", senders.hostPort())
                 .delivery("min_backoff: 1m").delivery("max_backoff: 2m")
                 .consoleUser("ada", "admin", PASSWORD).consoleUser("api", "admin").start();
@@ -86,6 +95,7 @@ class AuditEveryDoorIT {
         }
         deferring.close();
         senders.close();
+        ldap.close();
     }
 
     static Stream<Row> consoleForms() {
@@ -122,6 +132,9 @@ class AuditEveryDoorIT {
                 new Row("queue retry", "queue.retry", t -> t.console.post("/queue/" + t.queued() + "/retry")),
                 new Row("queue delete", "queue.delete", t -> t.console.post("/queue/" + t.queued() + "/delete")),
                 new Row("queue bounce", "queue.bounce", t -> t.console.post("/queue/" + t.queued() + "/bounce")),
+                new Row("directory sync", "directory.sync", t -> t.console.post("/directories/corp/sync")),
+                new Row("directory sync forced", "directory.sync_forced", t -> t.console.post("/directories/corp/sync",
+                        "force", "on")),
                 new Row("own password", "user.password", t -> t.console.post("/account/password",
                         "current_password", PASSWORD, "new_password", "ada's second password",
                         "new_password_again", "ada's second password")));
@@ -164,7 +177,11 @@ class AuditEveryDoorIT {
                         null)),
                 new Row("queue delete", "queue.delete", t -> t.api.api("DELETE", "/api/v1/queue/" + t.queued(), null)),
                 new Row("queue bounce", "queue.bounce", t -> t.api.api("POST", "/api/v1/queue/" + t.queued()
-                        + "/bounce", null)));
+                        + "/bounce", null)),
+                new Row("directory sync", "directory.sync", t -> t.api.api("POST", "/api/v1/directories/corp/sync",
+                        null)),
+                new Row("directory sync forced", "directory.sync_forced", t -> t.api.api("POST",
+                        "/api/v1/directories/corp/sync", "{\"force\": true}")));
     }
 
     @Order(1)

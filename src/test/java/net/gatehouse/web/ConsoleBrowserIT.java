@@ -1,6 +1,7 @@
 package net.gatehouse.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import net.gatehouse.testing.Browser;
 import net.gatehouse.testing.ConsoleClient;
 import net.gatehouse.testing.SmtpTestClient;
 import net.gatehouse.testing.TestBackend;
+import net.gatehouse.testing.TestDirectory;
 import net.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +23,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The console in a real browser (headless Chromium): an administrator signs in, changes the seed's
  * settings, adds a domain and a valid recipient, and the very next RCPT over SMTP follows each
  * change, without a restart (issue 4's acceptance). Saves screenshots of the dashboard and the
- * settings for review.
+ * settings for review. The Directories page: the in-memory directory's state, and its test button.
  */
 class ConsoleBrowserIT {
 
@@ -30,8 +32,14 @@ class ConsoleBrowserIT {
 
     @Test
     void settingsChangedInTheBrowserApplyToTheNextRecipient() throws Exception {
+        Path ldapPassword = directory.resolve("ldap.secret");
         try (TestBackend backend = TestBackend.start().acceptAll();
+             TestDirectory ldap = TestDirectory.start();
              TestGateway gateway = TestGateway.in(directory).protect("example.test", backend.hostPort())
+                     .policy("directories: [{ name: corp, servers: [\"" + ldap.url() + "\"], bind_dn: \""
+                             + TestDirectory.BIND_DN + "\", bind_password_file: "
+                             + Files.writeString(ldapPassword, TestDirectory.BIND_PASSWORD) + ", base_dn: \""
+                             + TestDirectory.BASE_DN + "\", page_size: 4 }]")
                      .console("127.0.0.1:0").start();
              Browser browser = Browser.start()) {
             String password = ConsoleClient.createUser(gateway.gateway(), "ada", "admin");
@@ -100,6 +108,21 @@ class ConsoleBrowserIT {
             wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("table.nodes tr[data-state=up]")));
             assertThat(driver.findElement(By.cssSelector("table.nodes")).getText()).contains("this node", "up");
             browser.screenshot("console-nodes");
+
+            // the Directories page: the directory's state, and the test that names the entry and the attribute
+            await().atMost(Duration.ofSeconds(60)).until(() -> gateway.gateway().directories().status("corp")
+                    .orElseThrow().snapshotTakenAt().isPresent());
+            driver.findElement(By.linkText("Directories")).click();
+            wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#directories tr[data-state=ok]")));
+            assertThat(driver.findElement(By.id("directories")).getText()).contains("corp", "ok", ldap.url(), "13");
+            driver.findElement(By.cssSelector("#directory-test input[name=address]")).sendKeys("a.example@corp.example");
+            driver.findElement(By.cssSelector("#directory-test button[type=submit]")).click();
+            wait.until(ExpectedConditions.presenceOfElementLocated(By.id("directory-result")));
+            assertThat(driver.findElement(By.id("directory-result")).getText())
+                    .contains("listed", "cn=Alice Example,ou=Users,dc=corp,dc=example", "proxyAddresses",
+                            "smtp:a.example@corp.example", "lists it");
+            Path directories = browser.screenshot("console-directories");
+            assertThat(Files.size(directories)).isGreaterThan(10_000);
 
             driver.get(console + "/audit");
             assertThat(driver.getPageSource()).contains("settings.change").contains("domain.add")
