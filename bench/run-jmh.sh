@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # JMH micro-benchmarks of the RCPT decision path (issue 3): the cached callout decision and the
-# valid-list decision through RecipientPolicy, and ValidRecipients lookups and build at 1M entries.
+# valid-list decision through RecipientPolicy, and ValidRecipients lookups and build at 1M entries;
+# and a directory snapshot's lookups against a valid list's at 100,000 (issue 14).
 #
-#   bench/run-jmh.sh                          # everything, short: about 4 minutes
+#   bench/run-jmh.sh                          # everything, short: about 6 minutes
 #   bench/run-jmh.sh ValidRecipientsBenchmark # only benchmarks whose name matches
 #   bench/run-jmh.sh -f 3 -wi 5 -i 10 -r 2s   # longer and steadier: any JMH options (-h lists them)
 #

@@ -32,9 +32,11 @@ public final class Directories implements AutoCloseable {
 
     private final Map<String, DirectorySync> directories; // in the order of the file
     private final StorePoller poller; // null when not syncing
+    private final List<String> allNames; // for domains that name none
 
     private Directories(Map<String, DirectorySync> directories, StorePoller poller) {
         this.directories = directories;
+        this.allNames = List.copyOf(directories.keySet());
         this.poller = poller;
     }
 
@@ -80,29 +82,42 @@ public final class Directories implements AutoCloseable {
      * @param subAddressDelimiter as for valid lists: {@code user+tag@} matches {@code user@}
      */
     public DirectoryAnswer lookup(List<String> names, MailboxAddress address, String subAddressDelimiter) {
-        List<String> wanted = names.isEmpty() ? List.copyOf(directories.keySet()) : names;
+        List<String> wanted = names.isEmpty() ? allNames : names;
         if (wanted.isEmpty()) {
             return new DirectoryAnswer.Unavailable("no directory is configured (policy.directories)");
         }
-        List<String> missing = new ArrayList<>();
+        // The answers of the snapshots are built with them, once: a lookup costs what a valid
+        // list's does (bench/jmh DirectoryLookupBenchmark), however long the reasons read.
+        List<String> missing = null;
         for (String name : wanted) {
             DirectorySync directory = directories.get(name);
-            if (directory == null) {
-                missing.add(name + " (not configured in policy.directories)");
-            } else if (directory.contains(address, subAddressDelimiter)) {
-                return new DirectoryAnswer.Found(name, "directory " + name + " (" + directory.describeSnapshot()
-                        + ") lists the address");
-            } else if (!directory.hasSnapshot()) {
-                missing.add(name + " (no snapshot yet: the directory has not been read)");
+            DirectoryAnswer.Found found = directory == null ? null : directory.found(address, subAddressDelimiter);
+            if (found != null) {
+                return found;
+            }
+            if (directory == null || !directory.hasSnapshot()) {
+                missing = missing == null ? new ArrayList<>() : missing;
+                missing.add(name + (directory == null ? " (not configured in policy.directories)"
+                        : " (no snapshot yet: the directory has not been read)"));
             }
         }
-        if (!missing.isEmpty()) {
+        if (missing != null) {
             return new DirectoryAnswer.Unavailable("not found in the snapshots there are; no answer from "
                     + String.join(", ", missing));
         }
-        List<String> described = wanted.stream().map(n -> n + " (" + directories.get(n).describeSnapshot() + ")").toList();
-        return new DirectoryAnswer.Absent(wanted, "address is in no directory of the domain: "
-                + String.join(", ", described));
+        if (wanted.size() == 1) {
+            DirectoryAnswer.Absent absent = directories.get(wanted.get(0)).absent();
+            if (absent != null) { // null only if the snapshot went away since, which it never does
+                return absent;
+            }
+        }
+        return new DirectoryAnswer.Absent(wanted, absentFrom(
+                wanted.stream().map(n -> n + " (" + directories.get(n).describeSnapshot() + ")").toList()));
+    }
+
+    /** The reason of an {@link DirectoryAnswer.Absent}: the directories, each with its snapshot in words. */
+    static String absentFrom(List<String> described) {
+        return "address is in no directory of the domain: " + String.join(", ", described);
     }
 
     /** The state of each directory, in the order of the file. */

@@ -45,8 +45,22 @@ final class DirectorySync implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DirectorySync.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
-    /** The snapshot in force. */
-    private record Snapshot(Instant takenAt, int entries, int addresses, ValidRecipients table) {
+    /**
+     * The snapshot in force, with the answers that name it built once: the RCPT path hands them out
+     * as they are, rather than formatting the time of the snapshot at each lookup (that cost more
+     * than the lookup itself).
+     */
+    private record Snapshot(Instant takenAt, int entries, int addresses, ValidRecipients table, String description,
+                            DirectoryAnswer.Found found, DirectoryAnswer.Absent absent) {
+
+        static Snapshot of(String directory, Instant takenAt, int entries, int addresses, ValidRecipients table) {
+            String description = "snapshot of " + takenAt + ", " + addresses + " addresses";
+            return new Snapshot(takenAt, entries, addresses, table, description,
+                    new DirectoryAnswer.Found(directory, "directory " + directory + " (" + description
+                            + ") lists the address"),
+                    new DirectoryAnswer.Absent(List.of(directory), Directories.absentFrom(
+                            List.of(directory + " (" + description + ")"))));
+        }
     }
 
     /** The outcome of one sync: {@code ok}, {@code failed} or {@code refused}, and what it says. */
@@ -146,7 +160,7 @@ final class DirectorySync implements AutoCloseable {
     }
 
     private void install(DirectorySnapshotStore.Snapshot snapshot) {
-        current = new Snapshot(snapshot.takenAt(), snapshot.entries(), snapshot.addresses().size(),
+        current = Snapshot.of(config.name(), snapshot.takenAt(), snapshot.entries(), snapshot.addresses().size(),
                 ValidRecipients.of(snapshot.addresses()));
         log.info("directory_snapshot_loaded directory={} source=store taken_at={} entries={} addresses={}",
                 config.name(), snapshot.takenAt(), snapshot.entries(), snapshot.addresses().size());
@@ -196,13 +210,25 @@ final class DirectorySync implements AutoCloseable {
         return snapshot != null && snapshot.table().contains(address, subAddressDelimiter);
     }
 
+    /**
+     * The answer of the snapshot in force when it lists the address, naming the snapshot; null when
+     * it does not, or there is none. Allocates nothing.
+     */
+    DirectoryAnswer.Found found(MailboxAddress address, String subAddressDelimiter) {
+        Snapshot snapshot = current;
+        return snapshot != null && snapshot.table().contains(address, subAddressDelimiter) ? snapshot.found() : null;
+    }
+
+    /** The answer of a domain with only this directory, when the address is not listed; null without a snapshot. */
+    DirectoryAnswer.Absent absent() {
+        Snapshot snapshot = current;
+        return snapshot == null ? null : snapshot.absent();
+    }
+
     /** The snapshot in force in words, for the chain of reasons. */
     String describeSnapshot() {
         Snapshot snapshot = current;
-        if (snapshot == null) {
-            return "no snapshot yet";
-        }
-        return "snapshot of " + snapshot.takenAt() + ", " + snapshot.addresses() + " addresses";
+        return snapshot == null ? "no snapshot yet" : snapshot.description();
     }
 
     /**
@@ -245,7 +271,7 @@ final class DirectorySync implements AutoCloseable {
         Instant now = clock.instant();
         List<String> sorted = new ArrayList<>(harvest.addresses());
         Collections.sort(sorted);
-        current = new Snapshot(now, harvest.entries(), addresses, ValidRecipients.of(sorted));
+        current = Snapshot.of(config.name(), now, harvest.entries(), addresses, ValidRecipients.of(sorted));
         try {
             store.save(config.name(), now, harvest.entries(), sorted);
         } catch (StoreException e) {
