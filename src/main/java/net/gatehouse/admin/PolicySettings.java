@@ -36,7 +36,7 @@ public final class PolicySettings {
      * is left alone, so that submitting a form unchanged changes and records nothing.
      *
      * @param rejectUnknownDomains yes/no (or true/false)
-     * @param verification         none, callout or valid_list
+     * @param verification         none, callout, valid_list or directory (this one only when the file declares a directory)
      * @param delimiter            one of {@code + - _ =}, or empty for none
      * @return whether anything changed
      * @throws Refusal INVALID for a value that is not one of these; CONFLICT for a setting the file pins
@@ -45,6 +45,9 @@ public final class PolicySettings {
         Boolean reject = rejectUnknownDomains == null ? null : yesNo(rejectUnknownDomains);
         Verification mode = verification == null ? null : verification(verification);
         PolicyConfig in = policy.effective();
+        if (mode == Verification.DIRECTORY && in.directories().isEmpty()) {
+            throw Refusal.invalid(ProtectedDomains.NO_DIRECTORY);
+        }
         boolean changeReject = reject != null && reject != in.rejectUnknownRecipientDomains();
         boolean changeMode = mode != null && mode != in.recipientVerification();
         boolean changeDelimiter = delimiter != null && !delimiter.equals(in.subAddressDelimiter());
@@ -150,8 +153,9 @@ public final class PolicySettings {
             case "none" -> Verification.NONE;
             case "callout" -> Verification.CALLOUT;
             case "valid_list" -> Verification.VALID_LIST;
-            default -> throw Refusal.invalid(PolicyConfig.RECIPIENT_VERIFICATION + " must be none, callout or "
-                    + "valid_list, got \"" + word + "\"");
+            case "directory" -> Verification.DIRECTORY;
+            default -> throw Refusal.invalid(PolicyConfig.RECIPIENT_VERIFICATION + " must be none, callout, "
+                    + "valid_list or directory, got \"" + word + "\"");
         };
     }
 }

@@ -22,6 +22,10 @@ import net.gatehouse.store.ValidRecipientEntry;
  */
 public final class ProtectedDomains {
 
+    /** Why {@code verification: directory} is refused while the configuration file declares no directory. */
+    static final String NO_DIRECTORY = "verification: directory needs a directory: declare one under policy.directories "
+            + "in the configuration file and restart";
+
     private final LivePolicy policy;
     private final Consumer<ProtectedDomain> verifiedByCallout;
     private final ChangeNotifier changes;
@@ -42,7 +46,7 @@ public final class ProtectedDomains {
      * Adds a domain, or (unless {@code create}) replaces the console's domain of that name, which
      * keeps its {@code valid_recipients}.
      *
-     * @param verification inherit (the default when null or blank), none, callout or valid_list
+     * @param verification inherit (the default when null or blank), none, callout, valid_list or directory
      * @return the domain's name in its stored form
      * @throws Refusal INVALID for a bad name, back-end or mode; CONFLICT if the file declares the
      *                 domain, or if {@code create} and the console protects it already
@@ -56,6 +60,9 @@ public final class ProtectedDomains {
             throw Refusal.invalid(plainKeys(e.getMessage()));
         }
         String domain = parsed.name();
+        if (parsed.verification() == Verification.DIRECTORY && policy.effective().directories().isEmpty()) {
+            throw Refusal.invalid(NO_DIRECTORY);
+        }
         if (policy.pinnedDomain(domain)) {
             throw Refusal.conflict(domain + " is declared in the configuration file; change it there and reload "
                     + "(gatehouse reload)");

@@ -78,7 +78,7 @@ final class DomainsCommand {
         List<String> backends;
 
         @Option(names = "--verification", paramLabel = "MODE", defaultValue = "inherit",
-                description = "inherit (the global recipient_verification), none, callout or valid_list "
+                description = "inherit (the global recipient_verification), none, callout, valid_list or directory "
                         + "(default: ${DEFAULT-VALUE}).")
         String verification;
 

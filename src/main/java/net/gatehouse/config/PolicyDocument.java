@@ -57,7 +57,7 @@ public final class PolicyDocument {
      * Reads a protected domain from the words of a form or an API call, with the validation and the
      * messages of the configuration file (keys named {@code policy.domains[0].backend[1]}).
      *
-     * @param verification inherit, none, callout or valid_list
+     * @param verification inherit, none, callout, valid_list or directory
      */
     public static DomainConfig domain(String name, List<String> backends, String verification) throws ConfigException {
         Map<String, Object> domain = new LinkedHashMap<>();

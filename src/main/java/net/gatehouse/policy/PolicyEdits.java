@@ -27,10 +27,10 @@ public final class PolicyEdits {
                 p.subAddressDelimiter(), p.cache(), p.harvest(), declare(p, PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS));
     }
 
-    /** @param value none, callout or valid_list; never inherit */
+    /** @param value none, callout, valid_list or directory; never inherit */
     public static PolicyConfig recipientVerification(PolicyConfig p, Verification value) throws RefusedChangeException {
         if (value == Verification.INHERIT) {
-            throw new RefusedChangeException("the global verification must be none, callout or valid_list");
+            throw new RefusedChangeException("the global verification must be none, callout, valid_list or directory");
         }
         return new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), value, p.domains(),
                 p.subAddressDelimiter(), p.cache(), p.harvest(), declare(p, PolicyConfig.RECIPIENT_VERIFICATION));

@@ -13,7 +13,7 @@ import net.gatehouse.web.DomainsPage.DomainRow;
 
 /**
  * The protected domains on the API: {@code /api/v1/domains}. A domain is
- * {@code {"name", "backends": ["host:port", ...], "verification": "inherit|none|callout|valid_list"}};
+ * {@code {"name", "backends": ["host:port", ...], "verification": "inherit|none|callout|valid_list|directory"}};
  * answers add {@code effective_verification}, {@code source} (file or console: the file's are
  * read-only), {@code catch_all} and {@code valid_list_entries}.
  */

@@ -29,7 +29,7 @@ public final class DomainsPage {
     /**
      * One protected domain as the console shows it.
      *
-     * @param verification          as set on the domain: inherit, none, callout or valid_list
+     * @param verification          as set on the domain: inherit, none, callout, valid_list or directory
      * @param effectiveVerification what applies: the global setting when the domain inherits it
      * @param pinned                declared in the configuration file: read-only here
      * @param catchAll              the last check found that its back-end accepts any address
@@ -72,7 +72,8 @@ public final class DomainsPage {
             new Mode("inherit", "Inherit the global setting"),
             new Mode("none", "None"),
             new Mode("callout", "Reject for unverified recipients (ask the back-end)"),
-            new Mode("valid_list", "Reject for recipients not in valid list"));
+            new Mode("valid_list", "Reject for recipients not in valid list"),
+            new Mode("directory", "Reject for recipients not in the directory"));
 
     private DomainsPage() {
     }

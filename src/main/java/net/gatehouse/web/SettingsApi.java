@@ -21,7 +21,7 @@ import net.gatehouse.policy.LivePolicy;
  */
 final class SettingsApi {
 
-    private static final List<String> VERIFICATION_WORDS = List.of("none", "callout", "valid_list");
+    private static final List<String> VERIFICATION_WORDS = List.of("none", "callout", "valid_list", "directory");
 
     private SettingsApi() {
     }
@@ -39,8 +39,8 @@ final class SettingsApi {
                     .orElse(null);
             String verification = body.text(PolicyConfig.RECIPIENT_VERIFICATION).map(String::strip).orElse(null);
             if (verification != null && !VERIFICATION_WORDS.contains(verification)) {
-                throw ApiException.badRequest(PolicyConfig.RECIPIENT_VERIFICATION + " must be none, callout or "
-                        + "valid_list, got \"" + Authenticator.printable(verification) + "\"");
+                throw ApiException.badRequest(PolicyConfig.RECIPIENT_VERIFICATION + " must be none, callout, "
+                        + "valid_list or directory, got \"" + Authenticator.printable(verification) + "\"");
             }
             String delimiter = body.text(PolicyConfig.SUB_ADDRESS_DELIMITER).orElse(null);
             console.admin().settings().change(who.actor(), reject, verification, delimiter);

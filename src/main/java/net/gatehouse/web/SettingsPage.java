@@ -38,7 +38,8 @@ public final class SettingsPage {
     public static final java.util.List<Choice> VERIFICATION_CHOICES = java.util.List.of(
             new Choice("none", "None"),
             new Choice("callout", "Reject for unverified recipients"),
-            new Choice("valid_list", "Reject for recipients not in valid list"));
+            new Choice("valid_list", "Reject for recipients not in valid list"),
+            new Choice("directory", "Reject for recipients not in the directory"));
 
     private SettingsPage() {
     }

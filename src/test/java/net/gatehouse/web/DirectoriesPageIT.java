@@ -10,8 +10,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import net.gatehouse.smtp.protocol.Reply;
 import net.gatehouse.store.AuditLog;
 import net.gatehouse.testing.ConsoleClient;
+import net.gatehouse.testing.SmtpTestClient;
 import net.gatehouse.testing.TestDirectory;
 import net.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
@@ -78,6 +80,26 @@ class DirectoriesPageIT {
         HttpResponse<String> response = viewer.api(method, path, token, null);
         assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isEqualTo(status);
         return ConsoleClient.json(response);
+    }
+
+    @Test
+    @Order(0)
+    void aDomainAddedThroughTheApiMayBeVerifiedByTheDirectory() throws Exception {
+        JsonNode added = ConsoleClient.json(admin.api("POST", "/api/v1/domains", adminToken,
+                "{\"name\": \"corp-alias.example\", \"backends\": [\"127.0.0.1:25\"], \"verification\": \"directory\"}"));
+        assertThat(added.get("effective_verification").asString()).isEqualTo("directory");
+
+        assertThat(rcpt("alice@corp-alias.example")).as("a proxyAddresses alias").isEqualTo("250 2.1.5");
+        assertThat(rcpt("nobody@corp-alias.example")).isEqualTo("550 5.1.1");
+        assertThat(admin.get("/domains").body()).contains("<option value=\"directory\">Reject for recipients not in the directory");
+    }
+
+    private String rcpt(String recipient) throws Exception {
+        try (SmtpTestClient client = gateway.client()) {
+            client.command("MAIL FROM:<sender@elsewhere.test>");
+            Reply reply = client.command("RCPT TO:<" + recipient + ">");
+            return reply.code() + " " + reply.enhanced();
+        }
     }
 
     @Test

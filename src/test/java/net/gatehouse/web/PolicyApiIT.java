@@ -127,6 +127,11 @@ class PolicyApiIT {
         assertBadRequest(admin.api("POST", "/api/v1/domains", "{\"name\":\"ok.test\"}"), "backends");
         assertBadRequest(admin.api("POST", "/api/v1/domains",
                 "{\"name\":\"ok.test\",\"backends\":[\"h:25\"],\"verification\":\"maybe\"}"), "verification");
+        // no directory in the configuration file: nothing could verify such a domain
+        assertBadRequest(admin.api("POST", "/api/v1/domains",
+                "{\"name\":\"ok.test\",\"backends\":[\"h:25\"],\"verification\":\"directory\"}"), "needs a directory");
+        assertBadRequest(admin.api("PUT", "/api/v1/settings", "{\"recipient_verification\":\"directory\"}"),
+                "needs a directory");
         assertBadRequest(admin.api("POST", "/api/v1/domains", "{\"name\":"), "JSON");
         assertBadRequest(admin.api("POST", "/api/v1/domains", "{\"name\":\"ok.test\",\"backend\":[\"h\"],\"x\":1}"), "x");
         assertBadRequest(admin.api("PUT", "/api/v1/domains/ok.test", "{\"name\":\"other.test\",\"backends\":[\"h\"]}"),
