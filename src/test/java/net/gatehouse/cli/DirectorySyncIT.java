@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import net.gatehouse.smtp.protocol.Reply;
-import net.gatehouse.testing.SmtpTestClient;
 import net.gatehouse.testing.TestDirectory;
 import net.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterEach;
@@ -36,14 +34,6 @@ class DirectorySyncIT {
         ldap.close();
     }
 
-    private String rcpt(String recipient) throws Exception {
-        try (SmtpTestClient client = gateway.client()) {
-            client.command("MAIL FROM:<sender@elsewhere.test>");
-            Reply reply = client.command("RCPT TO:<" + recipient + ">");
-            return reply.code() + " " + reply.enhanced();
-        }
-    }
-
     @Test
     void aForcedSyncOfTheCommandLineIsTakenByTheRunningGateway() throws Exception {
         Path password = directory.resolve("ldap.secret");
@@ -61,7 +51,7 @@ class DirectorySyncIT {
             ldap.delete(cn + "," + TestDirectory.BASE_DN); // 13 addresses become 4
         }
         assertThat(gateway.gateway().directories().syncNow("corp", false).result()).isEqualTo("refused");
-        assertThat(rcpt("alice@corp.example")).isEqualTo("250 2.1.5");
+        assertThat(gateway.rcpt("alice@corp.example")).isEqualTo("250 2.1.5");
 
         CommandRun refused = CommandRun.of("", "directory", "sync", "--config=" + gateway.writeConfig());
         assertThat(refused.exitCode()).isEqualTo(1);
@@ -69,8 +59,8 @@ class DirectorySyncIT {
 
         CommandRun forced = CommandRun.of("", "directory", "sync", "--force", "--config=" + gateway.writeConfig());
         assertThat(forced.exitCode()).as(forced.out() + forced.err()).isZero();
-        await().atMost(Duration.ofSeconds(30)).until(() -> rcpt("alice@corp.example").equals("550 5.1.1"));
-        assertThat(rcpt("reception@corp.example")).isEqualTo("250 2.1.5");
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.rcpt("alice@corp.example").equals("550 5.1.1"));
+        assertThat(gateway.rcpt("reception@corp.example")).isEqualTo("250 2.1.5");
         assertThat(gateway.gateway().directories().status("corp").orElseThrow().addresses()).isEqualTo(4);
     }
 }

@@ -6,9 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import net.gatehouse.smtp.protocol.Reply;
 import net.gatehouse.testing.LoopbackPorts;
-import net.gatehouse.testing.SmtpTestClient;
 import net.gatehouse.testing.TestCa;
 import net.gatehouse.testing.TestDirectory;
 import net.gatehouse.testing.TestGateway;
@@ -60,14 +58,6 @@ class DirectorySlapdIT {
                 .snapshotTakenAt().isPresent());
     }
 
-    private String rcpt(String recipient) throws Exception {
-        try (SmtpTestClient client = gateway.client()) {
-            client.command("MAIL FROM:<sender@elsewhere.test>");
-            Reply reply = client.command("RCPT TO:<" + recipient + ">");
-            return reply.code() + " " + reply.enhanced();
-        }
-    }
-
     @Test
     void acceptsTheDirectorysRecipientsAndRejectsTheRest() throws Exception {
         slapd = TestSlapd.start(directory.resolve("slapd"));
@@ -82,11 +72,11 @@ class DirectorySlapdIT {
                 "support@corp.example",         // a public folder
                 "bob.other@corp.example",       // otherMailbox (RFC 1274 form)
                 "carol.alt@corp.example"}) {    // mailAlternativeAddress
-            assertThat(rcpt(known)).as(known).isEqualTo("250 2.1.5");
+            assertThat(gateway.rcpt(known)).as(known).isEqualTo("250 2.1.5");
         }
-        assertThat(rcpt("nobody@corp.example")).isEqualTo("550 5.1.1");
-        assertThat(rcpt("ghost@corp.example")).as("an x500: value is no mail address").isEqualTo("550 5.1.1");
-        assertThat(rcpt("alice.voice@corp.example")).as("a sip: value is no mail address").isEqualTo("550 5.1.1");
+        assertThat(gateway.rcpt("nobody@corp.example")).isEqualTo("550 5.1.1");
+        assertThat(gateway.rcpt("ghost@corp.example")).as("an x500: value is no mail address").isEqualTo("550 5.1.1");
+        assertThat(gateway.rcpt("alice.voice@corp.example")).as("a sip: value is no mail address").isEqualTo("550 5.1.1");
         DirectoryStatus status = gateway.gateway().directories().status("corp").orElseThrow();
         assertThat(status.entries()).isEqualTo(8);
         assertThat(status.addresses()).isEqualTo(13);
@@ -99,16 +89,16 @@ class DirectorySlapdIT {
         awaitSnapshot();
         slapd.stop();
         assertThat(gateway.gateway().directories().syncNow("corp", false).result()).isEqualTo("failed");
-        assertThat(rcpt("alice@corp.example")).isEqualTo("250 2.1.5");
-        assertThat(rcpt("nobody@corp.example")).isEqualTo("550 5.1.1");
+        assertThat(gateway.rcpt("alice@corp.example")).isEqualTo("250 2.1.5");
+        assertThat(gateway.rcpt("nobody@corp.example")).isEqualTo("550 5.1.1");
         assertThat(gateway.gateway().directories().status("corp").orElseThrow().state()).isEqualTo("stale");
         assertThat(gateway.gateway().metrics().scrape()).contains("gatehouse_directory_snapshot_age_seconds{directory=\"corp\"}");
 
         // a restart takes the snapshot from the store: no waiting for the directory, no 451
         gateway.close();
         gateway = gateway(directory.resolve("gw"), "[\"" + slapd.url() + "\"]").start();
-        assertThat(rcpt("alice@corp.example")).isEqualTo("250 2.1.5");
-        assertThat(rcpt("nobody@corp.example")).isEqualTo("550 5.1.1");
+        assertThat(gateway.rcpt("alice@corp.example")).isEqualTo("250 2.1.5");
+        assertThat(gateway.rcpt("nobody@corp.example")).isEqualTo("550 5.1.1");
     }
 
     @Test
@@ -116,8 +106,8 @@ class DirectorySlapdIT {
         gateway = gateway(directory.resolve("gw"), "[\"ldap://127.0.0.1:" + LoopbackPorts.free() + "\"]").start();
         await().atMost(SYNCED).until(() -> gateway.gateway().directories().status("corp").orElseThrow()
                 .lastAttempt().isPresent());
-        assertThat(rcpt("alice@corp.example")).isEqualTo("451 4.4.3");
-        assertThat(rcpt("nobody@corp.example")).isEqualTo("451 4.4.3");
+        assertThat(gateway.rcpt("alice@corp.example")).isEqualTo("451 4.4.3");
+        assertThat(gateway.rcpt("nobody@corp.example")).isEqualTo("451 4.4.3");
     }
 
     @Test
@@ -126,7 +116,7 @@ class DirectorySlapdIT {
         slapd = TestSlapd.start(directory.resolve("slapd"), ca);
         gateway = gateway(directory.resolve("gw"), "[\"" + slapd.ldapsUrl() + "\"]", "ca_file: " + ca.caFile()).start();
         awaitSnapshot();
-        assertThat(rcpt("alice@corp.example")).isEqualTo("250 2.1.5");
+        assertThat(gateway.rcpt("alice@corp.example")).isEqualTo("250 2.1.5");
         Directories.SyncResult startTls;
         try (TestGateway second = gateway(directory.resolve("gw2"), "[\"" + slapd.localhostUrl() + "\"]",
                 "start_tls: true", "ca_file: " + ca.caFile()).start()) {
@@ -140,7 +130,7 @@ class DirectorySlapdIT {
         slapd = TestSlapd.start(directory.resolve("slapd"));
         gateway = gateway(directory.resolve("gw"), "[\"" + slapd.url() + "\"]", "exclude_disabled: true").start();
         awaitSnapshot();
-        assertThat(rcpt("alice@corp.example")).isEqualTo("250 2.1.5");
-        assertThat(rcpt("reception@corp.example")).isEqualTo("550 5.1.1");
+        assertThat(gateway.rcpt("alice@corp.example")).isEqualTo("250 2.1.5");
+        assertThat(gateway.rcpt("reception@corp.example")).isEqualTo("550 5.1.1");
     }
 }

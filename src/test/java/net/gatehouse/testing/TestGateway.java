@@ -13,6 +13,7 @@ import java.util.Map;
 import net.gatehouse.Gateway;
 import net.gatehouse.config.ConfigLoader;
 import net.gatehouse.config.GatewayConfig;
+import net.gatehouse.smtp.protocol.Reply;
 import net.gatehouse.store.ConsoleUsers;
 import net.gatehouse.store.Database;
 
@@ -213,6 +214,18 @@ public final class TestGateway implements AutoCloseable {
     /** The port outbound (MX) deliveries connect to; a test MX listens on an ephemeral port. */
     public TestGateway remotePort(int port) {
         return delivery("remote_port: " + port);
+    }
+
+    /**
+     * One RCPT TO on a new session (after a MAIL FROM from elsewhere), answered as "code enhanced",
+     * e.g. {@code "550 5.1.1"}: the verdict for {@code recipient}.
+     */
+    public String rcpt(String recipient) throws IOException {
+        try (SmtpTestClient client = client()) {
+            client.command("MAIL FROM:<sender@elsewhere.test>");
+            Reply reply = client.command("RCPT TO:<" + recipient + ">");
+            return reply.code() + " " + reply.enhanced();
+        }
     }
 
     /** Writes the configuration to {@code gatehouse.yaml} in the directory and returns its path. */
