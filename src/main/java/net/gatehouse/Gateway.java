@@ -283,7 +283,7 @@ public final class Gateway implements AutoCloseable {
                 new QueueActions(delivery, audit, clock),
                 new DirectorySyncs(rcptPath.directories(), audit, clock),
                 new DirectorySettings(policy, new DirectorySnapshotStore(database), System::getenv, clock,
-                        changeNotifier()));
+                        changeNotifier(), rcptPath.directories()::syncSoon));
         Directories directories = rcptPath.directories();
         return new ConsoleParts(policy, validRecipientStore, messageLog, delivery, callout,
                 config.callout().catchAllRecheck(), rcptPath.tester(), metrics, users, audit, admin, clock,

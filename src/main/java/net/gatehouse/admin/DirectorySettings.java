@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import net.gatehouse.cluster.ChangeNotifier;
 import net.gatehouse.config.ConfigException;
@@ -37,11 +38,18 @@ public final class DirectorySettings {
     private final Function<String, String> environment;
     private final Clock clock;
     private final ChangeNotifier changes;
+    private final Consumer<String> passwordChanged;
 
-    /** @param environment where a directory's {@code GATEHOUSE_LDAP_<NAME>_PASSWORD} is looked up */
+    /**
+     * @param environment where a directory's {@code GATEHOUSE_LDAP_<NAME>_PASSWORD} is looked up
+     * @param passwordChanged told of a directory whose password changed while its settings did not,
+     *                        to read the directory with it now (a change of settings does that
+     *                        anyway); the other nodes read it at their next sync, or retry
+     */
     public DirectorySettings(LivePolicy policy, DirectorySnapshotStore snapshots, Function<String, String> environment,
-                             Clock clock, ChangeNotifier changes) {
+                             Clock clock, ChangeNotifier changes, Consumer<String> passwordChanged) {
         this.policy = policy;
+        this.passwordChanged = passwordChanged;
         this.passwords = snapshots.passwords();
         this.snapshots = snapshots;
         this.environment = environment;
@@ -118,6 +126,9 @@ public final class DirectorySettings {
         }
         if (removePassword && !newPassword) {
             passwords.remove(name, clock.instant(), actor);
+        }
+        if ((newPassword || removePassword) && existing.isPresent() && existing.get().equals(parsed)) {
+            passwordChanged.accept(name);
         }
         return name;
     }

@@ -227,6 +227,17 @@ public final class Directories implements AutoCloseable {
         }
     }
 
+    /**
+     * Has the directory's background sync run now rather than at its next time, if the directory
+     * exists and syncs here: its bind password changed, and the directory should be read with it.
+     */
+    public void syncSoon(String name) {
+        DirectorySync directory = inForce.byName().get(name);
+        if (directory != null) {
+            directory.syncSoon();
+        }
+    }
+
     /** Where one directory's {@code test} looks: see {@link DirectoryProbe}. */
     public DirectoryProbe probe(String name) {
         DirectorySync directory = inForce.byName().get(name);

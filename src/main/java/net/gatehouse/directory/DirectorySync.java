@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import net.gatehouse.config.DirectoryConfig;
 import net.gatehouse.smtp.protocol.MailboxAddress;
@@ -79,6 +80,7 @@ final class DirectorySync implements AutoCloseable {
     private final Clock clock;
     private final MeterRegistry registry;
     private final List<Meter> gauges;
+    private final AtomicBoolean gaugesRetired = new AtomicBoolean();
     private final Counter synced;
     private final Counter failed;
     private final Counter refused;
@@ -92,6 +94,8 @@ final class DirectorySync implements AutoCloseable {
     }
 
     private final Object syncing = new Object(); // one sync at a time: the schedule's, or one asked for
+    private final Object schedule = new Object(); // the background thread waits on it for its next sync
+    private boolean wakeUp; // guarded by schedule: sync now, not at the next time
     private volatile Attempts attempts = new Attempts(null, null, null, "");
     private volatile long storeRevision; // of the store's snapshot, when last looked at
 
@@ -205,7 +209,7 @@ final class DirectorySync implements AutoCloseable {
                 firstAttempt.countDown();
                 Duration wait = outcome.ok() ? config.syncEvery()
                         : RETRY_AFTER.compareTo(config.syncEvery()) < 0 ? RETRY_AFTER : config.syncEvery();
-                if (closed.await(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+                if (awaitNextSync(wait)) {
                     return;
                 }
             } while (true);
@@ -213,6 +217,31 @@ final class DirectorySync implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             firstAttempt.countDown();
+        }
+    }
+
+    /**
+     * Waits {@code wait}, or until {@link #syncSoon} or {@link #close}.
+     *
+     * @return whether it was closed
+     */
+    private boolean awaitNextSync(Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        synchronized (schedule) {
+            long left;
+            while (!wakeUp && closed.getCount() > 0 && (left = deadline - System.nanoTime()) > 0) {
+                TimeUnit.NANOSECONDS.timedWait(schedule, left);
+            }
+            wakeUp = false;
+        }
+        return closed.getCount() == 0;
+    }
+
+    /** Has the background thread sync now rather than at its next time (the bind password changed). */
+    void syncSoon() {
+        synchronized (schedule) {
+            wakeUp = true;
+            schedule.notifyAll();
         }
     }
 
@@ -362,15 +391,23 @@ final class DirectorySync implements AutoCloseable {
         return connector;
     }
 
-    /** Unregisters this directory's gauges (before a replacement registers its own). Idempotent. */
+    /**
+     * Unregisters this directory's gauges (before a replacement registers its own), once: the
+     * registry removes by name and tags, so a second time would remove the replacement's.
+     */
     void retireGauges() {
-        gauges.forEach(registry::remove);
+        if (gaugesRetired.compareAndSet(false, true)) {
+            gauges.forEach(registry::remove);
+        }
     }
 
     @Override
     public void close() {
         retireGauges();
         closed.countDown();
+        synchronized (schedule) {
+            schedule.notifyAll();
+        }
         Thread running = thread;
         if (running != null) {
             try {
