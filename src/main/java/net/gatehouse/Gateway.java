@@ -181,8 +181,9 @@ public final class Gateway implements AutoCloseable {
         // directories sync in the background: start-up takes their stored snapshots and never waits
         Directories directories = Directories.start(config.policy().map(PolicyConfig::directories).orElse(List.of()),
                 new DirectorySnapshotStore(database), metrics.registry(), clock, System::getenv, true);
+        HarvestGuard harvest = new HarvestGuard(() -> policy.current().harvest(), counters, metrics.registry());
         this.rcptPath = RcptPath.start(config, policy.supplier(), validRecipientStore, mx, metrics.registry(), clock,
-                verdicts, polling.validLists(), directories);
+                verdicts, polling.validLists(), directories, Optional.of(harvest));
         // another node's change: look at the store now rather than at the next poll
         this.changes = redis.map(link -> new RedisChanges(link, redisPassword, "gatehouse-" + config.hostname(),
                 RedisLink.DEFAULT_TIMEOUT, what -> {
@@ -195,7 +196,6 @@ public final class Gateway implements AutoCloseable {
         this.delivery = new DeliveryScheduler(spool, policy.supplier(), mx, config.delivery(),
                 config.hostname(), TlsContexts.opportunisticClient(), clock, metrics, messageLog);
         metrics.queue(delivery::size, delivery::oldestAgeSeconds);
-        HarvestGuard harvest = new HarvestGuard(() -> policy.current().harvest(), counters, metrics.registry());
         this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, rcptPath.decision(), harvest, spool, delivery::submit,
                 clock, metrics, messageLog);
     }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import net.gatehouse.callout.CalloutVerifier;
 import net.gatehouse.callout.LocalVerdictCache;
@@ -51,12 +52,22 @@ public record RcptPath(RecipientPolicy decision, CalloutVerifier callout, ValidL
     public static RcptPath start(GatewayConfig config, Supplier<Policy> policy, ValidRecipientStore lists,
                                  MxResolver mx, MeterRegistry registry, Clock clock, VerdictCache cache,
                                  Duration listPollInterval, Directories directories) {
+        return start(config, policy, lists, mx, registry, clock, cache, listPollInterval, directories, Optional.empty());
+    }
+
+    /**
+     * As above, with the gateway's harvest guard: a client it tarpits gets no callout probe, only
+     * answers from what is known (see {@link HarvestGuard#sparesBackend}).
+     */
+    public static RcptPath start(GatewayConfig config, Supplier<Policy> policy, ValidRecipientStore lists,
+                                 MxResolver mx, MeterRegistry registry, Clock clock, VerdictCache cache,
+                                 Duration listPollInterval, Directories directories, Optional<HarvestGuard> harvest) {
         ValidListDirectory directory = ValidListDirectory.start(lists,
                 config.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()), listPollInterval);
         CalloutVerifier callout = new CalloutVerifier(config.callout(), config.hostname(), mx, () -> policy.get().cache(),
                 cache, registry, clock);
         RecipientPolicy decision = new RecipientPolicy(policy, mx, callout,
-                domain -> directory.list(domain.name()), directories);
+                domain -> directory.list(domain.name()), directories, harvest);
         return new RcptPath(decision, callout, directory, directories, config.callout().timeout());
     }
 

@@ -30,6 +30,8 @@ public final class RecipientPolicy {
     private final CalloutVerifier callout;
     private final Function<ProtectedDomain, ValidRecipients> validLists;
     private final Directories directories;
+    /** Whose RCPTs must not reach a back-end; empty where there are no SMTP clients ({@code gatehouse check}). */
+    private final Optional<HarvestGuard> harvest;
 
     /** Without directories: {@code verification: directory} answers 451. */
     public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
@@ -44,11 +46,22 @@ public final class RecipientPolicy {
      */
     public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
                            Function<ProtectedDomain, ValidRecipients> validLists, Directories directories) {
+        this(policy, resolver, callout, validLists, directories, Optional.empty());
+    }
+
+    /**
+     * @param harvest the gateway's harvest guard: a client it tarpits gets no callout probe
+     *                ({@link HarvestGuard#sparesBackend})
+     */
+    public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
+                           Function<ProtectedDomain, ValidRecipients> validLists, Directories directories,
+                           Optional<HarvestGuard> harvest) {
         this.policy = policy;
         this.domainCheck = new RecipientDomainCheck(resolver);
         this.callout = callout;
         this.validLists = validLists;
         this.directories = directories;
+        this.harvest = harvest;
     }
 
     public Policy currentPolicy() {
@@ -109,10 +122,18 @@ public final class RecipientPolicy {
                     ? verdict(Reason.VALID_LIST, mailbox.address(), chain, "address is in the valid list")
                     : verdict(Reason.NOT_IN_VALID_LIST, mailbox.address(), chain,
                             "address is not in the domain's valid list");
-            case CALLOUT -> callout(callout.verify(protectedDomain, mailbox), mailbox, chain);
+            case CALLOUT -> callout.verify(protectedDomain, mailbox, () -> mayProbe(client))
+                    .map(result -> callout(result, mailbox, chain))
+                    .orElseGet(() -> verdict(Reason.HARVEST_DEFERRED, mailbox.address(), chain,
+                            "not probed: the client is past harvest.tarpit_after, and the address is not in the cache"));
             case DIRECTORY -> directory(directories.lookup(protectedDomain.directories(), mailbox,
                     policy.subAddressDelimiter()), mailbox, chain);
         };
+    }
+
+    /** Whether a callout may ask the back-end about this client's recipient: not while the harvest guard tarpits it. */
+    private boolean mayProbe(InetAddress client) {
+        return harvest.map(guard -> !guard.sparesBackend(client)).orElse(true);
     }
 
     /** The snapshot's answer; with no snapshot to answer from, 451: never a 5xx on a failure of ours. */
