@@ -42,8 +42,11 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  * <li><b>Budget.</b> {@link #verify} returns within {@code callout.timeout}, whatever the back-ends
- *     do. The probe runs on a virtual thread of its own, under the same deadline; a caller that
- *     stops waiting leaves it to finish, and its answer is cached for the client's next attempt.
+ *     do. The probe runs on a virtual thread of its own, under the same deadline, replies
+ *     included: a back-end that answers later (a tarpit) loses the connection, which is closed
+ *     rather than pooled, so that no later probe waits behind the late reply. A caller that
+ *     stops waiting (one that joined a probe late) leaves it to finish, and its answer is cached
+ *     for the client's next attempt.
  * <li><b>Cache.</b> Accepts live {@code positive_ttl}, rejections {@code negative_ttl}. Past its
  *     refresh age an entry is still answered from, and probed again in the background, one probe
  *     per address at a time. A temporary failure never replaces a cached answer (verify.c's rule);
@@ -57,7 +60,10 @@ import org.slf4j.LoggerFactory;
  * <li><b>Back-ends</b> are tried in order; the next one when one cannot be reached, refuses the
  *     session at the greeting or EHLO, drops the connection, or says {@code 421} (RFC 5321 3.8: it
  *     is closing, which says nothing of the address). Any other answer to RCPT is final: 2xx,
- *     5xx, and 4xx too (greylisting, a full mailbox: the next back-end would not know better).
+ *     5xx, and 4xx too (greylisting, a full mailbox: the next back-end would not know better). A
+ *     4xx is a temporary failure like the others: never cached, held down (issue 15).
+ * <li><b>Callers that may not probe</b> (a client in the harvest tarpit) get only what is known,
+ *     through {@link #verify(ProtectedDomain, MailboxAddress, BooleanSupplier)}.
  * <li><b>Catch-all</b> back-ends are found by {@link CatchAllDetector}; the addresses of a flagged
  *     domain are {@link Unverifiable}, without a probe.
  * </ul>
@@ -356,8 +362,8 @@ public final class CalloutVerifier implements AutoCloseable {
             CalloutResult result = flight.result().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             return flight.joined() ? result.withHow("shared a probe in flight: " + result.how()) : result;
         } catch (TimeoutException e) {
-            return new TemporaryFailure("over budget: no answer from the back-end within " + describe(config.timeout())
-                    + "; the probe goes on and its answer will be cached", flight.joined() ? "shared a probe in flight" : "probe");
+            return new TemporaryFailure("over budget: no answer from the back-end within " + describe(config.timeout()),
+                    flight.joined() ? "shared a probe in flight" : "probe");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new TemporaryFailure("interrupted while waiting for the back-end", "probe");
