@@ -183,7 +183,7 @@ public final class Gateway implements AutoCloseable {
                 new DirectorySnapshotStore(database), metrics.registry(), clock, System::getenv, true);
         HarvestGuard harvest = new HarvestGuard(() -> policy.current().harvest(), counters, metrics.registry());
         this.rcptPath = RcptPath.start(config, policy.supplier(), validRecipientStore, mx, metrics.registry(), clock,
-                verdicts, polling.validLists(), directories, Optional.of(harvest));
+                verdicts, polling.validLists(), directories, harvest::sparesBackend);
         // another node's change: look at the store now rather than at the next poll
         this.changes = redis.map(link -> new RedisChanges(link, redisPassword, "gatehouse-" + config.hostname(),
                 RedisLink.DEFAULT_TIMEOUT, what -> {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import net.gatehouse.callout.CalloutResult;
 import net.gatehouse.callout.CalloutVerifier;
@@ -30,8 +31,8 @@ public final class RecipientPolicy {
     private final CalloutVerifier callout;
     private final Function<ProtectedDomain, ValidRecipients> validLists;
     private final Directories directories;
-    /** Whose RCPTs must not reach a back-end; empty where there are no SMTP clients ({@code gatehouse check}). */
-    private final Optional<HarvestGuard> harvest;
+    /** The clients whose RCPTs must not reach a back-end ({@link HarvestGuard#sparesBackend}). */
+    private final Predicate<InetAddress> sparesBackend;
 
     /** Without directories: {@code verification: directory} answers 451. */
     public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
@@ -46,22 +47,23 @@ public final class RecipientPolicy {
      */
     public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
                            Function<ProtectedDomain, ValidRecipients> validLists, Directories directories) {
-        this(policy, resolver, callout, validLists, directories, Optional.empty());
+        this(policy, resolver, callout, validLists, directories, client -> false);
     }
 
     /**
-     * @param harvest the gateway's harvest guard: a client it tarpits gets no callout probe
-     *                ({@link HarvestGuard#sparesBackend})
+     * @param sparesBackend whether a client's RCPTs may get only answers from what is known, never a
+     *                      callout probe: the gateway's {@link HarvestGuard#sparesBackend}, for a
+     *                      client it tarpits; asked only when a probe would follow
      */
     public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
                            Function<ProtectedDomain, ValidRecipients> validLists, Directories directories,
-                           Optional<HarvestGuard> harvest) {
+                           Predicate<InetAddress> sparesBackend) {
         this.policy = policy;
         this.domainCheck = new RecipientDomainCheck(resolver);
         this.callout = callout;
         this.validLists = validLists;
         this.directories = directories;
-        this.harvest = harvest;
+        this.sparesBackend = sparesBackend;
     }
 
     public Policy currentPolicy() {
@@ -122,18 +124,13 @@ public final class RecipientPolicy {
                     ? verdict(Reason.VALID_LIST, mailbox.address(), chain, "address is in the valid list")
                     : verdict(Reason.NOT_IN_VALID_LIST, mailbox.address(), chain,
                             "address is not in the domain's valid list");
-            case CALLOUT -> callout.verify(protectedDomain, mailbox, () -> mayProbe(client))
+            case CALLOUT -> callout.verify(protectedDomain, mailbox, () -> !sparesBackend.test(client))
                     .map(result -> callout(result, mailbox, chain))
                     .orElseGet(() -> verdict(Reason.HARVEST_DEFERRED, mailbox.address(), chain,
                             "not probed: the client is past harvest.tarpit_after, and the address is not in the cache"));
             case DIRECTORY -> directory(directories.lookup(protectedDomain.directories(), mailbox,
                     policy.subAddressDelimiter()), mailbox, chain);
         };
-    }
-
-    /** Whether a callout may ask the back-end about this client's recipient: not while the harvest guard tarpits it. */
-    private boolean mayProbe(InetAddress client) {
-        return harvest.map(guard -> !guard.sparesBackend(client)).orElse(true);
     }
 
     /** The snapshot's answer; with no snapshot to answer from, 451: never a 5xx on a failure of ours. */
