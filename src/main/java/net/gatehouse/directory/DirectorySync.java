@@ -4,6 +4,7 @@ import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -76,6 +77,8 @@ final class DirectorySync implements AutoCloseable {
     private final SnapshotSearch search;
     private final DirectorySnapshotStore store;
     private final Clock clock;
+    private final MeterRegistry registry;
+    private final List<Meter> gauges;
     private final Counter synced;
     private final Counter failed;
     private final Counter refused;
@@ -95,16 +98,21 @@ final class DirectorySync implements AutoCloseable {
     DirectorySync(DirectoryConfig config, DirectorySnapshotStore store, MeterRegistry registry, Clock clock,
                   Supplier<Map<String, String>> environment) {
         this.config = config;
-        this.connector = new LdapConnector(config, environment);
+        this.connector = new LdapConnector(config, environment, store.passwords()::read);
         this.search = new SnapshotSearch(config);
         this.store = store;
         this.clock = clock;
         String name = config.name();
-        Gauge.builder("gatehouse.directory.snapshot.age", this, DirectorySync::ageSeconds)
-                .description("Age of the directory snapshot in force (NaN: none yet, its domains get 451)")
-                .baseUnit("seconds").tag("directory", name).register(registry);
-        Gauge.builder("gatehouse.directory.addresses", this, s -> s.current == null ? 0 : s.current.addresses())
-                .description("Addresses in the directory snapshot in force").tag("directory", name).register(registry);
+        this.registry = registry;
+        // gauges read this object, and go with it (close): a directory whose settings change live
+        // is replaced by a new one, which registers its own; the counters are shared by the two
+        this.gauges = List.of(
+                Gauge.builder("gatehouse.directory.snapshot.age", this, DirectorySync::ageSeconds)
+                        .description("Age of the directory snapshot in force (NaN: none yet, its domains get 451)")
+                        .baseUnit("seconds").tag("directory", name).register(registry),
+                Gauge.builder("gatehouse.directory.addresses", this, s -> s.current == null ? 0 : s.current.addresses())
+                        .description("Addresses in the directory snapshot in force").tag("directory", name)
+                        .register(registry));
         synced = syncs(registry, name, "ok");
         failed = syncs(registry, name, "failed");
         refused = syncs(registry, name, "refused");
@@ -133,6 +141,19 @@ final class DirectorySync implements AutoCloseable {
         } catch (StoreException e) {
             log.warn("directory_snapshot_unreadable directory={} error=\"{}\" note=\"waiting for the directory\"",
                     config.name(), e.getMessage());
+        }
+    }
+
+    /**
+     * Carries on from the directory this one replaces, whose settings were changed (SPEC §8: the
+     * console edits them live): its snapshot stays in force, and its record of attempts, until this
+     * one's first sync with the new settings succeeds.
+     */
+    void takeOver(DirectorySync previous) {
+        synchronized (previous.syncing) {
+            current = previous.current;
+            attempts = previous.attempts;
+            storeRevision = previous.storeRevision;
         }
     }
 
@@ -341,8 +362,14 @@ final class DirectorySync implements AutoCloseable {
         return connector;
     }
 
+    /** Unregisters this directory's gauges (before a replacement registers its own). Idempotent. */
+    void retireGauges() {
+        gauges.forEach(registry::remove);
+    }
+
     @Override
     public void close() {
+        retireGauges();
         closed.countDown();
         Thread running = thread;
         if (running != null) {
