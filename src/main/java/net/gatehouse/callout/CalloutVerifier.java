@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  *     session at the greeting or EHLO, drops the connection, or says {@code 421} (RFC 5321 3.8: it
  *     is closing, which says nothing of the address). Any other answer to RCPT is final: 2xx,
  *     5xx, and 4xx too (greylisting, a full mailbox: the next back-end would not know better). A
- *     4xx is a temporary failure like the others: never cached, held down (issue 15).
+ *     4xx is a temporary failure like the others: never cached, held down.
  * <li><b>Callers that may not probe</b> (a client in the harvest tarpit) get only what is known,
  *     through {@link #verify(ProtectedDomain, MailboxAddress, BooleanSupplier)}.
  * <li><b>Catch-all</b> back-ends are found by {@link CatchAllDetector}; the addresses of a flagged

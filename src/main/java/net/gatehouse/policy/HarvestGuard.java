@@ -100,7 +100,7 @@ public final class HarvestGuard {
     /**
      * Whether {@code client} is past {@code tarpit_after} now: its RCPTs are then answered from
      * what is known without asking a back-end (cache, valid list, directory snapshot), and the
-     * rest deferred (SPEC §3, issue 15): a dictionary attack on the gateway must not become one on
+     * rest deferred (SPEC §3): a dictionary attack on the gateway must not become one on
      * the back-end. From the same count as the tarpit, and whatever {@code tarpit_delay} (0 turns
      * the delay off, not this). Asked only when a callout would probe.
      */
