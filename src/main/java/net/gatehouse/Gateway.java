@@ -185,8 +185,9 @@ public final class Gateway implements AutoCloseable {
                 new DirectorySnapshotStore(database), metrics.registry(), clock, System::getenv, true);
         policy.onDirectoriesChanged(directories::apply);
         directories.apply(policy.effective().directories()); // a change that came in between
+        HarvestGuard harvest = new HarvestGuard(() -> policy.current().harvest(), counters, metrics.registry());
         this.rcptPath = RcptPath.start(config, policy.supplier(), validRecipientStore, mx, metrics.registry(), clock,
-                verdicts, polling.validLists(), directories);
+                verdicts, polling.validLists(), directories, harvest::sparesBackend);
         // another node's change: look at the store now rather than at the next poll
         this.changes = redis.map(link -> new RedisChanges(link, redisPassword, "gatehouse-" + config.hostname(),
                 RedisLink.DEFAULT_TIMEOUT, what -> {
@@ -199,7 +200,6 @@ public final class Gateway implements AutoCloseable {
         this.delivery = new DeliveryScheduler(spool, policy.supplier(), mx, config.delivery(),
                 config.hostname(), TlsContexts.opportunisticClient(), clock, metrics, messageLog);
         metrics.queue(delivery::size, delivery::oldestAgeSeconds);
-        HarvestGuard harvest = new HarvestGuard(() -> policy.current().harvest(), counters, metrics.registry());
         this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, rcptPath.decision(), harvest, spool, delivery::submit,
                 clock, metrics, messageLog);
     }
