@@ -230,4 +230,38 @@ class DsnIT {
         assertThat(delivered.text()).isEqualTo(content);
         awaitEmptySpool();
     }
+
+    @Test
+    void notifyNeverHoldsForAMessageThatExpiresInTheQueue() throws Exception {
+        backend.tempFailRecipient("alice@example.test");
+        gateway = gateway().delivery("max_lifetime: 2s").delivery("min_backoff: 1s").delivery("max_backoff: 1s").start();
+        send("MAIL FROM:<writer@senders.test>", List.of("RCPT TO:<alice@example.test> NOTIFY=NEVER"), MESSAGE);
+
+        await().atMost(WAIT).until(() -> backend.commands().stream().filter(c -> c.startsWith("RCPT TO:<alice@")).count() >= 2);
+        awaitEmptySpool();
+        assertThat(senders.transactions()).isEmpty();
+    }
+
+    @Test
+    void notifyNeverHoldsForAnAdministratorsBounce() throws Exception {
+        backend.tempFailRecipient("alice@example.test");
+        gateway = gateway().delivery("min_backoff: 1m").delivery("max_backoff: 2m").start();
+        DeliveryScheduler agent = gateway.gateway().delivery();
+        QueueId never = new QueueId(send("MAIL FROM:<writer@senders.test>",
+                List.of("RCPT TO:<alice@example.test> NOTIFY=NEVER"), MESSAGE));
+        QueueId failure = new QueueId(send("MAIL FROM:<writer@senders.test> ENVID=returned",
+                List.of("RCPT TO:<alice@example.test> NOTIFY=FAILURE"), MESSAGE));
+        for (QueueId id : List.of(never, failure)) {
+            await().atMost(WAIT).until(() -> agent.find(id).orElseThrow(), m -> m.attempts() == 1 && !m.delivering());
+        }
+
+        assertThat(agent.bounce(never)).isEqualTo(DeliveryScheduler.Result.DONE);
+        assertThat(agent.bounce(failure)).isEqualTo(DeliveryScheduler.Result.DONE);
+
+        // the one report is the second message's: the first said NEVER
+        TestBackend.Transaction report = senders.takeTransaction(WAIT);
+        assertThat(report.text()).contains("X-Gatehouse-Queue-ID: " + failure).contains("Original-Envelope-Id: returned");
+        awaitEmptySpool();
+        assertThat(senders.transactions()).hasSize(1);
+    }
 }
