@@ -227,7 +227,7 @@ public final class SmtpClient implements AutoCloseable {
         String mail = MailCommand.of(reversePath, recipients, content, extensions) + (dsn ? mailDsn.parameters() : "");
         String[] rcpts = new String[recipients.size()];
         for (int i = 0; i < rcpts.length; i++) {
-            rcpts[i] = "RCPT TO:<" + recipients.get(i) + ">" + (dsn ? recipientDsn.get(i).parameters() : "");
+            rcpts[i] = "RCPT TO:<" + recipients.get(i) + ">" + (dsn ? recipientDsn.get(i).parametersForRelay() : "");
         }
         Reply mailReply;
         Reply dataReply;

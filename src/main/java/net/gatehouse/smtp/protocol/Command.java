@@ -21,18 +21,10 @@ public sealed interface Command {
      * @param dsn      RET and ENVID (RFC 3461), {@link MailDsn#NONE} when neither was given
      */
     record Mail(MailPath sender, OptionalLong size, boolean eightBit, boolean smtpUtf8, MailDsn dsn) implements Command {
-
-        public Mail(MailPath sender, OptionalLong size, boolean eightBit, boolean smtpUtf8) {
-            this(sender, size, eightBit, smtpUtf8, MailDsn.NONE);
-        }
     }
 
     /** RCPT TO with NOTIFY and ORCPT (RFC 3461), {@link RcptDsn#NONE} when neither was given. */
     record Rcpt(MailPath recipient, RcptDsn dsn) implements Command {
-
-        public Rcpt(MailPath recipient) {
-            this(recipient, RcptDsn.NONE);
-        }
     }
 
     record Data() implements Command {

@@ -150,6 +150,29 @@ public record RcptDsn(Set<Notify> notifications, Optional<String> originalRecipi
         return text.toString();
     }
 
+    /**
+     * The parameters as they go on to the next hop: as {@link #parameters}, but with the non-ASCII
+     * characters of a {@code utf-8} ORCPT written as {@code \x{HEX}}, RFC 6533's utf-8-addr-xtext,
+     * which every server that offers DSN can take, whether or not the transaction is SMTPUTF8.
+     */
+    public String parametersForRelay() {
+        StringBuilder text = new StringBuilder();
+        if (!notifications.isEmpty()) {
+            text.append(" NOTIFY=").append(notifyValue());
+        }
+        originalRecipient.ifPresent(orcpt -> {
+            text.append(" ORCPT=");
+            orcpt.codePoints().forEach(c -> {
+                if (c < 0x80) {
+                    text.append((char) c);
+                } else {
+                    text.append("\\x{").append(Integer.toHexString(c).toUpperCase(Locale.ROOT)).append('}');
+                }
+            });
+        });
+        return text.toString();
+    }
+
     /** RFC 5322 atext: what an addr-type (an atom) is made of. */
     private static boolean isAtext(int c) {
         return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0;

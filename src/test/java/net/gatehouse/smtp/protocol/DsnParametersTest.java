@@ -115,6 +115,10 @@ class DsnParametersTest {
         Command.Rcpt rcpt = (Command.Rcpt) CommandParser.parse("RCPT TO:<b@example.com> ORCPT=utf-8;jörg@bücher.example");
         assertThat(rcpt.dsn().originalRecipient()).contains("utf-8;jörg@bücher.example");
         assertThat(rcpt.dsn().originalRecipientForReport()).contains("utf-8;jörg@bücher.example");
+        // on the wire, RFC 6533's utf-8-addr-xtext: ASCII, whether or not the next hop has SMTPUTF8
+        assertThat(rcpt.dsn().parametersForRelay()).isEqualTo(" ORCPT=utf-8;j\\x{F6}rg@b\\x{FC}cher.example");
+        assertThat(CommandParser.parse("RCPT TO:<b@example.com>" + rcpt.dsn().parametersForRelay()))
+                .isInstanceOf(Command.Rcpt.class);
     }
 
     /** A control character hidden in an ORCPT's xtext must not reach a report's header decoded. */
