@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Optional;
 import net.gatehouse.log.MailEvent;
 import net.gatehouse.smtp.protocol.MailDsn;
-import net.gatehouse.smtp.protocol.RcptDsn;
 import net.gatehouse.smtp.protocol.MessageIdFinder;
+import net.gatehouse.smtp.protocol.RcptDsn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
