@@ -32,6 +32,7 @@ import net.gatehouse.admin.Tokens;
 import net.gatehouse.admin.TrustedNetworkList;
 import net.gatehouse.admin.Users;
 import net.gatehouse.admin.ValidLists;
+import net.gatehouse.admin.VerdictCacheTools;
 import net.gatehouse.config.ConfigChanges;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.GatewayConfig;
@@ -277,7 +278,8 @@ public final class Gateway implements AutoCloseable {
                 new Users(users, clock, changeNotifier()),
                 new Tokens(users, clock, changeNotifier()),
                 new QueueActions(delivery, audit, clock),
-                new DirectorySyncs(rcptPath.directories(), audit, clock));
+                new DirectorySyncs(rcptPath.directories(), audit, clock),
+                new VerdictCacheTools(callout, policy.supplier(), audit, clock));
         Directories directories = rcptPath.directories();
         return new ConsoleParts(policy, validRecipientStore, messageLog, delivery, callout,
                 config.callout().catchAllRecheck(), rcptPath.tester(), metrics, users, audit, admin, clock,

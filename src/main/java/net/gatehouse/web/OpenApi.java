@@ -64,6 +64,7 @@ public final class OpenApi {
         schemas.put("Nodes", nodesSchema());
         schemas.put("Node", nodeSchema());
         schemas.putAll(DirectoriesApi.schemas());
+        schemas.putAll(CacheApi.schemas());
         document.put("components", Map.of(
                 "securitySchemes", Map.of("bearer", Map.of("type", "http", "scheme", "bearer")),
                 "schemas", schemas));
@@ -112,6 +113,7 @@ public final class OpenApi {
         Map<String, String> schemas = new LinkedHashMap<>();
         schemas.put("GET /api/v1/nodes", "Nodes");
         schemas.putAll(DirectoriesApi.responses());
+        schemas.putAll(CacheApi.responses());
         return Map.copyOf(schemas);
     }
 
