@@ -214,6 +214,35 @@ class CacheApiIT {
                 .contains("not a domain name");
     }
 
+    @Test
+    @Order(7)
+    void theTesterShowsTheEntryToViewersAndItsButtonsToAdministrators() throws Exception {
+        assertThat(gateway.rcpt("bob@example.test")).isEqualTo("550 5.1.1");
+        try (ConsoleClient viewer = ConsoleClient.of(gateway.gateway()).session("watcher");
+             ConsoleClient admin = ConsoleClient.of(gateway.gateway()).session("ada")) {
+            String seen = viewer.post("/tester", "address", "bob@example.test", "client", "").body();
+            assertThat(seen).contains("id=\"cache-entry\"").contains("Recipient address rejected: User unknown in local "
+                    + "recipient table").contains("id=\"source\">callout<").doesNotContain("id=\"cache-flush\"");
+
+            String shown = admin.post("/tester", "address", "bob@example.test", "client", "").body();
+            assertThat(shown).contains("id=\"cache-flush\"").contains("id=\"cache-probe\"").contains("id=\"cache-flush-domain\"");
+            String probed = admin.post("/tester/probe", "address", "bob@example.test").body();
+            assertThat(probed).contains("Probed bob@example.test again").contains("id=\"cache-entry\"");
+            assertThat(newestAudit().action()).isEqualTo("cache.probe");
+            assertThat(newestAudit().door()).isEqualTo("console");
+
+            String flushed = admin.post("/tester/flush", "address", "bob@example.test").body();
+            assertThat(flushed).contains("Flushed the cached verdict of bob@example.test").doesNotContain("id=\"cache-entry\"");
+            assertThat(newestAudit().action()).isEqualTo("cache.flush");
+
+            assertThat(gateway.rcpt("alice@example.test")).isEqualTo("250 2.1.5");
+            assertThat(admin.post("/tester/flush-cache", "domain", "example.test", "scope", "domain").body())
+                    .contains("Flushed 1 cached verdict(s) of example.test");
+            assertThat(admin.post("/tester/flush-cache", "scope", "all").body()).contains("Flushed every cached verdict (0)");
+            assertThat(newestAudit().action()).isEqualTo("cache.flush_all");
+        }
+    }
+
     private int rcptsFor(String address) {
         return (int) backend.commands().stream().filter(line -> line.equalsIgnoreCase("RCPT TO:<" + address + ">")).count();
     }
