@@ -174,6 +174,14 @@ final class CacheApi {
                 "DELETE /api/v1/cache", "CacheFlush", "POST /api/v1/cache/{address}/probe", "CacheProbe");
     }
 
+    /** The query parameters of a route ("METHOD path"), for {@link OpenApi}; none for most. */
+    static List<Map<String, Object>> queryParameters(String route) {
+        return route.equals("DELETE /api/v1/cache")
+                ? List.of(Map.of("name", "domain", "in", "query", "required", false, "schema", Map.of("type", "string"),
+                        "description", "flush only this domain's addresses (not its subdomains'); without it, everything"))
+                : List.of();
+    }
+
     private static Map<String, Object> object(Map<String, Object> properties) {
         return Map.of("type", "object", "required", List.copyOf(properties.keySet()), "properties", properties);
     }

@@ -83,6 +83,7 @@ public final class OpenApi {
             parameters.add(Map.of("name", matcher.group(1), "in", "path", "required", true,
                     "schema", Map.of("type", "string")));
         }
+        parameters.addAll(CacheApi.queryParameters(route.method().name() + " " + route.path()));
         if (!parameters.isEmpty()) {
             operation.put("parameters", parameters);
         }

@@ -110,7 +110,8 @@ class CacheApiIT {
                 .asString()).isEqualTo("viewer");
         assertThat(openApi.get("paths").get("/api/v1/cache/{address}/probe").get("post").get("x-gatehouse-role")
                 .asString()).isEqualTo("admin");
-        assertThat(openApi.get("paths").get("/api/v1/cache").get("delete")).isNotNull();
+        assertThat(openApi.get("paths").get("/api/v1/cache").get("delete").get("parameters").get(0).get("name")
+                .asString()).isEqualTo("domain");
     }
 
     @Test
