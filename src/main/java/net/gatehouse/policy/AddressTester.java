@@ -108,7 +108,8 @@ public final class AddressTester {
      * (a valid list), {@code directory}, {@code callout} (the back-end or its cached answer),
      * {@code catch-all} (the domain's back-end is flagged as accepting anything), {@code trusted},
      * {@code dns} (the recipient domain's MX), {@code relay}, {@code postmaster}, {@code none}
-     * (a domain without verification).
+     * (a domain without verification), {@code harvest-guard} (a tarpitted client's uncached
+     * address, not probed).
      */
     public static String source(Reason reason) {
         return switch (reason) {
@@ -121,6 +122,7 @@ public final class AddressTester {
             case RELAY_DENIED -> "relay";
             case POSTMASTER, NO_PROTECTED_DOMAIN -> "postmaster";
             case UNVERIFIED -> "none";
+            case HARVEST_DEFERRED -> "harvest-guard";
             default -> reason.word();
         };
     }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import net.gatehouse.callout.CalloutResult;
 import net.gatehouse.callout.CalloutVerifier;
@@ -30,6 +31,8 @@ public final class RecipientPolicy {
     private final CalloutVerifier callout;
     private final Function<ProtectedDomain, ValidRecipients> validLists;
     private final Directories directories;
+    /** The clients whose RCPTs must not reach a back-end ({@link HarvestGuard#sparesBackend}). */
+    private final Predicate<InetAddress> sparesBackend;
 
     /** Without directories: {@code verification: directory} answers 451. */
     public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
@@ -44,11 +47,23 @@ public final class RecipientPolicy {
      */
     public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
                            Function<ProtectedDomain, ValidRecipients> validLists, Directories directories) {
+        this(policy, resolver, callout, validLists, directories, client -> false);
+    }
+
+    /**
+     * @param sparesBackend whether a client's RCPTs may get only answers from what is known, never a
+     *                      callout probe: the gateway's {@link HarvestGuard#sparesBackend}, for a
+     *                      client it tarpits; asked only when a probe would follow
+     */
+    public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
+                           Function<ProtectedDomain, ValidRecipients> validLists, Directories directories,
+                           Predicate<InetAddress> sparesBackend) {
         this.policy = policy;
         this.domainCheck = new RecipientDomainCheck(resolver);
         this.callout = callout;
         this.validLists = validLists;
         this.directories = directories;
+        this.sparesBackend = sparesBackend;
     }
 
     public Policy currentPolicy() {
@@ -109,7 +124,10 @@ public final class RecipientPolicy {
                     ? verdict(Reason.VALID_LIST, mailbox.address(), chain, "address is in the valid list")
                     : verdict(Reason.NOT_IN_VALID_LIST, mailbox.address(), chain,
                             "address is not in the domain's valid list");
-            case CALLOUT -> callout(callout.verify(protectedDomain, mailbox), mailbox, chain);
+            case CALLOUT -> callout.verify(protectedDomain, mailbox, () -> !sparesBackend.test(client))
+                    .map(result -> callout(result, mailbox, chain))
+                    .orElseGet(() -> verdict(Reason.HARVEST_DEFERRED, mailbox.address(), chain,
+                            "not probed: the client is past harvest.tarpit_after, and the address is not in the cache"));
             case DIRECTORY -> directory(directories.lookup(protectedDomain.directories(), mailbox,
                     policy.subAddressDelimiter()), mailbox, chain);
         };
