@@ -136,8 +136,15 @@ public final class CalloutVerifier implements AutoCloseable {
     public CalloutVerifier(CalloutConfig config, String heloName, MxResolver dns,
                            Supplier<VerificationCacheConfig> cacheSettings, VerdictCache cache, MeterRegistry meters,
                            Clock clock) {
+        this(config, heloName, heloName, dns, cacheSettings, cache, meters, clock);
+    }
+
+    /** As above, naming this node in the cache entries it writes by its cluster name ({@code node:}). */
+    public CalloutVerifier(CalloutConfig config, String heloName, String node, MxResolver dns,
+                           Supplier<VerificationCacheConfig> cacheSettings, VerdictCache cache, MeterRegistry meters,
+                           Clock clock) {
         this.config = config;
-        this.node = heloName;
+        this.node = node;
         this.cacheSettings = cacheSettings;
         this.cache = cache;
         this.clock = clock;

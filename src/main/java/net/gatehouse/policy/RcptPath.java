@@ -66,7 +66,7 @@ public record RcptPath(RecipientPolicy decision, CalloutVerifier callout, ValidL
                                  Predicate<InetAddress> sparesBackend) {
         ValidListDirectory directory = ValidListDirectory.start(lists,
                 config.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()), listPollInterval);
-        CalloutVerifier callout = new CalloutVerifier(config.callout(), config.hostname(), mx, () -> policy.get().cache(),
+        CalloutVerifier callout = new CalloutVerifier(config.callout(), config.hostname(), config.node(), mx, () -> policy.get().cache(),
                 cache, registry, clock);
         RecipientPolicy decision = new RecipientPolicy(policy, mx, callout,
                 domain -> directory.list(domain.name()), directories, sparesBackend);
