@@ -95,8 +95,9 @@ public final class DirectorySettingsPage {
             try {
                 String name = console.admin().directorySettings().put(who.actor(), keys,
                         Optional.of(RequestValues.form(ctx, "bind_password")), false, true);
-                DirectoriesPage.show(ctx, console, DirectoriesPage.view(who).withNotice("Added the directory " + name
-                        + ": it is being read now; its snapshot is in force once the sync succeeds."), AddForm.EMPTY);
+                edit(ctx, view(who, name).withNotice("Added the directory " + name + ": it is being read now; its "
+                        + "snapshot is in force once the sync succeeds (All directories shows how that went)."),
+                        find(console, name));
             } catch (Refusal e) {
                 ctx.status(ApiException.of(e).status());
                 DirectoriesPage.show(ctx, console, DirectoriesPage.view(who).withError(e.getMessage()),

@@ -135,6 +135,17 @@ class AuditEveryDoorIT {
                 new Row("directory sync", "directory.sync", t -> t.console.post("/directories/corp/sync")),
                 new Row("directory sync forced", "directory.sync_forced", t -> t.console.post("/directories/corp/sync",
                         "force", "on")),
+                new Row("directory add", "directory.add", t -> t.console.post("/directories", "name", "forms",
+                        "servers", t.ldap.url(), "base_dn", TestDirectory.BASE_DN, "sync_every", "1h")),
+                new Row("directory change", "directory.change", t -> t.console.post("/directories/forms/settings",
+                        "servers", t.ldap.url(), "base_dn", TestDirectory.BASE_DN, "sync_every", "2h")),
+                new Row("directory remove", "directory.remove", t -> t.console.post("/directories/forms/delete")),
+                new Row("cache flush", "cache.flush", t -> t.console.post("/tester/flush",
+                        "address", "carol@example.test")),
+                new Row("cache flush domain", "cache.flush_domain", t -> t.console.post("/tester/flush-cache",
+                        "domain", "example.test")),
+                new Row("cache flush all", "cache.flush_all", t -> t.console.post("/tester/flush-cache",
+                        "scope", "all")),
                 new Row("own password", "user.password", t -> t.console.post("/account/password",
                         "current_password", PASSWORD, "new_password", "ada's second password",
                         "new_password_again", "ada's second password")));
@@ -181,7 +192,20 @@ class AuditEveryDoorIT {
                 new Row("directory sync", "directory.sync", t -> t.api.api("POST", "/api/v1/directories/corp/sync",
                         null)),
                 new Row("directory sync forced", "directory.sync_forced", t -> t.api.api("POST",
-                        "/api/v1/directories/corp/sync", "{\"force\": true}")));
+                        "/api/v1/directories/corp/sync", "{\"force\": true}")),
+                new Row("directory add", "directory.add", t -> t.api.api("POST", "/api/v1/directories",
+                        "{\"name\": \"api-dir\", \"servers\": [\"" + t.ldap.url() + "\"], \"base_dn\": \""
+                                + TestDirectory.BASE_DN + "\", \"sync_every\": \"1h\"}")),
+                new Row("directory change", "directory.change", t -> t.api.api("PUT", "/api/v1/directories/api-dir",
+                        "{\"servers\": [\"" + t.ldap.url() + "\"], \"base_dn\": \"" + TestDirectory.BASE_DN
+                                + "\", \"sync_every\": \"2h\"}")),
+                new Row("directory remove", "directory.remove", t -> t.api.api("DELETE", "/api/v1/directories/api-dir",
+                        null)),
+                new Row("cache flush", "cache.flush", t -> t.api.api("DELETE", "/api/v1/cache/carol@example.test",
+                        null)),
+                new Row("cache flush domain", "cache.flush_domain", t -> t.api.api("DELETE",
+                        "/api/v1/cache?domain=example.test", null)),
+                new Row("cache flush all", "cache.flush_all", t -> t.api.api("DELETE", "/api/v1/cache", null)));
     }
 
     @Order(1)
