@@ -44,6 +44,7 @@ public final class Directories implements AutoCloseable {
     private final boolean sync;
     private volatile InForce inForce = new InForce(Map.of(), List.of()); // replaced whole by apply
     private StorePoller poller; // started with the first directory, when syncing
+    private boolean applied; // guarded by this: the directories of start-up are in force
 
     /** The directories by name, in the order of the policy, and their names (for domains that name none). */
     private record InForce(Map<String, DirectorySync> byName, List<String> names) {
@@ -105,11 +106,12 @@ public final class Directories implements AutoCloseable {
             }
             next.put(config.name(), fresh);
             started.add(fresh);
-            if (!running.isEmpty() || poller != null) { // not at start-up: a change while running
+            if (applied) { // not at start-up: a change while running
                 log.info("directory_{} directory={} servers={}", old == null ? "added" : "changed", config.name(),
                         config.servers());
             }
         }
+        applied = true;
         running.forEach((name, old) -> {
             if (!next.containsKey(name)) {
                 old.retireGauges();
