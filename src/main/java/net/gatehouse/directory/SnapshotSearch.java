@@ -12,9 +12,13 @@ import com.unboundid.ldap.sdk.SearchResult;
 import com.unboundid.ldap.sdk.SearchResultEntry;
 import com.unboundid.ldap.sdk.SearchScope;
 import com.unboundid.ldap.sdk.controls.SimplePagedResultsControl;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import net.gatehouse.config.DirectoryConfig;
 
 /**
@@ -74,19 +78,17 @@ final class SnapshotSearch {
             for (SearchResultEntry entry : result.getSearchEntries()) {
                 entries++;
                 for (String name : config.attributes()) {
-                    Attribute attribute = entry.getAttribute(name);
-                    if (attribute == null) {
-                        continue;
-                    }
-                    for (String value : attribute.getValues()) {
-                        Optional<String> address = AddressValues.address(name, value);
-                        if (address.isEmpty()) {
-                            ignored++;
-                            continue;
-                        }
-                        addresses.add(address.get());
-                        if (listener != null) {
-                            listener.found(new Found(address.get(), entry.getDN(), attribute.getName(), value));
+                    for (Attribute attribute : entry.getAttributesWithOptions(name, null)) {
+                        for (String value : allValues(connection, entry.getDN(), attribute, timeout)) {
+                            Optional<String> address = AddressValues.address(name, value);
+                            if (address.isEmpty()) {
+                                ignored++;
+                                continue;
+                            }
+                            addresses.add(address.get());
+                            if (listener != null) {
+                                listener.found(new Found(address.get(), entry.getDN(), attribute.getBaseName(), value));
+                            }
                         }
                     }
                 }
@@ -94,6 +96,61 @@ final class SnapshotSearch {
             cookie = nextCookie(result);
         } while (cookie != null);
         return new Harvest(entries, addresses, ignored);
+    }
+
+    /**
+     * All the values of an attribute. Active Directory gives those of an attribute with more values
+     * than its MaxValRange (1500) in ranges: {@code proxyAddresses;range=0-1499} with the entry, the
+     * next range to a search of the entry for {@code proxyAddresses;range=1500-*}, and so on until a
+     * range ending in {@code *}. Without them, a mailbox with many addresses would lose all but the
+     * first 1500, and its senders would get 550.
+     */
+    private static List<String> allValues(LDAPConnection connection, String dn, Attribute attribute, int timeout)
+            throws LDAPException {
+        Optional<Range> first = Range.of(attribute);
+        if (first.isEmpty()) {
+            return List.of(attribute.getValues());
+        }
+        String name = attribute.getBaseName();
+        List<String> values = new ArrayList<>(List.of(attribute.getValues()));
+        Range got = first.get();
+        while (!got.last()) {
+            SearchRequest next = new SearchRequest(dn, SearchScope.BASE, Filter.createPresenceFilter("objectClass"),
+                    name + ";range=" + (got.high() + 1) + "-*");
+            next.setResponseTimeoutMillis(timeout);
+            SearchResultEntry entry = connection.searchForEntry(next);
+            Optional<Attribute> part = entry == null ? Optional.empty() : entry.getAttributesWithOptions(name, null)
+                    .stream().filter(a -> Range.of(a).isPresent()).findFirst();
+            Optional<Range> range = part.flatMap(Range::of);
+            if (range.isEmpty() || range.get().low() != got.high() + 1) {
+                throw new LDAPException(ResultCode.DECODING_ERROR, "the values of " + name + " of " + dn
+                        + " after the first " + values.size() + " could not be read (ranged retrieval)");
+            }
+            values.addAll(List.of(part.get().getValues()));
+            got = range.get();
+        }
+        return values;
+    }
+
+    /** The option {@code range=low-high} of an attribute's part; {@code high} is -1 for {@code *}, the last part. */
+    private record Range(long low, long high) {
+
+        private static final Pattern OPTION = Pattern.compile("(?i)range=([0-9]{1,18})-([0-9]{1,18}|\\*)");
+
+        static Optional<Range> of(Attribute attribute) {
+            for (String option : attribute.getOptions()) {
+                Matcher matcher = OPTION.matcher(option);
+                if (matcher.matches()) {
+                    return Optional.of(new Range(Long.parseLong(matcher.group(1)),
+                            matcher.group(2).equals("*") ? -1 : Long.parseLong(matcher.group(2))));
+                }
+            }
+            return Optional.empty();
+        }
+
+        boolean last() {
+            return high < 0;
+        }
     }
 
     /** The cookie for the next page; null when this was the last (an empty cookie, or no control). */

@@ -383,4 +383,27 @@ class DirectoriesTest {
         Directories.SyncResult result = directories.syncNow("corp", false);
         assertThat(result.result()).as(result.message()).isEqualTo("ok");
     }
+    @Test
+    void readsEveryValueOfAnAttributeThatActiveDirectoryGivesInRanges() throws Exception {
+        TestDirectory ldap = open(TestDirectory.start());
+        List<String> lines = new ArrayList<>(List.of("dn: cn=Team Mailbox,ou=Users," + TestDirectory.BASE_DN,
+                "objectClass: user", "cn: Team Mailbox", "mail: team@corp.example"));
+        for (int i = 0; i < 12; i++) {
+            lines.add("proxyAddresses: smtp:team" + i + "@corp.example");
+        }
+        ldap.add(lines.toArray(String[]::new));
+        ldap.rangeValuesBeyond(5); // as AD past its MaxValRange: proxyAddresses;range=0-4, then 5-9, then 10-*
+        Directories directories = start(corp("[\"" + ldap.url() + "\"]"));
+
+        Directories.SyncResult result = directories.syncNow("corp", false);
+
+        assertThat(result.result()).as(result.message()).isEqualTo("ok");
+        for (int i = 0; i < 12; i++) {
+            assertThat(lookup(directories, "team" + i + "@corp.example")).as("team" + i)
+                    .isInstanceOf(DirectoryAnswer.Found.class);
+        }
+        assertThat(lookup(directories, "alice@corp-alias.example")).isInstanceOf(DirectoryAnswer.Found.class);
+        assertThat(result.addresses()).isEqualTo(13 + 13);
+        assertThat(ldap.rangedSearches()).as("the ranges 5-9 and 10-*").isEqualTo(2);
+    }
 }

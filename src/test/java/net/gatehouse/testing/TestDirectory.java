@@ -3,11 +3,16 @@ package net.gatehouse.testing;
 import com.unboundid.ldap.listener.InMemoryDirectoryServer;
 import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
 import com.unboundid.ldap.listener.InMemoryListenerConfig;
+import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedSearchEntry;
 import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedSearchRequest;
 import com.unboundid.ldap.listener.interceptor.InMemoryOperationInterceptor;
+import com.unboundid.ldap.sdk.Attribute;
+import com.unboundid.ldap.sdk.Entry;
 import com.unboundid.ldap.sdk.LDAPException;
 import com.unboundid.ldap.sdk.OperationType;
+import com.unboundid.ldap.sdk.ReadOnlySearchRequest;
 import com.unboundid.ldap.sdk.ResultCode;
+import com.unboundid.ldap.sdk.SearchRequest;
 import com.unboundid.ldap.sdk.controls.SimplePagedResultsControl;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,7 +20,9 @@ import java.net.InetAddress;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
@@ -43,10 +50,12 @@ public final class TestDirectory implements AutoCloseable {
 
     private final InMemoryDirectoryServer server;
     private final Pages pages;
+    private final Ranges ranges;
 
-    private TestDirectory(InMemoryDirectoryServer server, Pages pages) {
+    private TestDirectory(InMemoryDirectoryServer server, Pages pages, Ranges ranges) {
         this.server = server;
         this.pages = pages;
+        this.ranges = ranges;
     }
 
     /** Plain LDAP. */
@@ -77,10 +86,13 @@ public final class TestDirectory implements AutoCloseable {
             config.setListenerConfigs(listeners);
             Pages pages = new Pages();
             config.addInMemoryOperationInterceptor(pages);
+            Ranges ranges = new Ranges();
+            config.addInMemoryOperationInterceptor(ranges);
             InMemoryDirectoryServer server = new InMemoryDirectoryServer(config);
+            ranges.server = server;
             server.importFromLDIF(true, ldif().toFile());
             server.startListening();
-            return new TestDirectory(server, pages);
+            return new TestDirectory(server, pages, ranges);
         } catch (LDAPException e) {
             throw new IllegalStateException("cannot start the in-memory directory", e);
         } catch (IOException e) {
@@ -146,6 +158,21 @@ public final class TestDirectory implements AutoCloseable {
         return pages.served.get();
     }
 
+    /**
+     * From now on, an attribute with more than {@code max} values is returned as Active Directory
+     * returns one past its MaxValRange (1500): its first {@code max} values as
+     * {@code name;range=0-(max-1)}, the rest only to a search of the entry asking for
+     * {@code name;range=max-*}, and so on, the last range ending in {@code *}.
+     */
+    public void rangeValuesBeyond(int max) {
+        ranges.max = max;
+    }
+
+    /** The searches for a further range of an attribute's values ({@link #rangeValuesBeyond}) answered. */
+    public int rangedSearches() {
+        return ranges.served.get();
+    }
+
     /** Stops listening and drops the connections: the directory is down. */
     public void stop() {
         server.shutDown(true);
@@ -168,6 +195,58 @@ public final class TestDirectory implements AutoCloseable {
             }
             if (served.incrementAndGet() >= failFrom) {
                 throw new LDAPException(ResultCode.UNAVAILABLE, "the test directory stops answering");
+            }
+        }
+    }
+    /** Active Directory's ranged retrieval of attributes with many values (MaxValRange). */
+    private static final class Ranges extends InMemoryOperationInterceptor {
+        private static final String RANGE = ";range=";
+        final AtomicInteger served = new AtomicInteger();
+        volatile int max = Integer.MAX_VALUE;
+        volatile InMemoryDirectoryServer server;
+
+        /** A search of one entry for {@code name;range=low-*}: answered here, from the entry's values. */
+        @Override
+        public void processSearchRequest(InMemoryInterceptedSearchRequest request) throws LDAPException {
+            ReadOnlySearchRequest search = request.getRequest();
+            List<String> ranged = search.getAttributeList().stream()
+                    .filter(name -> name.toLowerCase(Locale.ROOT).contains(RANGE)).toList();
+            if (ranged.isEmpty()) {
+                return;
+            }
+            Entry stored = server.getEntry(search.getBaseDN());
+            Entry answer = new Entry(stored.getDN());
+            for (String name : ranged) {
+                String base = Attribute.getBaseName(name);
+                String range = name.substring(name.toLowerCase(Locale.ROOT).indexOf(RANGE) + RANGE.length());
+                int low = Integer.parseInt(range.substring(0, range.indexOf('-')));
+                String[] values = stored.getAttributeValues(base);
+                int end = Math.min(values.length, low + max); // exclusive
+                answer.addAttribute(new Attribute(base + RANGE + low + "-" + (end == values.length ? "*" : end - 1),
+                        Arrays.copyOfRange(values, low, end)));
+            }
+            request.sendSearchEntry(answer);
+            served.incrementAndGet();
+            SearchRequest nothing = search.duplicate();
+            nothing.setFilter("(objectClass=gatehouseNoSuchClass)"); // the server's own answer: no entry
+            request.setRequest(nothing);
+        }
+
+        /** An entry found by any other search: its attributes with too many values, first range only. */
+        @Override
+        public void processSearchEntry(InMemoryInterceptedSearchEntry found) {
+            Entry entry = found.getSearchEntry().duplicate();
+            boolean cut = false;
+            for (Attribute attribute : entry.getAttributes()) {
+                if (!attribute.hasOptions() && attribute.size() > max) {
+                    entry.removeAttribute(attribute.getName());
+                    entry.addAttribute(new Attribute(attribute.getName() + RANGE + "0-" + (max - 1),
+                            Arrays.copyOfRange(attribute.getValues(), 0, max)));
+                    cut = true;
+                }
+            }
+            if (cut) {
+                found.setSearchEntry(entry);
             }
         }
     }
