@@ -54,7 +54,7 @@ final class PolicyCommand {
         /** The same policy declaring every key, so that the defaults in force are written too. */
         private static PolicyConfig everySetting(PolicyConfig p) {
             return new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
-                    p.domains(), p.subAddressDelimiter(), p.cache(), p.harvest());
+                    p.domains(), p.subAddressDelimiter(), p.cache(), p.harvest()).withRollout(p.rollout(), java.util.Set.of());
         }
     }
 
