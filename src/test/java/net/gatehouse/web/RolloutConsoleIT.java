@@ -92,6 +92,11 @@ class RolloutConsoleIT {
         assertThat(settings.path("unknown_recipient_reply").asInt()).isEqualTo(450);
         assertThat(settings.path("when_backend_down").asString()).isEqualTo("accept_known");
         assertThat(gateway.rcpt("nobody@listed.test")).isEqualTo("450 4.1.1");
+        assertThat(new AuditLog(gateway.gateway().database()).recent(1).getFirst()).satisfies(entry -> {
+            assertThat(entry.door()).isEqualTo("api");
+            assertThat(entry.action()).isEqualTo("settings.change");
+            assertThat(entry.newValue()).contains("unknown_recipient_reply: 450").contains("when_backend_down: accept_known");
+        });
 
         HttpResponse<String> bad = api.api("PUT", "/api/v1/settings", "{\"unknown_recipient_reply\":451}");
         assertThat(bad.statusCode()).isEqualTo(400);
