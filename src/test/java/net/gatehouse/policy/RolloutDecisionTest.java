@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * docs/BEHAVIOUR.md's decision table for the sources that need no back-end (valid list, trusted
- * client, DNS, relay control, postmaster), under each rollout setting: the reply, the verdict word
+ * client, DNS, relay control, postmaster, a directory that cannot answer), under each rollout setting: the reply, the verdict word
  * of logs and metrics, and the reason. The callout rows are VerificationRolloutIT's.
  */
 class RolloutDecisionTest {
@@ -60,7 +60,9 @@ class RolloutDecisionTest {
         Policy policy = Policy.from(new PolicyConfig(List.of("10.0.0.0/8"), true, Verification.VALID_LIST, List.of(
                 new DomainConfig("listed.example", List.of(BACKEND), Verification.INHERIT, List.of("alice@listed.example")),
                 new DomainConfig("strict.example", List.of(BACKEND), Verification.INHERIT, List.of("alice@strict.example"),
-                        List.of(), new Rollout(Enforce.TRUE, UnknownRecipientReply.REJECT, BackendDown.INHERIT))),
+                        List.of(), new Rollout(Enforce.TRUE, UnknownRecipientReply.REJECT, BackendDown.INHERIT)),
+                // no directory to answer from: what a directory without a snapshot answers
+                new DomainConfig("corp.example", List.of(BACKEND), Verification.DIRECTORY, List.of())),
                 "", TestPolicies.CACHE, TestPolicies.HARVEST, List.of(), PolicyConfig.KEYS, global));
         return new RecipientPolicy(() -> policy, resolver, callout, ProtectedDomain::validRecipients);
     }
@@ -81,6 +83,9 @@ class RolloutDecisionTest {
             observe | someone@nowhere.example   | 10.1.2.3  | 550 5.1.2  | reject       | unknown_domain
             450     | someone@nowhere.example   | 10.1.2.3  | 550 5.1.2  | reject       | unknown_domain
             observe | someone@elsewhere.example | 10.1.2.3  | 250 2.1.5  | accept       | trusted_relay
+            enforce | alice@corp.example        | 192.0.2.1 | 451 4.4.3  | tempfail     | directory_tempfail
+            450     | alice@corp.example        | 192.0.2.1 | 451 4.4.3  | tempfail     | directory_tempfail
+            observe | alice@corp.example        | 192.0.2.1 | 250 2.1.5  | would_reject | directory_tempfail
             """)
     void decidesEachRowOfTheDecisionTable(String mode, String recipient, String client, String reply, String word,
                                          String reason) throws Exception {
