@@ -24,6 +24,7 @@ import net.gatehouse.cluster.RedisLink;
 import net.gatehouse.config.RedisUrl;
 import java.util.Map;
 import net.gatehouse.admin.Administration;
+import net.gatehouse.admin.DirectorySettings;
 import net.gatehouse.admin.DirectorySyncs;
 import net.gatehouse.admin.PolicySettings;
 import net.gatehouse.admin.ProtectedDomains;
@@ -178,11 +179,15 @@ public final class Gateway implements AutoCloseable {
         }
         metrics.cacheDegraded(() -> redis.map(RedisLink::degraded).orElse(false));
         metrics.storeDegraded(database::degraded);
-        // directories sync in the background: start-up takes their stored snapshots and never waits
-        Directories directories = Directories.start(config.policy().map(PolicyConfig::directories).orElse(List.of()),
+        // directories sync in the background: start-up takes their stored snapshots and never waits;
+        // they follow the policy's (the file's and the console's) from then on
+        Directories directories = Directories.start(policy.effective().directories(),
                 new DirectorySnapshotStore(database), metrics.registry(), clock, System::getenv, true);
+        policy.onDirectoriesChanged(directories::apply);
+        directories.apply(policy.effective().directories()); // a change that came in between
+        HarvestGuard harvest = new HarvestGuard(() -> policy.current().harvest(), counters, metrics.registry());
         this.rcptPath = RcptPath.start(config, policy.supplier(), validRecipientStore, mx, metrics.registry(), clock,
-                verdicts, polling.validLists(), directories);
+                verdicts, polling.validLists(), directories, harvest::sparesBackend);
         // another node's change: look at the store now rather than at the next poll
         this.changes = redis.map(link -> new RedisChanges(link, redisPassword, "gatehouse-" + config.hostname(),
                 RedisLink.DEFAULT_TIMEOUT, what -> {
@@ -195,7 +200,6 @@ public final class Gateway implements AutoCloseable {
         this.delivery = new DeliveryScheduler(spool, policy.supplier(), mx, config.delivery(),
                 config.hostname(), TlsContexts.opportunisticClient(), clock, metrics, messageLog);
         metrics.queue(delivery::size, delivery::oldestAgeSeconds);
-        HarvestGuard harvest = new HarvestGuard(() -> policy.current().harvest(), counters, metrics.registry());
         this.smtp = new SmtpServer(config.hostname(), config.smtp(), tls, rcptPath.decision(), harvest, spool, delivery::submit,
                 clock, metrics, messageLog);
     }
@@ -277,7 +281,9 @@ public final class Gateway implements AutoCloseable {
                 new Users(users, clock, changeNotifier()),
                 new Tokens(users, clock, changeNotifier()),
                 new QueueActions(delivery, audit, clock),
-                new DirectorySyncs(rcptPath.directories(), audit, clock));
+                new DirectorySyncs(rcptPath.directories(), audit, clock),
+                new DirectorySettings(policy, new DirectorySnapshotStore(database), System::getenv, clock,
+                        changeNotifier(), rcptPath.directories()::syncSoon));
         Directories directories = rcptPath.directories();
         return new ConsoleParts(policy, validRecipientStore, messageLog, delivery, callout,
                 config.callout().catchAllRecheck(), rcptPath.tester(), metrics, users, audit, admin, clock,

@@ -6,5 +6,5 @@ package net.gatehouse.admin;
  */
 public record Administration(ValidLists validLists, ProtectedDomains domains, TrustedNetworkList networks,
                              PolicySettings settings, Users users, Tokens tokens, QueueActions queue,
-                             DirectorySyncs directories) {
+                             DirectorySyncs directories, DirectorySettings directorySettings) {
 }

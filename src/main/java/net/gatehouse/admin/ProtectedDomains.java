@@ -22,9 +22,9 @@ import net.gatehouse.store.ValidRecipientEntry;
  */
 public final class ProtectedDomains {
 
-    /** Why {@code verification: directory} is refused while the configuration file declares no directory. */
-    static final String NO_DIRECTORY = "verification: directory needs a directory: declare one under policy.directories "
-            + "in the configuration file and restart";
+    /** Why {@code verification: directory} is refused while the policy has no directory. */
+    static final String NO_DIRECTORY = "verification: directory needs a directory: add one on the Directories page "
+            + "(or POST /api/v1/directories), or under policy.directories in the configuration file";
 
     private final LivePolicy policy;
     private final Consumer<ProtectedDomain> verifiedByCallout;

@@ -90,7 +90,7 @@ final class BackendProber {
         // opens, so that an idle connection is reused without a lookup.
         InetSocketAddress server = InetSocketAddress.createUnresolved(backend.host(), backend.port());
         ConnectionPool.Connector connector = (unresolved, by) -> connect(backend, by);
-        ConnectionPool.Exchange<Reply> probe = client -> client.probe(config.probeSender(), address);
+        ConnectionPool.Exchange<Reply> probe = client -> client.probe(config.probeSender(), address, deadline);
         return fresh ? pool.exchangeOnNewConnection(server, deadline, connector, probe)
                 : pool.exchange(server, deadline, connector, probe);
     }
@@ -105,9 +105,11 @@ final class BackendProber {
             }
             Duration connectTimeout = left.compareTo(config.connectTimeout()) < 0 ? left : config.connectTimeout();
             try {
-                // Replies are awaited up to the whole budget: one slower than that is of no use.
+                // Replies are awaited until the probe's deadline at the latest: one later than that is of no use,
+                // and a tarpitting back-end must not hold the connection past it. Later probes on the
+                // connection have a whole budget (callout.timeout) again.
                 return SmtpClient.connect(new InetSocketAddress(address, backend.port()), heloName, connectTimeout,
-                        config.timeout(), null);
+                        config.timeout(), null, deadline);
             } catch (IOException e) {
                 if (failure != null) {
                     e.addSuppressed(failure);

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import net.gatehouse.callout.CalloutResult.Accepted;
 import net.gatehouse.callout.CalloutResult.Rejected;
@@ -42,8 +43,11 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  * <li><b>Budget.</b> {@link #verify} returns within {@code callout.timeout}, whatever the back-ends
- *     do. The probe runs on a virtual thread of its own, under the same deadline; a caller that
- *     stops waiting leaves it to finish, and its answer is cached for the client's next attempt.
+ *     do. The probe runs on a virtual thread of its own, under the same deadline, replies
+ *     included: a back-end that answers later (a tarpit) loses the connection, which is closed
+ *     rather than pooled, so that no later probe waits behind the late reply. A caller that
+ *     stops waiting (one that joined a probe late) leaves it to finish, and its answer is cached
+ *     for the client's next attempt.
  * <li><b>Cache.</b> Accepts live {@code positive_ttl}, rejections {@code negative_ttl}. Past its
  *     refresh age an entry is still answered from, and probed again in the background, one probe
  *     per address at a time. A temporary failure never replaces a cached answer (verify.c's rule);
@@ -57,7 +61,10 @@ import org.slf4j.LoggerFactory;
  * <li><b>Back-ends</b> are tried in order; the next one when one cannot be reached, refuses the
  *     session at the greeting or EHLO, drops the connection, or says {@code 421} (RFC 5321 3.8: it
  *     is closing, which says nothing of the address). Any other answer to RCPT is final: 2xx,
- *     5xx, and 4xx too (greylisting, a full mailbox: the next back-end would not know better).
+ *     5xx, and 4xx too (greylisting, a full mailbox: the next back-end would not know better). A
+ *     4xx is a temporary failure like the others: never cached, held down.
+ * <li><b>Callers that may not probe</b> (a client in the harvest tarpit) get only what is known,
+ *     through {@link #verify(ProtectedDomain, MailboxAddress, BooleanSupplier)}.
  * <li><b>Catch-all</b> back-ends are found by {@link CatchAllDetector}; the addresses of a flagged
  *     domain are {@link Unverifiable}, without a probe.
  * <li><b>Outages</b> (SPEC §9, {@code when_backend_down}). A domain's back-end is <i>down</i> from
@@ -126,6 +133,8 @@ public final class CalloutVerifier implements AutoCloseable {
     private final Counter misses;
     private final Counter staleHits;
     private final Counter heldDown;
+    /** Cache misses that were not probed because the caller said no (a client in the harvest tarpit). */
+    private final Counter spared;
 
     /**
      * @param heloName      the name said in EHLO to back-ends: this node's host name
@@ -157,6 +166,7 @@ public final class CalloutVerifier implements AutoCloseable {
         misses = cacheCounter(meters, "miss");
         staleHits = cacheCounter(meters, "refresh");
         heldDown = cacheCounter(meters, "held_down");
+        spared = cacheCounter(meters, "not_probed");
         Gauge.builder("gatehouse.callout.catchall.domains", catchAll, detector -> detector.flagged().size())
                 .description("Protected domains whose back-end accepts any address")
                 .register(meters);
@@ -171,19 +181,35 @@ public final class CalloutVerifier implements AutoCloseable {
      * The addresses of a domain flagged as catch-all are {@link Unverifiable}.
      */
     public CalloutResult verify(ProtectedDomain domain, MailboxAddress recipient) {
-        return verify(domain, recipient, BackendDown.ACCEPT_KNOWN);
+        return verify(domain, recipient, BackendDown.ACCEPT_KNOWN, () -> true).orElseThrow();
+    }
+
+    /**
+     * As {@link #verify(ProtectedDomain, MailboxAddress)}, but asks {@code mayProbe} before
+     * anything would reach the back-end: a probe of an address neither cached nor held down, or
+     * the background refresh of a stale entry. Empty when the answer needed a probe and
+     * {@code mayProbe} said no; a stale entry is then answered from as it is, without a refresh.
+     *
+     * <p>For the harvest guard (SPEC §3): a client being tarpitted gets answers from what is known
+     * and nothing more, so that a dictionary attack on the gateway does not become one on the
+     * back-end. {@code mayProbe} is asked only when a probe would follow, so that its price (with
+     * shared harvest counters, a round trip to Redis) is paid by cache misses alone.
+     */
+    public Optional<CalloutResult> verify(ProtectedDomain domain, MailboxAddress recipient, BooleanSupplier mayProbe) {
+        return verify(domain, recipient, BackendDown.ACCEPT_KNOWN, mayProbe);
     }
 
     /**
      * As above, with what a stale accept gets while the domain's back-end is down (see the class
      * comment): {@link BackendDown#DEFER} or {@link BackendDown#ACCEPT_KNOWN}.
      */
-    public CalloutResult verify(ProtectedDomain domain, MailboxAddress recipient, BackendDown whenDown) {
+    public Optional<CalloutResult> verify(ProtectedDomain domain, MailboxAddress recipient, BackendDown whenDown,
+                                          BooleanSupplier mayProbe) {
         long deadline = System.nanoTime() + config.timeout().toNanos();
         catchAll.checkIfDue(domain);
         Optional<Unverifiable> unverifiable = catchAll.verdict(domain.name());
         if (unverifiable.isPresent()) {
-            return unverifiable.get();
+            return Optional.of(unverifiable.get());
         }
 
         String key = key(recipient);
@@ -191,17 +217,21 @@ public final class CalloutVerifier implements AutoCloseable {
         VerificationCacheConfig settings = cacheSettings.get();
         Optional<VerdictCache.Entry> cached = cache.get(key);
         if (cached.isPresent()) {
-            return fromCache(cached.get(), domain, recipient, key, now, settings, whenDown);
+            return Optional.of(fromCache(cached.get(), domain, recipient, key, now, settings, whenDown, mayProbe));
         }
         Optional<HoldDown> hold = holdDown(key, now, settings);
         if (hold.isPresent()) {
             heldDown.increment();
-            return hold.get().failure().withHow(
-                    "held down after a temporary failure " + describe(Duration.between(hold.get().since(), now)) + " ago");
+            return Optional.of(hold.get().failure().withHow(
+                    "held down after a temporary failure " + describe(Duration.between(hold.get().since(), now)) + " ago"));
+        }
+        if (!mayProbe.getAsBoolean()) {
+            spared.increment();
+            return Optional.empty();
         }
         misses.increment();
         Flight flight = probe(domain, recipient, key, Optional.empty());
-        return await(flight, deadline);
+        return Optional.of(await(flight, deadline));
     }
 
     /**
@@ -251,7 +281,8 @@ public final class CalloutVerifier implements AutoCloseable {
     }
 
     private CalloutResult fromCache(VerdictCache.Entry entry, ProtectedDomain domain, MailboxAddress recipient,
-                                    String key, Instant now, VerificationCacheConfig settings, BackendDown whenDown) {
+                                    String key, Instant now, VerificationCacheConfig settings, BackendDown whenDown,
+                                    BooleanSupplier mayProbe) {
         Duration age = entry.age(now);
         String how = "cache hit (age " + describe(age) + ")";
         boolean stale = age.compareTo(entry.refreshAge(settings)) >= 0;
@@ -264,7 +295,7 @@ public final class CalloutVerifier implements AutoCloseable {
                     : new TemporaryFailure(outage + "; the cached accept is past its refresh age and "
                             + "when_backend_down is defer", how);
         }
-        if (stale && holdDown(key, now, settings).isEmpty() && refreshes.tryAcquire()) {
+        if (stale && holdDown(key, now, settings).isEmpty() && mayProbe.getAsBoolean() && refreshes.tryAcquire()) {
             probe(domain, recipient, key, Optional.of(entry.written())).result()
                     .whenComplete((result, failure) -> refreshes.release());
             staleHits.increment();
@@ -372,8 +403,8 @@ public final class CalloutVerifier implements AutoCloseable {
             CalloutResult result = flight.result().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             return flight.joined() ? result.withHow("shared a probe in flight: " + result.how()) : result;
         } catch (TimeoutException e) {
-            return new TemporaryFailure("over budget: no answer from the back-end within " + describe(config.timeout())
-                    + "; the probe goes on and its answer will be cached", flight.joined() ? "shared a probe in flight" : "probe");
+            return new TemporaryFailure("over budget: no answer from the back-end within " + describe(config.timeout()),
+                    flight.joined() ? "shared a probe in flight" : "probe");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new TemporaryFailure("interrupted while waiting for the back-end", "probe");
@@ -414,7 +445,8 @@ public final class CalloutVerifier implements AutoCloseable {
     private static Counter cacheCounter(MeterRegistry meters, String result) {
         return Counter.builder("gatehouse.callout.cache")
                 .description("Verifications answered from the cache (hit; refresh: stale, refreshed in the background),"
-                        + " held down after a temporary failure, or probed (miss)")
+                        + " held down after a temporary failure, probed (miss), or not probed for a client in the"
+                        + " harvest tarpit (not_probed)")
                 .tag("result", result)
                 .register(meters);
     }

@@ -7,17 +7,21 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import net.gatehouse.admin.DirectorySyncs;
 import net.gatehouse.admin.Refusal;
+import net.gatehouse.config.ConfigException;
+import net.gatehouse.config.ConfigLoader;
 import net.gatehouse.config.DirectoryConfig;
 import net.gatehouse.config.GatewayConfig;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.directory.Directories;
 import net.gatehouse.directory.DirectoryProbe;
 import net.gatehouse.directory.DirectoryStatus;
+import net.gatehouse.policy.LivePolicy;
 import net.gatehouse.smtp.protocol.CommandParser;
 import net.gatehouse.smtp.protocol.MailboxAddress;
 import net.gatehouse.store.AuditLog;
 import net.gatehouse.store.Database;
 import net.gatehouse.store.DirectorySnapshotStore;
+import net.gatehouse.store.PolicyStore;
 import net.gatehouse.store.StoreException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,9 +37,20 @@ final class DirectoryCommand {
     private DirectoryCommand() {
     }
 
-    /** The file's directories, with the snapshots of the store; none syncing on its own. */
+    /**
+     * The policy's directories (the file's, and those added in the console or the API), with the
+     * snapshots of the store; none syncing on its own.
+     *
+     * @throws StoreException if the store's policy document cannot be read, or is not valid
+     */
     static Directories directories(GatewayConfig config, Database database, MeterRegistry registry) {
-        List<DirectoryConfig> configs = config.policy().map(PolicyConfig::directories).orElse(List.of());
+        PolicyConfig stored;
+        try {
+            stored = ConfigLoader.parsePolicy(new PolicyStore(database).read().document());
+        } catch (ConfigException e) {
+            throw new StoreException("the policy in the store is not valid (" + e.getMessage() + ")", e);
+        }
+        List<DirectoryConfig> configs = LivePolicy.merge(config.policy(), stored).directories();
         return Directories.start(configs, new DirectorySnapshotStore(database), registry, Clock.systemUTC(),
                 System::getenv, false);
     }
@@ -43,14 +58,15 @@ final class DirectoryCommand {
     /** The names asked for, or all; null (after saying why) if one is unknown. */
     private static List<String> names(Directories directories, String name) {
         if (directories.names().isEmpty()) {
-            System.err.println("gatehouse: the configuration file declares no directory (policy.directories)");
+            System.err.println("gatehouse: the policy has no directory (policy.directories in the configuration file, "
+                    + "or Directories in the console)");
             return null;
         }
         if (name == null) {
             return directories.names();
         }
         if (!directories.names().contains(name)) {
-            System.err.println("gatehouse: no directory " + name + " in policy.directories (it has "
+            System.err.println("gatehouse: no directory " + name + " in the policy (it has "
                     + String.join(", ", directories.names()) + ")");
             return null;
         }

@@ -51,10 +51,18 @@ final class PolicyCommand {
             });
         }
 
-        /** The same policy declaring every key, so that the defaults in force are written too. */
+        /**
+         * The same policy declaring every setting, so that the defaults in force are written too, and
+         * its directories (those added in the console; their passwords stay in the store).
+         */
         private static PolicyConfig everySetting(PolicyConfig p) {
+            java.util.Set<String> keys = new java.util.HashSet<>(PolicyConfig.KEYS);
+            if (p.directories().isEmpty()) {
+                keys.remove(PolicyConfig.DIRECTORIES);
+            }
             return new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
-                    p.domains(), p.subAddressDelimiter(), p.cache(), p.harvest()).withRollout(p.rollout(), java.util.Set.of());
+                    p.domains(), p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), keys)
+                    .withRollout(p.rollout(), java.util.Set.of());
         }
     }
 

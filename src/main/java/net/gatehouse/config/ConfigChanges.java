@@ -9,7 +9,7 @@ import java.util.Objects;
  * the file's key names, sorted into what a running gateway applies at once and what takes a
  * restart.
  *
- * <p>Live: the {@code policy} section (the pins) but its {@code directories}, the SMTP limits and timeouts (for sessions that
+ * <p>Live: the {@code policy} section (the pins, directories included), the SMTP limits and timeouts (for sessions that
  * start after the reload: a session in progress keeps the limits it started with), {@code smtp.tls}
  * (whose files are re-read on every reload even when their paths are the same, so that a renewed
  * certificate needs no restart) and {@code log}. Everything else names sockets, files or
@@ -66,9 +66,7 @@ public record ConfigChanges(List<String> live, List<String> restart) {
         diff.live("log.level", logA.level(), logB.level());
         diff.live("log.syslog_name", logA.syslogName(), logB.syslogName());
 
-        // the directories' connections and sync threads are set up at start-up
-        diff.restart("policy.directories", directories(running), directories(reread));
-        diff.live("policy", running.policy(), keepDirectories(running, reread));
+        diff.live("policy", running.policy(), reread.policy());
         return new ConfigChanges(live, restart);
     }
 
@@ -84,16 +82,7 @@ public record ConfigChanges(List<String> live, List<String> restart) {
                 b.minDataRate(), b.greetPause(), b.maxErrors(), b.bareLineEndings(), a.minFreeSpace(), b.shutdownGrace());
         return new GatewayConfig(running.hostname(), running.dataDir(), smtp, running.console(), running.store(),
                 running.cache(), running.node(), running.dns(), running.delivery(), running.callout(), running.messageLogRetention(),
-                reread.log(), keepDirectories(running, reread));
-    }
-
-    private static List<DirectoryConfig> directories(GatewayConfig config) {
-        return config.policy().map(PolicyConfig::directories).orElse(List.of());
-    }
-
-    /** The re-read policy with the running directories, which change only with a restart. */
-    private static java.util.Optional<PolicyConfig> keepDirectories(GatewayConfig running, GatewayConfig reread) {
-        return reread.policy().map(policy -> policy.withDirectories(directories(running)));
+                reread.log(), reread.policy());
     }
 
     /** Whether the re-read file changes nothing (its TLS files may still hold a new certificate). */

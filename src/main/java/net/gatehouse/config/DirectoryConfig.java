@@ -49,9 +49,21 @@ public record DirectoryConfig(
         Duration connectTimeout,
         Duration searchTimeout) {
 
+    public static final Duration DEFAULT_SYNC_EVERY = Duration.ofMinutes(10);
+    public static final double DEFAULT_MAX_SHRINK = 0.5;
+    public static final int DEFAULT_PAGE_SIZE = 500; // Active Directory serves at most 1000 (MaxPageSize)
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_SEARCH_TIMEOUT = Duration.ofSeconds(60);
+
     public DirectoryConfig {
         servers = List.copyOf(servers);
         attributes = List.copyOf(attributes);
+    }
+
+    /** A {@code max_shrink} as the file writes it: {@code 50%}; a fraction that is no whole percentage as it is. */
+    public static String percent(double fraction) {
+        double percent = fraction * 100;
+        return percent == Math.rint(percent) ? (long) percent + "%" : Double.toString(fraction);
     }
 
     /** One server: {@code ldaps://host:port} or {@code ldap://host:port}. */
@@ -101,7 +113,7 @@ public record DirectoryConfig(
         return passwordVariable(name);
     }
 
-    static String passwordVariable(String name) {
+    public static String passwordVariable(String name) {
         StringBuilder variable = new StringBuilder("GATEHOUSE_LDAP_");
         for (char c : name.toUpperCase(Locale.ROOT).toCharArray()) {
             variable.append((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '_');

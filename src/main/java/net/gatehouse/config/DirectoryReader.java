@@ -22,16 +22,17 @@ import net.gatehouse.config.DirectoryConfig.Server;
  */
 final class DirectoryReader {
 
-    static final Duration DEFAULT_SYNC_EVERY = Duration.ofMinutes(10);
-    static final double DEFAULT_MAX_SHRINK = 0.5;
-    static final int DEFAULT_PAGE_SIZE = 500; // Active Directory serves at most 1000 (MaxPageSize)
-    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    static final Duration DEFAULT_SEARCH_TIMEOUT = Duration.ofSeconds(60);
-
     private DirectoryReader() {
     }
 
-    static DirectoryConfig read(ConfigSection directory, Path baseDir, Map<String, String> environment,
+    /**
+     * @param fileDir the configuration file's directory, against which its files are resolved and
+     *                checked; empty for the store's policy document (a directory added in the console
+     *                or the API), which every node reads: its {@code ca_file} must be an absolute path,
+     *                checked where the edit is made and at each connection, and its password is the
+     *                one set in the store, never a file
+     */
+    static DirectoryConfig read(ConfigSection directory, Optional<Path> fileDir, Map<String, String> environment,
                                 Set<String> names) throws ConfigException {
         ConfigValue nameValue = directory.required("name", v -> v);
         String name = nameValue.parse("a name of letters, digits, - or _", DirectoryReader::name);
@@ -44,15 +45,21 @@ final class DirectoryReader {
         if (startTls && servers.stream().allMatch(Server::ldaps)) {
             throw directory.error("start_tls", "applies to ldap:// servers only, and every server here is ldaps://");
         }
-        Optional<Path> caFile = directory.optional("ca_file", v -> ConfigLoader.readableFile(v, baseDir));
+        Optional<Path> caFile = directory.optional("ca_file", v -> fileDir.isPresent()
+                ? ConfigLoader.readableFile(v, fileDir.get()) : absolutePath(v));
         String bindDn = directory.get("bind_dn", v -> v.parse("a DN", DirectoryReader::dn), "");
-        Optional<Path> passwordFile = directory.optional("bind_password_file",
-                v -> ConfigLoader.readableFile(v, baseDir));
+        if (fileDir.isEmpty() && directory.value("bind_password_file").isPresent()) {
+            throw directory.error("bind_password_file", "is for the configuration file: a directory added in the "
+                    + "console or the API keeps its bind password in the store (set it there; it is never shown)");
+        }
+        Optional<Path> passwordFile = fileDir.isEmpty() ? Optional.empty()
+                : directory.optional("bind_password_file", v -> ConfigLoader.readableFile(v, fileDir.get()));
         String variable = DirectoryConfig.passwordVariable(name);
         if (bindDn.isEmpty() && passwordFile.isPresent()) {
             throw directory.error("bind_password_file", "is set but bind_dn is not: a password needs a DN to bind as");
         }
-        if (!bindDn.isEmpty() && passwordFile.isEmpty() && environment.getOrDefault(variable, "").isEmpty()) {
+        if (fileDir.isPresent() && !bindDn.isEmpty() && passwordFile.isEmpty()
+                && environment.getOrDefault(variable, "").isEmpty()) {
             throw directory.error("bind_dn", "needs a password: set bind_password_file, or " + variable
                     + " in the environment");
         }
@@ -73,12 +80,22 @@ final class DirectoryReader {
         }
         return new DirectoryConfig(name, servers, startTls, caFile, bindDn, passwordFile, baseDn, kind, attributes,
                 filter, excludeDisabled,
-                directory.get("sync_every", ConfigValue::positiveDuration, DEFAULT_SYNC_EVERY),
+                directory.get("sync_every", ConfigValue::positiveDuration, DirectoryConfig.DEFAULT_SYNC_EVERY),
                 directory.get("max_shrink", v -> v.parse("a percentage such as 50%", DirectoryReader::fraction),
-                        DEFAULT_MAX_SHRINK),
-                directory.get("page_size", v -> v.wholeNumber(1, 100_000), DEFAULT_PAGE_SIZE),
-                directory.get("connect_timeout", ConfigValue::positiveDuration, DEFAULT_CONNECT_TIMEOUT),
-                directory.get("search_timeout", ConfigValue::positiveDuration, DEFAULT_SEARCH_TIMEOUT));
+                        DirectoryConfig.DEFAULT_MAX_SHRINK),
+                directory.get("page_size", v -> v.wholeNumber(1, 100_000), DirectoryConfig.DEFAULT_PAGE_SIZE),
+                directory.get("connect_timeout", ConfigValue::positiveDuration, DirectoryConfig.DEFAULT_CONNECT_TIMEOUT),
+                directory.get("search_timeout", ConfigValue::positiveDuration, DirectoryConfig.DEFAULT_SEARCH_TIMEOUT));
+    }
+
+    /** A file named in the store's document: absolute, since nodes differ in where their files are. */
+    private static Path absolutePath(ConfigValue value) throws ConfigException {
+        Path path = value.path(Path.of("/"));
+        if (!Path.of(value.string().strip()).isAbsolute()) {
+            throw value.error("expected an absolute path such as /etc/gatehouse/corp-ca.pem, got "
+                    + quote(value.string()));
+        }
+        return path;
     }
 
     private static String name(String text) {

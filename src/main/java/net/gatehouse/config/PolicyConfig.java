@@ -12,8 +12,9 @@ import java.util.List;
  *                                      lists (Postfix {@code recipient_delimiter}); empty: off
  * @param cache                         lifetimes of callout results
  * @param harvest                       directory-harvest thresholds
- * @param directories                   the LDAP directories of {@code verification: directory} (SPEC §8);
- *                                      declared in the configuration file only
+ * @param directories                   the LDAP directories of {@code verification: directory} (SPEC §8):
+ *                                      the file's, and those added in the console or the API (whose
+ *                                      passwords are kept apart, in the store)
  * @param declared                      the keys of {@link #KEYS} that the document states; the others
  *                                      hold their defaults. The console may change a setting only when
  *                                      the configuration file does not declare it (docs/CONSOLE.md)
@@ -99,12 +100,6 @@ public record PolicyConfig(
         this(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains, subAddressDelimiter,
                 cache, harvest, List.of(), KEYS.stream().filter(k -> !k.equals(DIRECTORIES))
                         .collect(java.util.stream.Collectors.toSet()));
-    }
-
-    /** This policy with other directories (what a reload keeps in force until a restart). */
-    public PolicyConfig withDirectories(List<DirectoryConfig> others) {
-        return new PolicyConfig(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains,
-                subAddressDelimiter, cache, harvest, others, declared, rollout);
     }
 
     /** The directory of that name, if this policy has it. */

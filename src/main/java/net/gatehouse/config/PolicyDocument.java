@@ -56,10 +56,66 @@ public final class PolicyDocument {
             policy.domains().forEach(domain -> domains.add(domain(domain)));
             root.put(PolicyConfig.DOMAINS, domains);
         }
+        if (policy.declares(PolicyConfig.DIRECTORIES)) {
+            root.put(PolicyConfig.DIRECTORIES, policy.directories().stream().map(PolicyDocument::directory).toList());
+        }
         if (root.isEmpty()) {
             return "{}\n";
         }
         return dump(root);
+    }
+
+    /**
+     * Reads a directory of the store's document from the words of a form or an API call: its keys as
+     * the file names them ({@code servers} and {@code attributes} lists, the others text), validated
+     * with the file's messages ({@code policy.directories[0].base_dn: ...}). The bind password is not
+     * among them: it is kept apart, write-only ({@code store.DirectoryPasswords}).
+     */
+    public static DirectoryConfig directory(Map<String, Object> keys) throws ConfigException {
+        return ConfigLoader.parsePolicy(dump(Map.of(PolicyConfig.DIRECTORIES, List.of(keys)))).directories().getFirst();
+    }
+
+    /**
+     * A directory's keys as the file writes them: every key it needs, and the others only where they
+     * differ from their defaults (so that {@code attributes} and {@code filter} follow {@code kind}).
+     */
+    public static Map<String, Object> directory(DirectoryConfig directory) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("name", directory.name());
+        map.put("servers", directory.servers().stream().map(Object::toString).toList());
+        if (directory.startTls()) {
+            map.put("start_tls", true);
+        }
+        directory.caFile().ifPresent(file -> map.put("ca_file", file.toString()));
+        if (!directory.bindDn().isEmpty()) {
+            map.put("bind_dn", directory.bindDn());
+        }
+        directory.bindPasswordFile().ifPresent(file -> map.put("bind_password_file", file.toString()));
+        map.put("base_dn", directory.baseDn());
+        map.put("kind", directory.kind().configName());
+        if (!directory.attributes().equals(directory.kind().defaultAttributes())) {
+            map.put("attributes", directory.attributes());
+        }
+        if (!directory.filter().equals(directory.kind().defaultFilter())) {
+            map.put("filter", directory.filter());
+        }
+        if (directory.excludeDisabled()) {
+            map.put("exclude_disabled", true);
+        }
+        map.put("sync_every", Durations.format(directory.syncEvery()));
+        map.put("max_shrink", DirectoryConfig.percent(directory.maxShrink()));
+        putIfNot(map, "page_size", directory.pageSize(), DirectoryConfig.DEFAULT_PAGE_SIZE);
+        putIfNot(map, "connect_timeout", Durations.format(directory.connectTimeout()),
+                Durations.format(DirectoryConfig.DEFAULT_CONNECT_TIMEOUT));
+        putIfNot(map, "search_timeout", Durations.format(directory.searchTimeout()),
+                Durations.format(DirectoryConfig.DEFAULT_SEARCH_TIMEOUT));
+        return map;
+    }
+
+    private static void putIfNot(Map<String, Object> map, String key, Object value, Object byDefault) {
+        if (!value.equals(byDefault)) {
+            map.put(key, value);
+        }
     }
 
     /**

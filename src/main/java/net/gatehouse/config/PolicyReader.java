@@ -25,14 +25,16 @@ final class PolicyReader {
     private PolicyReader() {
     }
 
-    /** The console's document, which may not declare directories (they live in the file). */
+    /** The console's document (the store's), whose directories keep their passwords in the store. */
     static PolicyConfig read(ConfigSection policy) throws ConfigException {
         return read(policy, Optional.empty());
     }
 
     /**
      * @param fileDir the directory of the configuration file, against which the directories' files
-     *                are resolved; empty for the console's document, which may not declare directories
+     *                are resolved; empty for the console's document, whose directories name absolute
+     *                files and whose domains may name the file's directories (checked on the merged
+     *                policy, {@code policy.LivePolicy})
      */
     static PolicyConfig read(ConfigSection policy, Optional<Path> fileDir) throws ConfigException {
         List<String> trustedNetworks = policy.get("trusted_networks",
@@ -63,15 +65,9 @@ final class PolicyReader {
     }
 
     private static List<DirectoryConfig> directories(ConfigSection policy, Optional<Path> fileDir) throws ConfigException {
-        if (fileDir.isEmpty()) {
-            if (policy.value(PolicyConfig.DIRECTORIES).isPresent()) {
-                throw policy.error(PolicyConfig.DIRECTORIES, "directories are declared in the configuration file only");
-            }
-            return List.of();
-        }
         Set<String> names = new HashSet<>();
         return policy.get(PolicyConfig.DIRECTORIES, v -> v.list(d -> d.section(
-                directory -> DirectoryReader.read(directory, fileDir.get(), System.getenv(), names))), List.of());
+                directory -> DirectoryReader.read(directory, fileDir, System.getenv(), names))), List.of());
     }
 
     private static VerificationCacheConfig verificationCache(ConfigSection cache) throws ConfigException {

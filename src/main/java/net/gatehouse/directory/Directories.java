@@ -14,30 +14,48 @@ import net.gatehouse.config.DirectoryConfig;
 import net.gatehouse.smtp.protocol.MailboxAddress;
 import net.gatehouse.store.DirectorySnapshotStore;
 import net.gatehouse.store.StorePoller;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The LDAP directories of the policy (SPEC §8 "Recipients from a directory"), each with the
  * snapshot in force and the thread that renews it ({@link DirectorySync}). {@link #lookup} is the
  * RCPT path's: it never blocks and never touches the network or the store.
  *
- * <p>Directories are configured in the file; a reload that changes them takes a restart.
+ * <p>The directories follow the policy in force ({@link #apply}): one added in the console, the API
+ * or the configuration file (and reloaded) starts syncing at once; one whose settings change is
+ * replaced by one with the new settings, which keeps the snapshot in force until its first sync
+ * succeeds; one removed stops.
  */
 public final class Directories implements AutoCloseable {
 
-    /** No directory: every lookup is {@link DirectoryAnswer.Unavailable}. */
-    public static final Directories NONE = new Directories(Map.of(), null);
+    private static final Logger log = LoggerFactory.getLogger(Directories.class);
+
+    /** No directory: every lookup is {@link DirectoryAnswer.Unavailable}; {@link #apply} is refused. */
+    public static final Directories NONE = new Directories(null, null, null, Map::of, false);
 
     /** How often the store is asked for snapshots saved elsewhere (the CLI, other nodes). */
     static final Duration STORE_POLL_INTERVAL = Duration.ofSeconds(2);
 
-    private final Map<String, DirectorySync> directories; // in the order of the file
-    private final StorePoller poller; // null when not syncing
-    private final List<String> allNames; // for domains that name none
+    private final DirectorySnapshotStore store; // null for NONE
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final Supplier<Map<String, String>> environment;
+    private final boolean sync;
+    private volatile InForce inForce = new InForce(Map.of(), List.of()); // replaced whole by apply
+    private StorePoller poller; // started with the first directory, when syncing
 
-    private Directories(Map<String, DirectorySync> directories, StorePoller poller) {
-        this.directories = directories;
-        this.allNames = List.copyOf(directories.keySet());
-        this.poller = poller;
+    /** The directories by name, in the order of the policy, and their names (for domains that name none). */
+    private record InForce(Map<String, DirectorySync> byName, List<String> names) {
+    }
+
+    private Directories(DirectorySnapshotStore store, MeterRegistry registry, Clock clock,
+                        Supplier<Map<String, String>> environment, boolean sync) {
+        this.store = store;
+        this.registry = registry;
+        this.clock = clock;
+        this.environment = environment;
+        this.sync = sync;
     }
 
     /**
@@ -50,28 +68,73 @@ public final class Directories implements AutoCloseable {
      */
     public static Directories start(List<DirectoryConfig> configs, DirectorySnapshotStore store, MeterRegistry registry,
                                     Clock clock, Supplier<Map<String, String>> environment, boolean sync) {
-        Map<String, DirectorySync> directories = new LinkedHashMap<>();
-        for (DirectoryConfig config : configs) {
-            DirectorySync directory = new DirectorySync(config, store, registry, clock, environment);
-            directory.loadStored();
-            directories.put(config.name(), directory);
-        }
-        StorePoller poller = null;
-        if (sync && !directories.isEmpty()) {
-            directories.values().forEach(DirectorySync::start);
-            List<DirectorySync> all = List.copyOf(directories.values());
-            poller = StorePoller.start("directory_snapshot", "the snapshots in force", STORE_POLL_INTERVAL, () -> {
-                for (DirectorySync directory : all) {
-                    directory.adoptNewer();
-                }
-            });
-        }
-        return new Directories(Collections.unmodifiableMap(directories), poller);
+        Directories directories = new Directories(store, registry, clock, environment, sync);
+        directories.apply(configs);
+        return directories;
     }
 
-    /** The names of the directories, in the order of the file. */
+    /**
+     * Puts these directories in force, in this order: those whose settings are unchanged carry on;
+     * new ones take their stored snapshot and start syncing; changed ones are replaced (the snapshot
+     * in force stays until the new settings' first sync); the others stop. Their stored snapshots
+     * stay in the store (the administration removes them with the directory).
+     */
+    public synchronized void apply(List<DirectoryConfig> configs) {
+        if (store == null) {
+            throw new IllegalStateException("Directories.NONE has no directories to change");
+        }
+        Map<String, DirectorySync> running = inForce.byName();
+        Map<String, DirectorySync> next = new LinkedHashMap<>();
+        List<DirectorySync> retired = new ArrayList<>();
+        List<DirectorySync> started = new ArrayList<>();
+        for (DirectoryConfig config : configs) {
+            DirectorySync old = running.get(config.name());
+            if (old != null && old.config().equals(config)) {
+                next.put(config.name(), old);
+                continue;
+            }
+            if (old != null) {
+                old.retireGauges(); // before the new one registers its own, of the same name
+                retired.add(old);
+            }
+            DirectorySync fresh = new DirectorySync(config, store, registry, clock, environment);
+            if (old == null) {
+                fresh.loadStored();
+            } else {
+                fresh.takeOver(old);
+            }
+            next.put(config.name(), fresh);
+            started.add(fresh);
+            if (!running.isEmpty() || poller != null) { // not at start-up: a change while running
+                log.info("directory_{} directory={} servers={}", old == null ? "added" : "changed", config.name(),
+                        config.servers());
+            }
+        }
+        running.forEach((name, old) -> {
+            if (!next.containsKey(name)) {
+                old.retireGauges();
+                retired.add(old);
+                log.info("directory_removed directory={}", name);
+            }
+        });
+        inForce = new InForce(Collections.unmodifiableMap(next), List.copyOf(next.keySet()));
+        if (sync) {
+            started.forEach(DirectorySync::start);
+            if (poller == null && !next.isEmpty()) {
+                poller = StorePoller.start("directory_snapshot", "the snapshots in force", STORE_POLL_INTERVAL, () -> {
+                    for (DirectorySync directory : inForce.byName().values()) {
+                        directory.adoptNewer();
+                    }
+                });
+            }
+        }
+        // a retired directory may be in the middle of a sync: let it end on its own time, not the caller's
+        retired.forEach(old -> Thread.ofVirtual().name("directory-retire-" + old.name()).start(old::close));
+    }
+
+    /** The names of the directories, in the order of the policy. */
     public List<String> names() {
-        return List.copyOf(directories.keySet());
+        return inForce.names();
     }
 
     /**
@@ -82,7 +145,9 @@ public final class Directories implements AutoCloseable {
      * @param subAddressDelimiter as for valid lists: {@code user+tag@} matches {@code user@}
      */
     public DirectoryAnswer lookup(List<String> names, MailboxAddress address, String subAddressDelimiter) {
-        List<String> wanted = names.isEmpty() ? allNames : names;
+        InForce now = inForce; // one state for the whole lookup
+        Map<String, DirectorySync> directories = now.byName();
+        List<String> wanted = names.isEmpty() ? now.names() : names;
         if (wanted.isEmpty()) {
             return new DirectoryAnswer.Unavailable("no directory is configured (policy.directories)");
         }
@@ -90,7 +155,7 @@ public final class Directories implements AutoCloseable {
         // list's does (bench/jmh DirectoryLookupBenchmark), however long the reasons read.
         List<String> missing = null;
         for (String name : wanted) {
-            DirectorySync directory = directories.get(name);
+            DirectorySync directory = inForce.byName().get(name);
             DirectoryAnswer.Found found = directory == null ? null : directory.found(address, subAddressDelimiter);
             if (found != null) {
                 return found;
@@ -120,14 +185,14 @@ public final class Directories implements AutoCloseable {
         return "address is in no directory of the domain: " + String.join(", ", described);
     }
 
-    /** The state of each directory, in the order of the file. */
+    /** The state of each directory, in the order of the policy. */
     public List<DirectoryStatus> status() {
-        return directories.values().stream().map(DirectorySync::status).toList();
+        return inForce.byName().values().stream().map(DirectorySync::status).toList();
     }
 
     /** The state of one directory. */
     public Optional<DirectoryStatus> status(String name) {
-        return Optional.ofNullable(directories.get(name)).map(DirectorySync::status);
+        return Optional.ofNullable(inForce.byName().get(name)).map(DirectorySync::status);
     }
 
     /**
@@ -138,7 +203,7 @@ public final class Directories implements AutoCloseable {
      * @throws IllegalArgumentException if there is no directory of that name
      */
     public SyncResult syncNow(String name, boolean force) {
-        DirectorySync directory = directories.get(name);
+        DirectorySync directory = inForce.byName().get(name);
         if (directory == null) {
             throw new IllegalArgumentException("no directory " + name + " in policy.directories");
         }
@@ -155,16 +220,27 @@ public final class Directories implements AutoCloseable {
      * {@code gatehouse check}, which must not answer 451 only because it asked too early).
      */
     public void awaitFirstSyncs(Duration timeout) throws InterruptedException {
-        for (DirectorySync directory : directories.values()) {
+        for (DirectorySync directory : inForce.byName().values()) {
             if (!directory.hasSnapshot()) {
                 directory.awaitFirstAttempt(timeout);
             }
         }
     }
 
+    /**
+     * Has the directory's background sync run now rather than at its next time, if the directory
+     * exists and syncs here: its bind password changed, and the directory should be read with it.
+     */
+    public void syncSoon(String name) {
+        DirectorySync directory = inForce.byName().get(name);
+        if (directory != null) {
+            directory.syncSoon();
+        }
+    }
+
     /** Where one directory's {@code test} looks: see {@link DirectoryProbe}. */
     public DirectoryProbe probe(String name) {
-        DirectorySync directory = directories.get(name);
+        DirectorySync directory = inForce.byName().get(name);
         if (directory == null) {
             throw new IllegalArgumentException("no directory " + name + " in policy.directories");
         }
@@ -172,10 +248,10 @@ public final class Directories implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (poller != null) {
             poller.close();
         }
-        directories.values().forEach(DirectorySync::close);
+        inForce.byName().values().forEach(DirectorySync::close);
     }
 }

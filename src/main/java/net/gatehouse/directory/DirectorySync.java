@@ -4,6 +4,7 @@ import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import net.gatehouse.config.DirectoryConfig;
 import net.gatehouse.smtp.protocol.MailboxAddress;
@@ -76,6 +78,9 @@ final class DirectorySync implements AutoCloseable {
     private final SnapshotSearch search;
     private final DirectorySnapshotStore store;
     private final Clock clock;
+    private final MeterRegistry registry;
+    private final List<Meter> gauges;
+    private final AtomicBoolean gaugesRetired = new AtomicBoolean();
     private final Counter synced;
     private final Counter failed;
     private final Counter refused;
@@ -89,22 +94,29 @@ final class DirectorySync implements AutoCloseable {
     }
 
     private final Object syncing = new Object(); // one sync at a time: the schedule's, or one asked for
+    private final Object schedule = new Object(); // the background thread waits on it for its next sync
+    private boolean wakeUp; // guarded by schedule: sync now, not at the next time
     private volatile Attempts attempts = new Attempts(null, null, null, "");
     private volatile long storeRevision; // of the store's snapshot, when last looked at
 
     DirectorySync(DirectoryConfig config, DirectorySnapshotStore store, MeterRegistry registry, Clock clock,
                   Supplier<Map<String, String>> environment) {
         this.config = config;
-        this.connector = new LdapConnector(config, environment);
+        this.connector = new LdapConnector(config, environment, store.passwords()::read);
         this.search = new SnapshotSearch(config);
         this.store = store;
         this.clock = clock;
         String name = config.name();
-        Gauge.builder("gatehouse.directory.snapshot.age", this, DirectorySync::ageSeconds)
-                .description("Age of the directory snapshot in force (NaN: none yet, its domains get 451)")
-                .baseUnit("seconds").tag("directory", name).register(registry);
-        Gauge.builder("gatehouse.directory.addresses", this, s -> s.current == null ? 0 : s.current.addresses())
-                .description("Addresses in the directory snapshot in force").tag("directory", name).register(registry);
+        this.registry = registry;
+        // gauges read this object, and go with it (close): a directory whose settings change live
+        // is replaced by a new one, which registers its own; the counters are shared by the two
+        this.gauges = List.of(
+                Gauge.builder("gatehouse.directory.snapshot.age", this, DirectorySync::ageSeconds)
+                        .description("Age of the directory snapshot in force (NaN: none yet, its domains get 451)")
+                        .baseUnit("seconds").tag("directory", name).register(registry),
+                Gauge.builder("gatehouse.directory.addresses", this, s -> s.current == null ? 0 : s.current.addresses())
+                        .description("Addresses in the directory snapshot in force").tag("directory", name)
+                        .register(registry));
         synced = syncs(registry, name, "ok");
         failed = syncs(registry, name, "failed");
         refused = syncs(registry, name, "refused");
@@ -133,6 +145,19 @@ final class DirectorySync implements AutoCloseable {
         } catch (StoreException e) {
             log.warn("directory_snapshot_unreadable directory={} error=\"{}\" note=\"waiting for the directory\"",
                     config.name(), e.getMessage());
+        }
+    }
+
+    /**
+     * Carries on from the directory this one replaces, whose settings were changed (SPEC §8: the
+     * console edits them live): its snapshot stays in force, and its record of attempts, until this
+     * one's first sync with the new settings succeeds.
+     */
+    void takeOver(DirectorySync previous) {
+        synchronized (previous.syncing) {
+            current = previous.current;
+            attempts = previous.attempts;
+            storeRevision = previous.storeRevision;
         }
     }
 
@@ -184,7 +209,7 @@ final class DirectorySync implements AutoCloseable {
                 firstAttempt.countDown();
                 Duration wait = outcome.ok() ? config.syncEvery()
                         : RETRY_AFTER.compareTo(config.syncEvery()) < 0 ? RETRY_AFTER : config.syncEvery();
-                if (closed.await(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+                if (awaitNextSync(wait)) {
                     return;
                 }
             } while (true);
@@ -192,6 +217,31 @@ final class DirectorySync implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             firstAttempt.countDown();
+        }
+    }
+
+    /**
+     * Waits {@code wait}, or until {@link #syncSoon} or {@link #close}.
+     *
+     * @return whether it was closed
+     */
+    private boolean awaitNextSync(Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        synchronized (schedule) {
+            long left;
+            while (!wakeUp && closed.getCount() > 0 && (left = deadline - System.nanoTime()) > 0) {
+                TimeUnit.NANOSECONDS.timedWait(schedule, left);
+            }
+            wakeUp = false;
+        }
+        return closed.getCount() == 0;
+    }
+
+    /** Has the background thread sync now rather than at its next time (the bind password changed). */
+    void syncSoon() {
+        synchronized (schedule) {
+            wakeUp = true;
+            schedule.notifyAll();
         }
     }
 
@@ -341,9 +391,23 @@ final class DirectorySync implements AutoCloseable {
         return connector;
     }
 
+    /**
+     * Unregisters this directory's gauges (before a replacement registers its own), once: the
+     * registry removes by name and tags, so a second time would remove the replacement's.
+     */
+    void retireGauges() {
+        if (gaugesRetired.compareAndSet(false, true)) {
+            gauges.forEach(registry::remove);
+        }
+    }
+
     @Override
     public void close() {
+        retireGauges();
         closed.countDown();
+        synchronized (schedule) {
+            schedule.notifyAll();
+        }
         Thread running = thread;
         if (running != null) {
             try {

@@ -16,10 +16,13 @@ import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import net.gatehouse.config.DirectoryConfig;
 import net.gatehouse.config.DirectoryConfig.Server;
+import net.gatehouse.store.StoreException;
 import net.gatehouse.tls.TlsContexts;
 
 /**
@@ -28,8 +31,9 @@ import net.gatehouse.tls.TlsContexts;
  * a certificate signed by the CA of {@code ca_file} (or a CA the JDK trusts) for the server's host
  * name, and accepts the bind. Each server gets {@code connect_timeout} for all of that.
  *
- * <p>The bind password is read anew for each connection (from {@code bind_password_file}, else
- * the environment), so a rotated password needs no restart; it appears in no message.
+ * <p>The bind password is read anew for each connection (from {@code bind_password_file}, else the
+ * store, where the console and the API set it, else the environment), so a rotated password needs
+ * no restart; it appears in no message.
  */
 final class LdapConnector {
 
@@ -44,10 +48,14 @@ final class LdapConnector {
 
     private final DirectoryConfig config;
     private final Supplier<Map<String, String>> environment;
+    private final Function<String, Optional<String>> stored;
 
-    LdapConnector(DirectoryConfig config, Supplier<Map<String, String>> environment) {
+    /** @param stored the password set in the console or the API, by directory name */
+    LdapConnector(DirectoryConfig config, Supplier<Map<String, String>> environment,
+                  Function<String, Optional<String>> stored) {
         this.config = config;
         this.environment = environment;
+        this.stored = stored;
     }
 
     /** A bound connection, with the server it is connected to in its connection name. */
@@ -109,14 +117,25 @@ final class LdapConnector {
         }
     }
 
+    /** From {@code bind_password_file}; else the one set in the console or the API; else the environment. */
     private String password() throws IOException {
         if (config.bindPasswordFile().isPresent()) {
             // one line; a trailing line break is not part of the password
             return Files.readString(config.bindPasswordFile().get(), StandardCharsets.UTF_8).strip();
         }
+        Optional<String> set;
+        try {
+            set = stored.apply(config.name());
+        } catch (StoreException e) {
+            throw new IOException("the bind password set in the console cannot be read now: " + e.getMessage());
+        }
+        if (set.isPresent()) {
+            return set.get();
+        }
         String password = environment.get().getOrDefault(config.passwordVariable(), "");
         if (password.isEmpty()) {
-            throw new IOException("no bind password: " + config.passwordVariable() + " is not set");
+            throw new IOException("no bind password: none is set in the console, and " + config.passwordVariable()
+                    + " is not set");
         }
         return password;
     }

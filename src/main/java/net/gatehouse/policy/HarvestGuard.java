@@ -32,6 +32,11 @@ import net.gatehouse.config.HarvestConfig;
  * {@code block_after} 0 turns the guard off: nothing is counted and nobody is blocked; {@code tarpit_delay}
  * 0 turns the tarpit off.
  *
+ * <p>Past {@code tarpit_after}, the guard also spares the back-end ({@link #sparesBackend}): the
+ * client's RCPTs that would need a callout probe are deferred instead ({@code harvest_deferred},
+ * {@code 451 4.4.3}), and counted here as unknown recipients, so that the harvest still ends in the
+ * block. Addresses answerable from the verification cache are answered from it.
+ *
  * <p>Settings are read on every call, so a policy change applies to the next recipient.
  */
 public final class HarvestGuard {
@@ -90,6 +95,18 @@ public final class HarvestGuard {
             return new Decision.Tarpit(tarpitDelay(config, count));
         }
         return Decision.PROCEED;
+    }
+
+    /**
+     * Whether {@code client} is past {@code tarpit_after} now: its RCPTs are then answered from
+     * what is known without asking a back-end (cache, valid list, directory snapshot), and the
+     * rest deferred (SPEC §3): a dictionary attack on the gateway must not become one on
+     * the back-end. From the same count as the tarpit, and whatever {@code tarpit_delay} (0 turns
+     * the delay off, not this). Asked only when a callout would probe.
+     */
+    public boolean sparesBackend(InetAddress client) {
+        HarvestConfig config = settings.get();
+        return config.blockAfter() != 0 && counters.count(clientKey(client), config.window()) > config.tarpitAfter();
     }
 
     /** Whether {@code client} is refused at connect (checked once per connection). */

@@ -9,12 +9,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import net.gatehouse.config.Cidr;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.ConfigLoader;
+import net.gatehouse.config.DirectoryConfig;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.DomainConfig;
+import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.PolicyDocument;
 import net.gatehouse.config.Rollout;
 import net.gatehouse.store.Actor;
@@ -64,6 +67,7 @@ public final class LivePolicy implements AutoCloseable {
     private final Clock clock;
     private final AtomicReference<State> state = new AtomicReference<>();
     private StorePoller poller; // set once, in start
+    private volatile Consumer<List<DirectoryConfig>> directoriesChanged = directories -> { };
 
     /** The stored document as last read, its revision, and the merged policy built from it. */
     private record State(PolicyConfig stored, long revision, PolicyConfig effective, Policy policy) {
@@ -147,6 +151,11 @@ public final class LivePolicy implements AutoCloseable {
         checkPins(before, after);
         String document = PolicyDocument.write(after);
         PolicyConfig written = ConfigLoader.parsePolicy(document); // the document must read back as written
+        if (!merge(file, written).directories().equals(merge(file, before).directories())
+                || !written.domains().equals(before.domains())
+                || written.recipientVerification() != before.recipientVerification()) {
+            checkDirectories(merge(file, written));
+        }
         long revision = store.write(document, stored.revision(), clock.instant(), actor, action, target,
                 describe(before, action, target), describe(written, action, target));
         install(written, revision);
@@ -166,7 +175,8 @@ public final class LivePolicy implements AutoCloseable {
         }
         PolicyConfig pins = file.get();
         for (String key : PolicyConfig.KEYS) {
-            boolean setting = !key.equals(PolicyConfig.DOMAINS) && !key.equals(PolicyConfig.TRUSTED_NETWORKS);
+            boolean setting = !key.equals(PolicyConfig.DOMAINS) && !key.equals(PolicyConfig.TRUSTED_NETWORKS)
+                    && !key.equals(PolicyConfig.DIRECTORIES);
             if (setting && pins.declares(key) && after.declares(key)
                     && (!before.declares(key) || changed(key, before, after))) {
                 throw new RefusedChangeException("policy." + key
@@ -177,6 +187,36 @@ public final class LivePolicy implements AutoCloseable {
             if (pins.domain(domain.name()).isPresent()) {
                 throw new RefusedChangeException("the domain " + domain.name()
                         + " is declared in the configuration file; change it there and reload (gatehouse reload)");
+            }
+        }
+        for (DirectoryConfig directory : after.directories()) {
+            if (pins.directory(directory.name()).isPresent()) {
+                throw new RefusedChangeException("the directory " + directory.name()
+                        + " is declared in the configuration file; change it there and reload (gatehouse reload)");
+            }
+        }
+    }
+
+    /**
+     * The rules of directories that only the merged policy can check, since a domain of the store
+     * may use a directory of the file: every directory a domain names exists, and {@code verification:
+     * directory} has at least one directory to look in.
+     */
+    private static void checkDirectories(PolicyConfig effective) throws RefusedChangeException {
+        List<String> known = effective.directories().stream().map(DirectoryConfig::name).toList();
+        for (DomainConfig domain : effective.domains()) {
+            for (String name : domain.directories()) {
+                if (!known.contains(name)) {
+                    throw new RefusedChangeException("the domain " + domain.name() + " names the directory " + name
+                            + ", which the policy does not have" + (known.isEmpty() ? "" : " (it has "
+                            + String.join(", ", known) + ")") + "; change the domain first");
+                }
+            }
+            Verification mode = domain.verification() == Verification.INHERIT
+                    ? effective.recipientVerification() : domain.verification();
+            if (mode == Verification.DIRECTORY && known.isEmpty()) {
+                throw new RefusedChangeException("the domain " + domain.name() + " is verified against the "
+                        + "directory, and no directory would be left; change its verification first");
             }
         }
     }
@@ -199,8 +239,13 @@ public final class LivePolicy implements AutoCloseable {
     private static String describe(PolicyConfig policy, String action, String target) {
         if (action.startsWith("domain.")) {
             return policy.domain(target).map(d -> PolicyDocument.write(new PolicyConfig(List.of(), true,
-                    PolicyConfig.Verification.NONE, List.of(d), "", policy.cache(), policy.harvest(),
+                    Verification.NONE, List.of(d), "", policy.cache(), policy.harvest(),
                     Set.of(PolicyConfig.DOMAINS)))).orElse("");
+        }
+        if (action.startsWith("directory.")) {
+            return policy.directory(target).map(d -> PolicyDocument.write(new PolicyConfig(List.of(), true,
+                    Verification.NONE, List.of(), "", policy.cache(), policy.harvest(), List.of(d),
+                    Set.of(PolicyConfig.DIRECTORIES)))).orElse("");
         }
         if (action.startsWith("network.")) {
             return policy.trustedNetworks().contains(target) ? target : "";
@@ -234,7 +279,23 @@ public final class LivePolicy implements AutoCloseable {
 
     private void install(PolicyConfig stored, long revision) {
         PolicyConfig effective = merge(file, stored);
-        state.set(new State(stored, revision, effective, Policy.from(effective)));
+        State previous = state.getAndSet(new State(stored, revision, effective, Policy.from(effective)));
+        if (previous != null && !previous.effective().directories().equals(effective.directories())) {
+            try {
+                directoriesChanged.accept(effective.directories());
+            } catch (RuntimeException e) { // the policy is in force all the same; the directories keep theirs
+                log.error("directories_not_applied error=\"{}\"", e.toString(), e);
+            }
+        }
+    }
+
+    /**
+     * Who puts the directories in force when the policy's change (an edit, another node's, a
+     * reload of the file) adds, changes or removes one. Called under this object's lock, in the
+     * order of the changes.
+     */
+    public void onDirectoriesChanged(Consumer<List<DirectoryConfig>> listener) {
+        this.directoriesChanged = listener;
     }
 
     /**
@@ -242,7 +303,7 @@ public final class LivePolicy implements AutoCloseable {
      * else from the store (whose document holds the default for what it leaves out); the file's
      * domains and then the store's others; the file's networks and the store's.
      */
-    static PolicyConfig merge(Optional<PolicyConfig> file, PolicyConfig stored) {
+    public static PolicyConfig merge(Optional<PolicyConfig> file, PolicyConfig stored) {
         if (file.isEmpty()) {
             return stored;
         }
@@ -267,7 +328,7 @@ public final class LivePolicy implements AutoCloseable {
                 pins.declares(PolicyConfig.SUB_ADDRESS_DELIMITER) ? pins.subAddressDelimiter() : stored.subAddressDelimiter(),
                 pins.declares(PolicyConfig.CACHE) ? pins.cache() : stored.cache(),
                 pins.declares(PolicyConfig.HARVEST) ? pins.harvest() : stored.harvest(),
-                pins.directories(), // the file's only: the console's document may not declare any
+                directories(pins, stored),
                 declared,
                 rollout(pins, stored));
     }
@@ -278,6 +339,17 @@ public final class LivePolicy implements AutoCloseable {
                 (pins.declares(Rollout.ENFORCE) ? pins : stored).rollout().enforce(),
                 (pins.declares(Rollout.UNKNOWN_RECIPIENT_REPLY) ? pins : stored).rollout().unknownRecipientReply(),
                 (pins.declares(Rollout.WHEN_BACKEND_DOWN) ? pins : stored).rollout().whenBackendDown());
+    }
+
+    /** The file's directories, then the store's others (a name the file has is the file's). */
+    private static List<DirectoryConfig> directories(PolicyConfig pins, PolicyConfig stored) {
+        List<DirectoryConfig> directories = new ArrayList<>(pins.directories());
+        for (DirectoryConfig directory : stored.directories()) {
+            if (pins.directory(directory.name()).isEmpty()) {
+                directories.add(directory);
+            }
+        }
+        return directories;
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import net.gatehouse.config.Cidr;
+import net.gatehouse.config.DirectoryConfig;
 import net.gatehouse.config.HarvestConfig;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.DomainConfig;
@@ -25,7 +26,7 @@ public final class PolicyEdits {
 
     public static PolicyConfig rejectUnknownRecipientDomains(PolicyConfig p, boolean value) {
         return carry(p, new PolicyConfig(p.trustedNetworks(), value, p.recipientVerification(), p.domains(),
-                p.subAddressDelimiter(), p.cache(), p.harvest(), declare(p, PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS)));
+                p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS)));
     }
 
     /** @param value none, callout, valid_list or directory; never inherit */
@@ -34,22 +35,22 @@ public final class PolicyEdits {
             throw new RefusedChangeException("the global verification must be none, callout, valid_list or directory");
         }
         return carry(p, new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), value, p.domains(),
-                p.subAddressDelimiter(), p.cache(), p.harvest(), declare(p, PolicyConfig.RECIPIENT_VERIFICATION)));
+                p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.RECIPIENT_VERIFICATION)));
     }
 
     public static PolicyConfig subAddressDelimiter(PolicyConfig p, String value) {
         return carry(p, new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
-                p.domains(), value, p.cache(), p.harvest(), declare(p, PolicyConfig.SUB_ADDRESS_DELIMITER)));
+                p.domains(), value, p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.SUB_ADDRESS_DELIMITER)));
     }
 
     public static PolicyConfig cache(PolicyConfig p, VerificationCacheConfig value) {
         return carry(p, new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
-                p.domains(), p.subAddressDelimiter(), value, p.harvest(), declare(p, PolicyConfig.CACHE)));
+                p.domains(), p.subAddressDelimiter(), value, p.harvest(), p.directories(), declare(p, PolicyConfig.CACHE)));
     }
 
     public static PolicyConfig harvest(PolicyConfig p, HarvestConfig value) {
         return carry(p, new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
-                p.domains(), p.subAddressDelimiter(), p.cache(), value, declare(p, PolicyConfig.HARVEST)));
+                p.domains(), p.subAddressDelimiter(), p.cache(), value, p.directories(), declare(p, PolicyConfig.HARVEST)));
     }
 
     /** Adds the domain, or replaces the one of the same name. */
@@ -75,6 +76,27 @@ public final class PolicyEdits {
             throw new RefusedChangeException("there is no domain " + name + " in the console's policy");
         }
         return withDomains(p, p.domains().stream().filter(d -> !d.name().equals(name)).toList());
+    }
+
+    /** Adds the directory, or replaces the one of the same name, in its place. */
+    public static PolicyConfig putDirectory(PolicyConfig p, DirectoryConfig directory) {
+        List<DirectoryConfig> directories = new ArrayList<>();
+        boolean replaced = false;
+        for (DirectoryConfig existing : p.directories()) {
+            replaced |= existing.name().equals(directory.name());
+            directories.add(existing.name().equals(directory.name()) ? directory : existing);
+        }
+        if (!replaced) {
+            directories.add(directory);
+        }
+        return withDirectories(p, directories);
+    }
+
+    public static PolicyConfig removeDirectory(PolicyConfig p, String name) throws RefusedChangeException {
+        if (p.directory(name).isEmpty()) {
+            throw new RefusedChangeException("there is no directory " + name + " in the console's policy");
+        }
+        return withDirectories(p, p.directories().stream().filter(d -> !d.name().equals(name)).toList());
     }
 
     /** @param cidr any form {@link Cidr#normalize} takes; stored in normal form */
@@ -107,12 +129,21 @@ public final class PolicyEdits {
 
     private static PolicyConfig withDomains(PolicyConfig p, List<DomainConfig> domains) {
         return carry(p, new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
-                domains, p.subAddressDelimiter(), p.cache(), p.harvest(), declare(p, PolicyConfig.DOMAINS)));
+                domains, p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.DOMAINS)));
     }
 
     private static PolicyConfig withNetworks(PolicyConfig p, List<String> networks) {
         return carry(p, new PolicyConfig(networks, p.rejectUnknownRecipientDomains(), p.recipientVerification(),
-                p.domains(), p.subAddressDelimiter(), p.cache(), p.harvest(), declare(p, PolicyConfig.TRUSTED_NETWORKS)));
+                p.domains(), p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.TRUSTED_NETWORKS)));
+    }
+
+    private static PolicyConfig withDirectories(PolicyConfig p, List<DirectoryConfig> directories) {
+        Set<String> declared = declare(p, PolicyConfig.DIRECTORIES);
+        if (directories.isEmpty()) {
+            declared.remove(PolicyConfig.DIRECTORIES);
+        }
+        return carry(p, new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
+                p.domains(), p.subAddressDelimiter(), p.cache(), p.harvest(), directories, declared));
     }
 
     /** The edited policy with {@code p}'s rollout settings, which the constructors above leave at the defaults. */

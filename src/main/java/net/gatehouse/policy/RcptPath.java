@@ -1,9 +1,11 @@
 package net.gatehouse.policy;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import net.gatehouse.callout.CalloutVerifier;
 import net.gatehouse.callout.LocalVerdictCache;
@@ -51,12 +53,23 @@ public record RcptPath(RecipientPolicy decision, CalloutVerifier callout, ValidL
     public static RcptPath start(GatewayConfig config, Supplier<Policy> policy, ValidRecipientStore lists,
                                  MxResolver mx, MeterRegistry registry, Clock clock, VerdictCache cache,
                                  Duration listPollInterval, Directories directories) {
+        return start(config, policy, lists, mx, registry, clock, cache, listPollInterval, directories, client -> false);
+    }
+
+    /**
+     * As above, with the clients whose RCPTs get no callout probe, only answers from what is known:
+     * the gateway's {@link HarvestGuard#sparesBackend}, for the clients it tarpits.
+     */
+    public static RcptPath start(GatewayConfig config, Supplier<Policy> policy, ValidRecipientStore lists,
+                                 MxResolver mx, MeterRegistry registry, Clock clock, VerdictCache cache,
+                                 Duration listPollInterval, Directories directories,
+                                 Predicate<InetAddress> sparesBackend) {
         ValidListDirectory directory = ValidListDirectory.start(lists,
                 config.policy().map(PolicyConfig::validRecipientsByDomain).orElse(Map.of()), listPollInterval);
         CalloutVerifier callout = new CalloutVerifier(config.callout(), config.hostname(), mx, () -> policy.get().cache(),
                 cache, registry, clock);
         RecipientPolicy decision = new RecipientPolicy(policy, mx, callout,
-                domain -> directory.list(domain.name()), directories);
+                domain -> directory.list(domain.name()), directories, sparesBackend);
         return new RcptPath(decision, callout, directory, directories, config.callout().timeout());
     }
 

@@ -23,6 +23,8 @@ public enum Reason {
     MAILBOX_UNKNOWN("mailbox_unknown", NOT_IN_VALID_LIST.reply),
     CALLOUT_TEMPFAIL("callout_tempfail",
             Reply.of(451, "4.4.3", "Recipient address could not be verified now, try again later")),
+    // The same words as a callout's temporary failure: a harvester learns nothing from the difference.
+    HARVEST_DEFERRED("harvest_deferred", CALLOUT_TEMPFAIL.reply),
     CATCH_ALL("catch_all", Reply.RECIPIENT_OK),
     DIRECTORY("directory", Reply.RECIPIENT_OK),
     NOT_IN_DIRECTORY("not_in_directory", NOT_IN_VALID_LIST.reply),
@@ -50,9 +52,13 @@ public enum Reason {
         return reply;
     }
 
-    /** The recipient does not exist: what directory-harvest protection counts. */
+    /**
+     * The recipient does not exist: what directory-harvest protection counts. A harvester's RCPT
+     * deferred unprobed counts too, or the client would never reach {@code block_after}.
+     */
     public boolean unknownRecipient() {
-        return this == NOT_IN_VALID_LIST || this == MAILBOX_UNKNOWN || this == NOT_IN_DIRECTORY;
+        return this == NOT_IN_VALID_LIST || this == MAILBOX_UNKNOWN || this == NOT_IN_DIRECTORY
+                || this == HARVEST_DEFERRED;
     }
 
     @Override

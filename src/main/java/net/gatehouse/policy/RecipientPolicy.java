@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import net.gatehouse.callout.CalloutResult;
 import net.gatehouse.callout.CalloutVerifier;
@@ -31,6 +32,8 @@ public final class RecipientPolicy {
     private final CalloutVerifier callout;
     private final Function<ProtectedDomain, ValidRecipients> validLists;
     private final Directories directories;
+    /** The clients whose RCPTs must not reach a back-end ({@link HarvestGuard#sparesBackend}). */
+    private final Predicate<InetAddress> sparesBackend;
 
     /** Without directories: {@code verification: directory} answers 451. */
     public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
@@ -45,11 +48,23 @@ public final class RecipientPolicy {
      */
     public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
                            Function<ProtectedDomain, ValidRecipients> validLists, Directories directories) {
+        this(policy, resolver, callout, validLists, directories, client -> false);
+    }
+
+    /**
+     * @param sparesBackend whether a client's RCPTs may get only answers from what is known, never a
+     *                      callout probe: the gateway's {@link HarvestGuard#sparesBackend}, for a
+     *                      client it tarpits; asked only when a probe would follow
+     */
+    public RecipientPolicy(Supplier<Policy> policy, MxResolver resolver, CalloutVerifier callout,
+                           Function<ProtectedDomain, ValidRecipients> validLists, Directories directories,
+                           Predicate<InetAddress> sparesBackend) {
         this.policy = policy;
         this.domainCheck = new RecipientDomainCheck(resolver);
         this.callout = callout;
         this.validLists = validLists;
         this.directories = directories;
+        this.sparesBackend = sparesBackend;
     }
 
     public Policy currentPolicy() {
@@ -111,7 +126,11 @@ public final class RecipientPolicy {
                     ? verdict(Reason.VALID_LIST, mailbox.address(), chain, "address is in the valid list")
                     : verdict(Reason.NOT_IN_VALID_LIST, mailbox.address(), chain,
                             "address is not in the domain's valid list");
-            case CALLOUT -> callout(callout.verify(protectedDomain, mailbox, rollout.whenBackendDown()), mailbox, chain);
+            case CALLOUT -> callout.verify(protectedDomain, mailbox, rollout.whenBackendDown(),
+                            () -> !sparesBackend.test(client))
+                    .map(result -> callout(result, mailbox, chain))
+                    .orElseGet(() -> verdict(Reason.HARVEST_DEFERRED, mailbox.address(), chain,
+                            "not probed: the client is past harvest.tarpit_after, and the address is not in the cache"));
             case DIRECTORY -> directory(directories.lookup(protectedDomain.directories(), mailbox,
                     policy.subAddressDelimiter()), mailbox, chain);
         });
@@ -128,13 +147,16 @@ public final class RecipientPolicy {
      */
     private static Verdict rollout(Rollout rollout, Verdict found) {
         Reason reason = found.reason();
-        boolean refusedByVerification = reason.unknownRecipient()
+        // not HARVEST_DEFERRED: the harvest guard's deferral is not verification's, and is never relaxed
+        boolean unknown = reason == Reason.NOT_IN_VALID_LIST || reason == Reason.MAILBOX_UNKNOWN
+                || reason == Reason.NOT_IN_DIRECTORY;
+        boolean refusedByVerification = unknown
                 || reason == Reason.CALLOUT_TEMPFAIL || reason == Reason.DIRECTORY_TEMPFAIL;
         if (refusedByVerification && !rollout.enforces()) {
             return new Verdict(reason, found.recipient(), amended(found, "; observe mode (enforce: false): accepted, "
                     + "would have been " + reason.reply().code()), Verdict.Applied.OBSERVED);
         }
-        if (reason.unknownRecipient() && rollout.unknownRecipientReply() == Rollout.UnknownRecipientReply.DEFER) {
+        if (unknown && rollout.unknownRecipientReply() == Rollout.UnknownRecipientReply.DEFER) {
             return new Verdict(reason, found.recipient(), amended(found, "; unknown_recipient_reply: 450"),
                     Verdict.Applied.TEMPORARY);
         }

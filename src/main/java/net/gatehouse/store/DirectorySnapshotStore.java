@@ -44,6 +44,11 @@ public final class DirectorySnapshotStore {
         this.database = database;
     }
 
+    /** The bind passwords set in the console or the API, in the same store. */
+    public DirectoryPasswords passwords() {
+        return new DirectoryPasswords(database);
+    }
+
     /** Replaces the directory's stored snapshot. */
     public void save(String directory, Instant takenAt, int entries, Collection<String> addresses) {
         byte[] content = compress(addresses);
@@ -58,6 +63,19 @@ public final class DirectorySnapshotStore {
                 upsert.setLong(4, addresses.size());
                 upsert.setBytes(5, content);
                 upsert.executeUpdate();
+            }
+            StoreRevision.bump(connection, REVISION_PREFIX + directory);
+            return null;
+        });
+    }
+
+    /** Deletes the directory's stored snapshot (the directory was removed from the policy). */
+    public void delete(String directory) {
+        database.write("deleting the snapshot of directory " + directory, connection -> {
+            try (PreparedStatement delete = connection.prepareStatement(
+                    "DELETE FROM directory_snapshot WHERE directory = ?")) {
+                delete.setString(1, directory);
+                delete.executeUpdate();
             }
             StoreRevision.bump(connection, REVISION_PREFIX + directory);
             return null;

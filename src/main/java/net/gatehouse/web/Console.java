@@ -35,6 +35,7 @@ public final class Console {
         RecipientsPage.register(table, this);
         RecipientsApi.register(table, this);
         DirectoriesPage.register(table, this);
+        DirectorySettingsPage.register(table, this);
         DirectoriesApi.register(table, this);
         NetworksPage.register(table, this);
         NetworksApi.register(table, this);

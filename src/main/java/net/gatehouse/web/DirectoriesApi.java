@@ -1,9 +1,12 @@
 package net.gatehouse.web;
 
+import static io.javalin.http.HandlerType.DELETE;
 import static io.javalin.http.HandlerType.GET;
 import static io.javalin.http.HandlerType.POST;
+import static io.javalin.http.HandlerType.PUT;
 
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +27,38 @@ final class DirectoriesApi {
                 (ctx, who) -> ctx.json(DirectoriesPage.list(console)));
         table.api(GET, "/api/v1/directories/{name}", Access.VIEWER, "One LDAP directory's state",
                 (ctx, who) -> ctx.json(DirectoriesPage.state(console, ctx.pathParam("name"))));
+        table.api(POST, "/api/v1/directories", Access.ADMIN, "Adds a directory to the console's policy: its keys as "
+                + "the file names them (name, servers, base_dn, ...; left out: the default), and bind_password, "
+                + "which is kept in the store and never shown; audited, in force on every node within seconds",
+                (ctx, who) -> {
+                    JsonBody body = JsonBody.of(ctx);
+                    body.allowOnly(fields());
+                    String name = console.admin().directorySettings().put(who.actor(), keys(body),
+                            body.text("bind_password"), false, true);
+                    ctx.status(HttpStatus.CREATED).json(DirectoriesPage.state(console, name));
+                });
+        table.api(PUT, "/api/v1/directories/{name}", Access.ADMIN, "Replaces the settings of a directory of the "
+                + "console's policy (a key left out takes its default); bind_password replaces the password, "
+                + "remove_bind_password removes it, neither keeps it; audited", (ctx, who) -> {
+                    JsonBody body = JsonBody.of(ctx);
+                    body.allowOnly(fields());
+                    String name = ctx.pathParam("name");
+                    if (body.text("name").isPresent() && !body.requiredText("name").equals(name)) {
+                        throw ApiException.badRequest("name in the body (" + Authenticator.printable(
+                                body.requiredText("name")) + ") differs from the path; to rename a directory, "
+                                + "add the new one and remove the old");
+                    }
+                    Map<String, Object> keys = keys(body);
+                    keys.put("name", name);
+                    console.admin().directorySettings().put(who.actor(), keys, body.text("bind_password"),
+                            body.bool("remove_bind_password").orElse(false), false);
+                    ctx.json(DirectoriesPage.state(console, name));
+                });
+        table.api(DELETE, "/api/v1/directories/{name}", Access.ADMIN, "Removes a directory of the console's policy, "
+                + "with its password and snapshot (refused while a domain uses it); audited", (ctx, who) -> {
+                    console.admin().directorySettings().remove(who.actor(), ctx.pathParam("name"));
+                    ctx.status(HttpStatus.NO_CONTENT);
+                });
         table.api(POST, "/api/v1/directories/{name}/sync", Access.ADMIN, "Syncs a directory now and answers with "
                 + "the result (ok, failed, or refused by the shrink guard; {\"force\": true} or ?force=true takes "
                 + "the snapshot anyway); audited", (ctx, who) -> {
@@ -36,6 +71,23 @@ final class DirectoriesApi {
                 + "entry and attribute give an address, and whether the snapshot in force has it "
                 + "(?address= or {\"address\"})", (ctx, who) -> ctx.json(DirectoriesPage.test(console,
                         ctx.pathParam("name"), address(ctx))));
+    }
+
+    /** The fields a directory's body may have: its keys, and the password's two. */
+    private static String[] fields() {
+        List<String> fields = new java.util.ArrayList<>(DirectorySettingsPage.KEYS);
+        fields.add("bind_password");
+        fields.add("remove_bind_password");
+        return fields.toArray(String[]::new);
+    }
+
+    /** The directory's keys from the body: lists as lists (or one string), flags as booleans, the rest as text. */
+    private static Map<String, Object> keys(JsonBody body) {
+        return DirectorySettingsPage.keys(key -> switch (key) {
+            case "servers", "attributes" -> body.strings(key).map(items -> String.join("\n", items));
+            case "start_tls", "exclude_disabled" -> body.bool(key).map(String::valueOf);
+            default -> body.scalar(key);
+        });
     }
 
     private static boolean force(Context ctx) {
@@ -87,6 +139,14 @@ final class DirectoriesApi {
         directory.put("lastSuccess", nullableTime("the last sync that gave a snapshot"));
         directory.put("lastError", Map.of("type", "string", "description", "why the last attempt failed; empty if it succeeded"));
         directory.put("failingSince", nullableTime("the first failed attempt of the current streak; null when not failing"));
+        directory.put("source", Map.of("type", "string", "enum", List.of("file", "console"),
+                "description", "file: declared in the configuration file, read-only here; console: added in the "
+                        + "console or the API"));
+        directory.put("password", Map.of("type", "string", "enum", List.of("none", "file", "console", "environment"),
+                "description", "where the bind password comes from (never what it is): none (anonymous bind), "
+                        + "bind_password_file, set in the console or the API, or GATEHOUSE_LDAP_<NAME>_PASSWORD"));
+        directory.put("settings", Map.of("type", "object", "description", "the directory's keys as the "
+                + "configuration file writes them (name, servers, base_dn, kind, ...); never a password"));
         schemas.put("Directory", object(directory));
         Map<String, Object> sync = new LinkedHashMap<>();
         sync.put("directory", Map.of("type", "string"));
@@ -119,6 +179,7 @@ final class DirectoriesApi {
     /** Which answers the schemas describe: method and path. */
     static Map<String, String> responses() {
         return Map.of("GET /api/v1/directories", "Directories", "GET /api/v1/directories/{name}", "Directory",
+                "POST /api/v1/directories", "Directory", "PUT /api/v1/directories/{name}", "Directory",
                 "POST /api/v1/directories/{name}/sync", "DirectorySync",
                 "POST /api/v1/directories/{name}/test", "DirectoryTest");
     }

@@ -38,17 +38,20 @@ public final class DirectoriesPage {
      * @param snapshotAgeSeconds null before the first snapshot
      * @param lastError          why the last attempt failed or was refused; empty when it succeeded
      * @param failingSince       the first failed attempt of the current streak; null when not failing
+     * @param source, password, settings as {@link DirectorySettingsPage.Settings} gives them
      */
     public record DirectoryState(String name, String state, List<String> servers, Instant snapshotTakenAt,
                                  Long snapshotAgeSeconds, int entries, int addresses, Instant lastAttempt,
-                                 Instant lastSuccess, String lastError, Instant failingSince) {
+                                 Instant lastSuccess, String lastError, Instant failingSince, String source,
+                                 String password, Map<String, Object> settings) {
 
-        static DirectoryState of(DirectoryStatus status, Instant now) {
+        static DirectoryState of(DirectoryStatus status, Instant now, DirectorySettingsPage.Settings settings) {
             return new DirectoryState(status.name(), status.state(), status.servers(),
                     status.snapshotTakenAt().orElse(null),
                     status.snapshotAge(now).map(age -> Math.max(0, age.toSeconds())).orElse(null),
                     status.entries(), status.addresses(), status.lastAttempt().orElse(null),
-                    status.lastSuccess().orElse(null), status.lastError(), status.failingSince().orElse(null));
+                    status.lastSuccess().orElse(null), status.lastError(), status.failingSince().orElse(null),
+                    settings.source(), settings.password(), settings.settings());
         }
 
         public boolean ok() {
@@ -99,14 +102,14 @@ public final class DirectoriesPage {
 
     static void register(RouteTable table, Console console) {
         table.page(GET, "/directories", Access.VIEWER, "The LDAP directories: state, last sync, entries, errors",
-                (ctx, who) -> show(ctx, console, view(who), new TestForm("", "", Optional.empty())));
+                (ctx, who) -> show(ctx, console, view(who), DirectorySettingsPage.AddForm.EMPTY));
         table.page(POST, "/directories/{name}/sync", Access.ADMIN, "Syncs a directory now", (ctx, who) -> {
             String name = ctx.pathParam("name");
             Directories.SyncResult result = console.admin().directories().sync(who.actor(), name,
                     !RequestValues.form(ctx, "force").isEmpty());
             String notice = "Sync of " + name + ": " + result.result() + ": " + result.message();
             show(ctx, console, "ok".equals(result.result()) ? view(who).withNotice(notice) : view(who).withError(notice),
-                    new TestForm(name, "", Optional.empty()));
+                    new TestForm(name, "", Optional.empty()), DirectorySettingsPage.AddForm.EMPTY);
         });
         table.page(POST, "/directories/test", Access.VIEWER, "Tests an address against a directory read now",
                 (ctx, who) -> {
@@ -114,27 +117,40 @@ public final class DirectoriesPage {
                     String address = RequestValues.form(ctx, "address").strip();
                     try {
                         TestResult result = test(console, name, address);
-                        show(ctx, console, view(who), new TestForm(name, address, Optional.of(result)));
+                        show(ctx, console, view(who), new TestForm(name, address, Optional.of(result)),
+                                DirectorySettingsPage.AddForm.EMPTY);
                     } catch (ApiException e) {
                         ctx.status(e.status());
-                        show(ctx, console, view(who).withError(e.getMessage()), new TestForm(name, address, Optional.empty()));
+                        show(ctx, console, view(who).withError(e.getMessage()), new TestForm(name, address,
+                                Optional.empty()), DirectorySettingsPage.AddForm.EMPTY);
                     }
                 });
     }
 
-    private static View view(Principal who) {
+    static View view(Principal who) {
         return View.of("Directories", "directories", who);
     }
 
-    private static void show(Context ctx, Console console, View view, TestForm test) {
-        Console.page(ctx, "directories.jte", Map.of("view", view, "directories", list(console), "test", test));
+    /** The page with the add form as given, and no test. */
+    static void show(Context ctx, Console console, View view, DirectorySettingsPage.AddForm add) {
+        show(ctx, console, view, new TestForm("", "", Optional.empty()), add);
     }
 
-    /** Every directory's state now. */
+    private static void show(Context ctx, Console console, View view, TestForm test, DirectorySettingsPage.AddForm add) {
+        Console.page(ctx, "directories.jte", Map.of("view", view, "directories", list(console), "test", test,
+                "add", add));
+    }
+
+    /**
+     * Every directory's state now: those of the policy in force (a directory just added, or just
+     * removed, is in the policy before the directories follow it, a moment later).
+     */
     static DirectoryList list(Console console) {
         Instant now = console.clock().instant();
         return new DirectoryList(console.parts().directories().status().get().stream()
-                .map(status -> DirectoryState.of(status, now)).toList());
+                .filter(status -> console.parts().policy().effective().directory(status.name()).isPresent())
+                .map(status -> DirectoryState.of(status, now, DirectorySettingsPage.find(console, status.name())))
+                .toList());
     }
 
     /** @throws ApiException 404 if there is no directory of that name */

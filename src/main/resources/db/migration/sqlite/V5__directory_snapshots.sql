@@ -1,4 +1,4 @@
--- Gatehouse store, schema 6 (SQLite): the last good snapshot of each LDAP directory (SPEC §8), so
+-- Gatehouse store, schema 5 (SQLite): the last good snapshot of each LDAP directory (SPEC §8), so
 -- that a restarted node answers from it before the directory does. Same schema in the PostgreSQL
 -- folder.
 -- content: the snapshot's addresses in stored form (lower case, ASCII domain), one a line, UTF-8,

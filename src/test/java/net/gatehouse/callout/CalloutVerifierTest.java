@@ -53,6 +53,7 @@ class CalloutVerifierTest {
     private final List<TestBackend> backends = new ArrayList<>();
     private final TestBackend backend = backend().onlyAccept("alice@example.test");
     private CalloutVerifier verifier;
+    private LocalVerdictCache cache;
 
     @AfterEach
     void stop() {
@@ -101,6 +102,142 @@ class CalloutVerifierTest {
         assertThat(verifier.verify(domain(backend), ALICE)).isInstanceOf(TemporaryFailure.class);
         clock.advance(CACHE.tempfailHold());
         assertThat(verifier.verify(domain(backend), ALICE)).isInstanceOf(Accepted.class);
+    }
+
+    @Test
+    void aGreylistingAnswerIsNeverCachedAsUnknownAndTheAddressIsProbedAgainAfterTheHold() {
+        backend.greylist().replyToRecipient("bob@example.test", "451 4.7.1 Greylisted, see later");
+        verifier(CONFIG);
+
+        assertThat(verifier.verify(domain(backend), ALICE)).isInstanceOfSatisfying(TemporaryFailure.class,
+                failure -> assertThat(failure.reason()).contains("450 4.2.0"));
+        assertThat(verifier.verify(domain(backend), BOB)).isInstanceOfSatisfying(TemporaryFailure.class,
+                failure -> assertThat(failure.reason()).contains("451 4.7.1"));
+        assertThat(cache.get("alice@example.test")).isEmpty();
+        assertThat(cache.get("bob@example.test")).isEmpty();
+
+        clock.advance(CACHE.tempfailHold().minusSeconds(1));
+        assertThat(verifier.verify(domain(backend), ALICE).how()).startsWith("held down after a temporary failure");
+        assertThat(rcptsFor("alice@example.test")).isEqualTo(1);
+
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(verifier.verify(domain(backend), ALICE)).isInstanceOf(Accepted.class);
+        assertThat(rcptsFor("alice@example.test")).isEqualTo(2);
+        assertThat(cache.get("alice@example.test")).hasValueSatisfying(
+                entry -> assertThat(entry.verdict()).isInstanceOf(Accepted.class));
+    }
+
+    // --- back-ends that push back: tarpits and 421s
+
+    @Test
+    void aTarpittingBackendGetsATemporaryFailureWithinTheBudgetAndItsConnectionIsClosed() {
+        backend.onlyAccept("alice@example.test", "dave@example.test");
+        verifier(config("", Duration.ofSeconds(2)));
+        verifier.verify(domain(backend), ALICE);
+        await().atMost(WAIT).until(() -> !verifier.isBusy());
+        double open = poolConnections();
+        backend.tarpit(Duration.ofSeconds(60));   // Exchange Edge: every refusal comes late
+
+        long started = System.nanoTime();
+        CalloutResult result = verifier.verify(domain(backend), BOB);
+
+        assertThat(result).isInstanceOfSatisfying(TemporaryFailure.class,
+                failure -> assertThat(failure.reason()).containsAnyOf("over budget", "timeout waiting for"));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(WAIT);
+        // The probe gives up at its deadline, not at the back-end's 60 s, and the connection that waited is closed.
+        await().atMost(WAIT).until(() -> !verifier.isBusy());
+        assertThat(poolConnections()).isEqualTo(open - 1);
+        assertThat(cache.get("bob@example.test")).isEmpty();
+        assertThat(verifier.verify(domain(backend), MailboxAddress.of("dave", DOMAIN))).isInstanceOf(Accepted.class);
+    }
+
+    @Test
+    void otherAddressesAreNotQueuedBehindATarpittedProbe() throws Exception {
+        backend.onlyAccept("alice@example.test", "dave@example.test");
+        verifier(config("", Duration.ofSeconds(4)));
+        verifier.verify(domain(backend), ALICE);
+        await().atMost(WAIT).until(() -> !verifier.isBusy());
+        backend.tarpit(Duration.ofSeconds(60));
+
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<CalloutResult> tarpitted = threads.submit(() -> verifier.verify(domain(backend), BOB));
+            await().atMost(WAIT).until(() -> rcptsFor("bob@example.test") == 1);
+
+            CalloutResult other = verifier.verify(domain(backend), MailboxAddress.of("dave", DOMAIN));
+
+            assertThat(other).isInstanceOf(Accepted.class);
+            assertThat(tarpitted.isDone()).isFalse();   // answered while bob's probe still waited for its reply
+            assertThat(tarpitted.get()).isInstanceOf(TemporaryFailure.class);
+        }
+    }
+
+    @Test
+    void aTarpitShorterThanTheBudgetGivesTheBackendsAnswer() {
+        backend.tarpit(Duration.ofMillis(500));
+        verifier(CONFIG);
+
+        assertThat(verifier.verify(domain(backend), BOB)).isInstanceOf(Rejected.class);
+    }
+
+    @Test
+    void a421AfterMailIsATemporaryFailureAndTheNextProbeWorksOnANewConnection() {
+        backend.closeWith421At("MAIL");
+        verifier(CONFIG);
+
+        assertThat(verifier.verify(domain(backend), ALICE)).isInstanceOfSatisfying(TemporaryFailure.class,
+                failure -> assertThat(failure.reason()).contains("421 4.3.2"));
+        await().atMost(WAIT).until(() -> !verifier.isBusy());
+        assertThat(poolConnections()).isZero();
+        assertThat(cache.get("alice@example.test")).isEmpty();
+
+        backend.acceptAll().onlyAccept("alice@example.test");
+        int connections = backend.connections();
+        clock.advance(CACHE.tempfailHold());
+        assertThat(verifier.verify(domain(backend), ALICE)).isInstanceOf(Accepted.class);
+        assertThat(backend.connections()).isGreaterThan(connections);
+    }
+
+    @Test
+    void a421AtTheSecondRcptOfAReusedConnectionIsRetriedOnceOnANewOne() {
+        verifier(CONFIG);
+        verifier.verify(domain(backend), ALICE);
+        await().atMost(WAIT).until(() -> !verifier.isBusy());
+        // Every idle connection has carried one RCPT by now: the next probe's is a second one.
+        backend.closeWith421Once("RCPT", 2);
+        int connections = backend.connections();
+
+        CalloutResult result = verifier.verify(domain(backend), BOB);
+
+        assertThat(result).isInstanceOf(Rejected.class);   // the back-end's own answer, from a new session
+        assertThat(backend.connections()).as("%s", backend.commands()).isEqualTo(connections + 1);
+        assertThat(backend.commands()).filteredOn(command -> command.equalsIgnoreCase("RCPT TO:<bob@example.test>"))
+                .hasSize(2);
+        await().atMost(WAIT).until(() -> !verifier.isBusy());
+        assertThat(verifier.verify(domain(backend), MailboxAddress.of("carol", DOMAIN))).isInstanceOf(Rejected.class);
+    }
+
+    // --- a caller that may not probe (a client in the harvest tarpit)
+
+    @Test
+    void aCallerThatMayNotProbeGetsOnlyWhatIsKnown() {
+        verifier(CONFIG);
+        verifier.verify(domain(backend), ALICE);
+        verifier.verify(domain(backend), BOB);
+        await().atMost(WAIT).until(() -> !verifier.isBusy());
+        long rcpts = backend.commands().stream().filter(command -> command.startsWith("RCPT")).count();
+
+        assertThat(verifier.verify(domain(backend), ALICE, () -> false)).hasValueSatisfying(
+                result -> assertThat(result).isInstanceOf(Accepted.class));
+        assertThat(verifier.verify(domain(backend), BOB, () -> false)).hasValueSatisfying(
+                result -> assertThat(result).isInstanceOf(Rejected.class));
+        assertThat(verifier.verify(domain(backend), MailboxAddress.of("carol", DOMAIN), () -> false)).isEmpty();
+        clock.advance(CACHE.positiveRefresh().multipliedBy(2));   // stale: not refreshed for this caller
+        assertThat(verifier.verify(domain(backend), ALICE, () -> false)).hasValueSatisfying(
+                result -> assertThat(result.how()).isEqualTo("cache hit (age 2 h)"));
+
+        await().atMost(WAIT).until(() -> !verifier.isBusy());
+        assertThat(backend.commands().stream().filter(command -> command.startsWith("RCPT")).count()).isEqualTo(rcpts);
+        assertThat(cacheCount("not_probed")).isEqualTo(1);
     }
 
     @Test
@@ -405,8 +542,9 @@ class CalloutVerifierTest {
     // --- fixtures
 
     private CalloutVerifier verifier(CalloutConfig config) {
+        cache = new LocalVerdictCache(() -> CACHE, clock);
         verifier = new CalloutVerifier(config, "gatehouse.test", new MxResolver(dns.config(DNS_TIMEOUT)), () -> CACHE,
-                new LocalVerdictCache(() -> CACHE, clock), meters, clock);
+                cache, meters, clock);
         return verifier;
     }
 
@@ -432,6 +570,10 @@ class CalloutVerifierTest {
 
     private long rcptsFor(String address) {
         return backend.commands().stream().filter(command -> command.equalsIgnoreCase("RCPT TO:<" + address + ">")).count();
+    }
+
+    private double poolConnections() {
+        return meters.get("gatehouse.callout.pool.connections").gauge().value();
     }
 
     private double cacheCount(String result) {

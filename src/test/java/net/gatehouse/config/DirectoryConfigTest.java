@@ -138,10 +138,35 @@ class DirectoryConfigTest {
     }
 
     @Test
-    void theConsolesDocumentMayNotDeclareDirectories() {
+    void theConsolesDocumentDeclaresDirectoriesWhosePasswordIsInTheStore() throws ConfigException {
+        // no password anywhere: the console keeps it apart (store.DirectoryPasswords), so bind_dn alone is valid
+        PolicyConfig stored = ConfigLoader.parsePolicy("directories: [{name: corp, servers: \"ldap://dc1\", "
+                + "bind_dn: \"CN=gw,DC=x\", base_dn: \"DC=x\", ca_file: /nowhere/on/this/node.pem, kind: openldap, "
+                + "max_shrink: 0.07}]\n");
+        DirectoryConfig corp = stored.directories().getFirst();
+        assertThat(corp.bindPasswordFile()).isEmpty();
+        assertThat(corp.caFile()).contains(Path.of("/nowhere/on/this/node.pem")); // checked where edited, not here
+        assertThat(corp.attributes()).isEqualTo(DirectoryConfig.Kind.OPENLDAP.defaultAttributes());
+        assertThat(stored.declares(PolicyConfig.DIRECTORIES)).isTrue();
+        String written = PolicyDocument.write(stored);
+        assertThat(written).doesNotContain("attributes").doesNotContain("filter").contains("0.07");
+        assertThat(ConfigLoader.parsePolicy(written)).isEqualTo(stored);
+    }
+
+    @Test
+    void theConsolesDocumentRefusesAPasswordFileAndARelativeCaFile() {
         assertThatThrownBy(() -> ConfigLoader.parsePolicy("directories: [{name: corp, servers: \"ldap://dc1\", "
-                + "base_dn: \"DC=x\"}]\n")).isInstanceOfSatisfying(ConfigException.class,
-                e -> assertThat(e.getMessage()).contains("declared in the configuration file only"));
+                + "bind_dn: \"CN=gw,DC=x\", bind_password_file: /etc/x, base_dn: \"DC=x\"}]\n"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.key()).isEqualTo("policy.directories[0].bind_password_file");
+                    assertThat(e.getMessage()).contains("keeps its bind password in the store");
+                });
+        assertThatThrownBy(() -> ConfigLoader.parsePolicy("directories: [{name: corp, servers: \"ldap://dc1\", "
+                + "ca_file: ca.pem, base_dn: \"DC=x\"}]\n"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.key()).isEqualTo("policy.directories[0].ca_file");
+                    assertThat(e.getMessage()).contains("expected an absolute path");
+                });
     }
 
     @Test

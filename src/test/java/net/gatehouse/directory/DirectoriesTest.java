@@ -1,12 +1,15 @@
 package net.gatehouse.directory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +17,7 @@ import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.ConfigLoader;
 import net.gatehouse.config.DirectoryConfig;
 import net.gatehouse.smtp.protocol.MailboxAddress;
+import net.gatehouse.store.Actor;
 import net.gatehouse.store.Database;
 import net.gatehouse.store.DirectorySnapshotStore;
 import net.gatehouse.testing.LoopbackPorts;
@@ -325,5 +329,58 @@ class DirectoriesTest {
         Directories.SyncResult result = directories.syncNow("corp", false);
         assertThat(result.result()).isEqualTo("failed");
         assertThat(result.message()).contains(url);
+    }
+    @Test
+    void followsThePolicyLiveAddingChangingAndRemovingDirectories() throws Exception {
+        TestDirectory ldap = open(TestDirectory.start());
+        Directories directories = open(Directories.start(List.of(), store, registry, Clock.systemUTC(), Map::of, true));
+        assertThat(lookup(directories, "alice@corp.example")).isInstanceOf(DirectoryAnswer.Unavailable.class);
+
+        // added: read at once, in the background
+        DirectoryConfig corp = corp("[\"" + ldap.url() + "\"]", "sync_every: 1h");
+        directories.apply(List.of(corp));
+        await().atMost(Duration.ofSeconds(30)).until(() -> lookup(directories, "support@corp.example")
+                instanceof DirectoryAnswer.Found);
+        assertThat(registry.get("gatehouse.directory.addresses").tag("directory", "corp").gauge().value())
+                .isEqualTo(13);
+
+        // unchanged: the same directory carries on, without a new sync
+        double synced = syncs("ok");
+        directories.apply(List.of(corp));
+        assertThat(syncs("ok")).isEqualTo(synced);
+
+        // changed (a filter without public folders) while the directory is down: the snapshot in force stays
+        String url = ldap.url();
+        ldap.stop();
+        DirectoryConfig narrower = corp("[\"" + url + "\"]", "sync_every: 1h",
+                "filter: \"(|(objectClass=user)(objectClass=group)(objectClass=contact))\"");
+        directories.apply(List.of(narrower));
+        await().atMost(Duration.ofSeconds(30)).until(() -> syncs("failed") >= 1);
+        assertThat(lookup(directories, "support@corp.example")).isInstanceOf(DirectoryAnswer.Found.class);
+        assertThat(directories.status("corp").orElseThrow().state()).isEqualTo("stale");
+        // the new directory's gauges, not the retired one's: one of each, reading the snapshot in force
+        assertThat(registry.find("gatehouse.directory.addresses").tag("directory", "corp").gauges()).hasSize(1);
+        assertThat(registry.get("gatehouse.directory.addresses").tag("directory", "corp").gauge().value())
+                .isEqualTo(13);
+
+        // removed: its domains have no answer from it any more
+        directories.apply(List.of());
+        assertThat(directories.names()).isEmpty();
+        assertThat(lookup(directories, "support@corp.example")).isInstanceOf(DirectoryAnswer.Unavailable.class);
+        assertThat(registry.find("gatehouse.directory.addresses").gauges()).isEmpty();
+    }
+
+    @Test
+    void usesThePasswordSetInTheStoreWhenThereIsNoPasswordFile() throws Exception {
+        TestDirectory ldap = open(TestDirectory.start());
+        DirectoryConfig stored = ConfigLoader.parsePolicy("directories: [{name: corp, servers: \"" + ldap.url()
+                + "\", bind_dn: \"" + TestDirectory.BIND_DN + "\", base_dn: \"" + TestDirectory.BASE_DN
+                + "\", page_size: 4}]").directories().getFirst();
+        Directories directories = start(stored);
+        assertThat(directories.syncNow("corp", false).message()).contains("none is set in the console")
+                .contains("GATEHOUSE_LDAP_CORP_PASSWORD");
+        store.passwords().set("corp", TestDirectory.BIND_PASSWORD, Instant.now(), Actor.commandLine());
+        Directories.SyncResult result = directories.syncNow("corp", false);
+        assertThat(result.result()).as(result.message()).isEqualTo("ok");
     }
 }

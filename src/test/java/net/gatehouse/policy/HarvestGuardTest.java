@@ -61,6 +61,30 @@ class HarvestGuardTest {
     }
 
     @Test
+    void sparesTheBackendFromTheFirstTarpittedRecipientOnUntilTheWindowForgetsThem() throws Exception {
+        InetAddress client = ip("192.0.2.1");
+        unknown(client, 10);
+        assertThat(guard.sparesBackend(client)).isFalse();
+        assertThat(guard.unknownRecipient(client)).isInstanceOf(Decision.Tarpit.class);
+        assertThat(guard.sparesBackend(client)).isTrue();
+        assertThat(guard.sparesBackend(ip("192.0.2.2"))).isFalse();
+
+        clock.advance(DEFAULTS.window());
+        assertThat(guard.sparesBackend(client)).isFalse();
+    }
+
+    @Test
+    void sparesTheBackendPastTarpitAfterEvenWithoutATarpitDelayButNotWhenTheGuardIsOff() throws Exception {
+        InetAddress client = ip("192.0.2.1");
+        settings.set(new HarvestConfig(Duration.ofMinutes(10), 2, Duration.ZERO, 30, Duration.ofMinutes(30)));
+        unknown(client, 3);
+        assertThat(guard.sparesBackend(client)).isTrue();
+
+        settings.set(new HarvestConfig(Duration.ofMinutes(10), 2, Duration.ofSeconds(2), 0, Duration.ofMinutes(30)));
+        assertThat(guard.sparesBackend(client)).isFalse();
+    }
+
+    @Test
     void tarpitDelayLongerThanTheCapIsKept() {
         HarvestConfig slow = new HarvestConfig(Duration.ofMinutes(10), 0, Duration.ofSeconds(45), 30, Duration.ofMinutes(30));
         assertThat(HarvestGuard.tarpitDelay(slow, 1)).isEqualTo(Duration.ofSeconds(45));

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.ConfigLoader;
+import net.gatehouse.config.DirectoryConfig;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.PolicyDocument;
@@ -185,5 +186,44 @@ class LivePolicyTest {
                 .isThrownBy(() -> live.replace(TestActor.TEST, "recipient_verification: sometimes\n"))
                 .withMessageContaining("policy.recipient_verification");
         assertThat(live.stored()).isEqualTo(PolicyConfig.DEFAULTS);
+    }
+    @Test
+    void directoriesOfTheStoreJoinTheFilesAndFollowEveryChange() throws Exception {
+        String file = FILE + "directories: [{name: hr, servers: \"ldap://hr.internal\", base_dn: \"DC=hr\"}]\n";
+        List<List<String>> applied = new java.util.ArrayList<>();
+        try (LivePolicy withHr = LivePolicy.start(Optional.of(ConfigLoader.parsePolicy(file)),
+                new PolicyStore(database), clock, Duration.ofHours(1))) {
+            withHr.onDirectoriesChanged(directories -> applied.add(directories.stream().map(d -> d.name()).toList()));
+            DirectoryConfig corp = PolicyDocument.directory(java.util.Map.of("name", "corp",
+                    "servers", List.of("ldap://dc1.corp.internal"), "base_dn", "DC=corp"));
+            withHr.edit(TestActor.console("alice"), "directory.add", "corp", stored -> PolicyEdits.putDirectory(stored, corp));
+            assertThat(withHr.effective().directories()).extracting(DirectoryConfig::name).containsExactly("hr", "corp");
+            assertThat(applied).containsExactly(List.of("hr", "corp"));
+
+            // a domain may use either; the directory it names must exist
+            withHr.edit(TestActor.console("alice"), "domain.add", "corp.example", stored -> PolicyEdits.putDomain(stored,
+                    ConfigLoader.parsePolicy("domains: [{name: corp.example, backend: \"x:25\", verification: directory, "
+                            + "directory: corp}]").domains().getFirst()));
+            assertThatExceptionOfType(LivePolicy.RefusedChangeException.class)
+                    .isThrownBy(() -> withHr.edit(TestActor.console("alice"), "directory.remove", "corp",
+                            stored -> PolicyEdits.removeDirectory(stored, "corp")))
+                    .withMessageContaining("corp.example names the directory corp");
+            assertThatExceptionOfType(LivePolicy.RefusedChangeException.class)
+                    .isThrownBy(() -> withHr.edit(TestActor.console("alice"), "directory.add", "hr",
+                            stored -> PolicyEdits.putDirectory(stored, PolicyDocument.directory(java.util.Map.of(
+                                    "name", "hr", "servers", List.of("ldap://elsewhere"), "base_dn", "DC=x")))))
+                    .withMessageContaining("the directory hr is declared in the configuration file");
+
+            // an edit of something else keeps the store's directories
+            withHr.edit(TestActor.console("alice"), "settings.change", "settings",
+                    stored -> PolicyEdits.subAddressDelimiter(stored, "+"));
+            assertThat(withHr.stored().directories()).containsExactly(corp);
+            assertThat(applied).hasSize(1);
+            assertThat(new AuditLog(database).recent(10)).filteredOn(e -> e.action().equals("directory.add"))
+                    .singleElement().satisfies(entry -> {
+                        assertThat(entry.oldValue()).isEmpty();
+                        assertThat(entry.newValue()).contains("name: corp").contains("ldap://dc1.corp.internal:389");
+                    });
+        }
     }
 }

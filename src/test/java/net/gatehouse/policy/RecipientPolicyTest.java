@@ -167,6 +167,7 @@ class RecipientPolicyTest {
                 .allMatch(word -> word.matches("[a-z_]+"));
         assertThat(Reason.values()).allSatisfy(reason -> assertThat(reason.reply().enhanced()).isNotEmpty());
         assertThat(java.util.Arrays.stream(Reason.values()).filter(Reason::unknownRecipient))
-                .containsExactlyInAnyOrder(Reason.NOT_IN_VALID_LIST, Reason.MAILBOX_UNKNOWN, Reason.NOT_IN_DIRECTORY);
+                .containsExactlyInAnyOrder(Reason.NOT_IN_VALID_LIST, Reason.MAILBOX_UNKNOWN, Reason.NOT_IN_DIRECTORY,
+                        Reason.HARVEST_DEFERRED);
     }
 }

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,6 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -103,6 +105,11 @@ public final class TestBackend implements AutoCloseable {
     private volatile Reply dataReply;
     private volatile String dropAt;
     private volatile Duration delay = Duration.ZERO;
+    private volatile Duration tarpit = Duration.ZERO;
+    /** The verb and its occurrence in a session at which the next session to get there is ended with 421. */
+    private final AtomicReference<String> closeAt = new AtomicReference<>();
+    private volatile int closeAtOccurrence;
+    private volatile String closeAlwaysAt;
     private volatile boolean pipelining = true;
     private volatile boolean smtpUtf8 = true;
     private volatile SSLContext tlsContext;
@@ -162,7 +169,8 @@ public final class TestBackend implements AutoCloseable {
 
     /**
      * Back to a server that takes everything: forgets rejections and temporary failures of
-     * recipients and data, greylisting, the null-sender refusal and {@link #dropConnectionAt}.
+     * recipients and data, greylisting, the null-sender refusal, {@link #dropConnectionAt}, the
+     * tarpit and the scripted 421s.
      */
     public TestBackend acceptAll() {
         recipientReplies.clear();
@@ -172,6 +180,9 @@ public final class TestBackend implements AutoCloseable {
         refuseNullSender = false;
         dataReply = null;
         dropAt = null;
+        closeAlwaysAt = null;
+        closeAt.set(null);
+        tarpit = Duration.ZERO;
         return this;
     }
 
@@ -218,6 +229,35 @@ public final class TestBackend implements AutoCloseable {
     /** Waits this long before each reply, the greeting included. */
     public TestBackend delay(Duration delay) {
         this.delay = delay;
+        return this;
+    }
+
+    /**
+     * Waits this long before each refusal (5xx) of a RCPT, as Exchange's tarpitting does (5 s by
+     * default): replies to everything else come as usual.
+     */
+    public TestBackend tarpit(Duration delay) {
+        tarpit = delay;
+        return this;
+    }
+
+    /**
+     * Answers every {@code command} (a verb: "MAIL", "RCPT") with {@code 421 4.3.2} and closes
+     * the connection, until {@link #acceptAll}: a server shutting down in the middle of sessions.
+     */
+    public TestBackend closeWith421At(String command) {
+        closeAlwaysAt = command.toUpperCase(Locale.ROOT);
+        return this;
+    }
+
+    /**
+     * Once: the first session to receive its {@code occurrence}-th {@code command} (a verb: "MAIL",
+     * "RCPT") answers it with {@code 421 4.3.2} and closes the connection, as a server going down
+     * or limiting its sessions does in the middle of one. Later sessions are served as usual.
+     */
+    public TestBackend closeWith421Once(String command, int occurrence) {
+        closeAtOccurrence = occurrence;
+        closeAt.set(command.toUpperCase(Locale.ROOT));
         return this;
     }
 
@@ -372,6 +412,7 @@ public final class TestBackend implements AutoCloseable {
         private String mailFrom;
         private boolean utf8Transaction;
         private final List<String> recipients = new ArrayList<>();
+        private final Map<String, Integer> seen = new HashMap<>();
 
         Session(Socket plain) {
             this.plain = plain;
@@ -401,6 +442,13 @@ public final class TestBackend implements AutoCloseable {
             String verb = (space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
             String argument = space < 0 ? "" : line.substring(space + 1).strip();
             if (verb.equals(dropAt)) {
+                return false;
+            }
+            int occurrence = seen.merge(verb, 1, Integer::sum);
+            String once = closeAt.get();
+            if (verb.equals(closeAlwaysAt)
+                    || verb.equals(once) && occurrence == closeAtOccurrence && closeAt.compareAndSet(once, null)) {
+                reply(Reply.of(421, "4.3.2", "Service shutting down, closing transmission channel"));
                 return false;
             }
             if (in.available() > 0 && (!pipelining || LAST_IN_GROUP.contains(verb))) {
@@ -526,6 +574,8 @@ public final class TestBackend implements AutoCloseable {
                 Reply decision = decide(path.group(1));
                 if (decision.code() / 100 == 2) {
                     recipients.add(path.group(1));
+                } else if (decision.code() / 100 == 5) {
+                    pause(tarpit);
                 }
                 reply(decision);
             }
@@ -620,14 +670,18 @@ public final class TestBackend implements AutoCloseable {
         }
 
         private void reply(Reply reply) throws IOException {
-            try {
-                Thread.sleep(delay);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted before replying " + reply);
-            }
+            pause(delay);
             out.write(reply.wire().getBytes(StandardCharsets.UTF_8));
             out.flush();
+        }
+
+        private void pause(Duration duration) throws IOException {
+            try {
+                Thread.sleep(duration);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted before replying");
+            }
         }
 
         /** A line without its CRLF, or null at the end of the stream. RFC 5321 2.3.8: only CRLF ends a line. */

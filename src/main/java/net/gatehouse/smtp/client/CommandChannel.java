@@ -39,6 +39,12 @@ final class CommandChannel {
     private boolean broken;
     /** The 421 with which the server ended the session: it answers every command not yet answered. */
     private Reply serverClosing;
+    /**
+     * A {@link System#nanoTime()} by which every reply must have come, when a caller's budget is
+     * shorter than the command timeout (a callout probe); only while {@code hasReplyDeadline}.
+     */
+    private long replyDeadline;
+    private boolean hasReplyDeadline;
 
     private CommandChannel(Socket plain, InetSocketAddress remote, Duration commandTimeout) throws IOException {
         this.plain = plain;
@@ -102,6 +108,32 @@ final class CommandChannel {
         return broken;
     }
 
+    /**
+     * Until {@link #clearReplyDeadline}, each reply is awaited until {@code deadline} (a
+     * {@link System#nanoTime()} value) at the latest, however long the command timeout: a reply
+     * that comes after the caller's budget is of no use to it, and the connection is better closed
+     * than held for it (a tarpitting server). One that times out so leaves the channel broken.
+     */
+    void replyDeadline(long deadline) {
+        replyDeadline = deadline;
+        hasReplyDeadline = true;
+    }
+
+    void clearReplyDeadline() {
+        hasReplyDeadline = false;
+    }
+
+    /** The command timeout, or less when a reply deadline comes sooner. */
+    private Duration replyTimeout() {
+        if (!hasReplyDeadline) {
+            return commandTimeout;
+        }
+        Duration left = Duration.ofNanos(replyDeadline - System.nanoTime());
+        // At least a millisecond: a socket timeout of 0 would wait for ever.
+        left = left.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : left;
+        return left.compareTo(commandTimeout) < 0 ? left : commandTimeout;
+    }
+
     /** A reply left the server's state unknown: no further transaction may start on this connection. */
     void markBroken() {
         broken = true;
@@ -147,7 +179,7 @@ final class CommandChannel {
             return serverClosing;
         }
         try {
-            Reply reply = in.read(stage, commandTimeout);
+            Reply reply = in.read(stage, replyTimeout());
             if (reply.code() == 421) {
                 serverClosing = reply;   // RFC 5321 3.8: the server is closing the transmission channel
             }

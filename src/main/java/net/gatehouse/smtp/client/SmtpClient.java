@@ -83,15 +83,36 @@ public final class SmtpClient implements AutoCloseable {
      */
     public static SmtpClient connect(InetSocketAddress address, String heloName, Duration connectTimeout,
                                      Duration commandTimeout, SSLContext opportunisticTls) throws IOException {
+        return connect(address, heloName, connectTimeout, commandTimeout, opportunisticTls, OptionalLong.empty());
+    }
+
+    /**
+     * As above, with the greeting and the replies to EHLO (and STARTTLS) awaited until
+     * {@code replyDeadline} (a {@link System#nanoTime()} value) at the latest: for a callout
+     * probe, whose whole budget may be shorter than a command timeout. Later exchanges on the
+     * session have the command timeout again.
+     */
+    public static SmtpClient connect(InetSocketAddress address, String heloName, Duration connectTimeout,
+                                     Duration commandTimeout, SSLContext opportunisticTls, long replyDeadline)
+            throws IOException {
+        return connect(address, heloName, connectTimeout, commandTimeout, opportunisticTls, OptionalLong.of(replyDeadline));
+    }
+
+    private static SmtpClient connect(InetSocketAddress address, String heloName, Duration connectTimeout,
+                                      Duration commandTimeout, SSLContext opportunisticTls, OptionalLong replyDeadline)
+            throws IOException {
         requireSingleLine(heloName);
         CommandChannel channel = CommandChannel.connect(address, connectTimeout, commandTimeout);
         SmtpClient client = new SmtpClient(channel, address, heloName);
+        replyDeadline.ifPresent(channel::replyDeadline);
         try {
             client.open(opportunisticTls);
             return client;
         } catch (IOException | RuntimeException e) {
             client.close();
             throw e;
+        } finally {
+            channel.clearReplyDeadline();
         }
     }
 
@@ -290,7 +311,30 @@ public final class SmtpClient implements AutoCloseable {
      *                             otherwise seem to reject every address)
      */
     public Reply probe(String sender, String recipient) throws IOException {
+        return probe(sender, recipient, OptionalLong.empty());
+    }
+
+    /**
+     * As above, with every reply awaited until {@code replyDeadline} (a {@link System#nanoTime()}
+     * value) at the latest: the probe's budget. A reply that has not come by then (a tarpitting
+     * server) fails the probe with a {@link java.net.SocketTimeoutException} and leaves the
+     * session unusable, so that no later probe waits behind the late reply.
+     */
+    public Reply probe(String sender, String recipient, long replyDeadline) throws IOException {
+        return probe(sender, recipient, OptionalLong.of(replyDeadline));
+    }
+
+    private Reply probe(String sender, String recipient, OptionalLong replyDeadline) throws IOException {
         requireUsable();
+        replyDeadline.ifPresent(channel::replyDeadline);
+        try {
+            return probeNow(sender, recipient);
+        } finally {
+            channel.clearReplyDeadline();
+        }
+    }
+
+    private Reply probeNow(String sender, String recipient) throws IOException {
         requireSingleLine(sender);
         requireSingleLine(recipient);
         boolean ascii = isAscii(sender) && isAscii(recipient);

@@ -260,6 +260,31 @@ class SmtpClientTest {
     }
 
     @Test
+    void aProbeWithADeadlineGivesUpAtItRatherThanAtTheCommandTimeoutAndLeavesTheSessionUnusable() throws IOException {
+        backend.rejectRecipient(CAROL).tarpit(Duration.ofSeconds(30));   // a refusal that comes after 30 s
+        try (SmtpClient client = SmtpClient.connect(backend.address(), "gatehouse.test", TIMEOUT, Duration.ofMinutes(1), null)) {
+            assertThatThrownBy(() -> client.probe("", CAROL, System.nanoTime() + SHORT.toNanos()))
+                    .isInstanceOf(SocketTimeoutException.class).hasMessageContaining("timeout waiting for");
+            assertThat(client.isUsable()).isFalse();
+        }
+    }
+
+    @Test
+    void aConnectDeadlineBoundsTheGreetingButNotTheSessionsLaterReplies() throws IOException {
+        backend.delay(Duration.ofSeconds(30));
+        assertThatThrownBy(() -> SmtpClient.connect(backend.address(), "gatehouse.test", TIMEOUT, Duration.ofMinutes(1),
+                null, System.nanoTime() + SHORT.toNanos()))
+                .isInstanceOf(SocketTimeoutException.class).hasMessageContaining("greeting");
+
+        backend.delay(Duration.ZERO).rejectRecipient(CAROL).tarpit(Duration.ofSeconds(2));
+        try (SmtpClient client = SmtpClient.connect(backend.address(), "gatehouse.test", TIMEOUT, TIMEOUT, null,
+                System.nanoTime() + Duration.ofSeconds(1).toNanos())) {
+            // Two seconds for the reply, past the connect deadline but within the command timeout: it is awaited.
+            assertThat(client.probe("", CAROL)).isEqualTo(TestBackend.MAILBOX_UNKNOWN);
+        }
+    }
+
+    @Test
     void probeFailsWhenTheSenderIsRefusedRatherThanBlameTheRecipient() throws IOException {
         backend.refuseNullSender();
         try (SmtpClient client = connect(backend)) {
