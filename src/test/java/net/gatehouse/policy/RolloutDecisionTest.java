@@ -29,7 +29,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * docs/BEHAVIOUR.md's decision table for the sources that need no back-end (valid list, trusted
- * client, DNS, relay control, postmaster, a directory that cannot answer), under each rollout setting: the reply, the verdict word
+ * client, DNS, relay control, postmaster, a directory that cannot answer, the harvest guard's deferral),
+ * under each rollout setting: the reply, the verdict word
  * of logs and metrics, and the reason. The callout rows are VerificationRolloutIT's.
  */
 class RolloutDecisionTest {
@@ -62,9 +63,12 @@ class RolloutDecisionTest {
                 new DomainConfig("strict.example", List.of(BACKEND), Verification.INHERIT, List.of("alice@strict.example"),
                         List.of(), new Rollout(Enforce.TRUE, UnknownRecipientReply.REJECT, BackendDown.INHERIT)),
                 // no directory to answer from: what a directory without a snapshot answers
-                new DomainConfig("corp.example", List.of(BACKEND), Verification.DIRECTORY, List.of())),
+                new DomainConfig("corp.example", List.of(BACKEND), Verification.DIRECTORY, List.of()),
+                new DomainConfig("probed.example", List.of(BACKEND), Verification.CALLOUT, List.of())),
                 "", TestPolicies.CACHE, TestPolicies.HARVEST, List.of(), PolicyConfig.KEYS, global));
-        return new RecipientPolicy(() -> policy, resolver, callout, ProtectedDomain::validRecipients);
+        // 192.0.2.66 is in the harvest tarpit: its uncached callout recipients are not probed
+        return new RecipientPolicy(() -> policy, resolver, callout, ProtectedDomain::validRecipients,
+                net.gatehouse.directory.Directories.NONE, client -> client.getHostAddress().equals("192.0.2.66"));
     }
 
     @ParameterizedTest(name = "{0}: {1} from {2} → {3} {4} ({5})")
@@ -86,6 +90,9 @@ class RolloutDecisionTest {
             enforce | alice@corp.example        | 192.0.2.1 | 451 4.4.3  | tempfail     | directory_tempfail
             450     | alice@corp.example        | 192.0.2.1 | 451 4.4.3  | tempfail     | directory_tempfail
             observe | alice@corp.example        | 192.0.2.1 | 250 2.1.5  | would_reject | directory_tempfail
+            enforce | someone@probed.example    | 192.0.2.66 | 451 4.4.3 | tempfail     | harvest_deferred
+            450     | someone@probed.example    | 192.0.2.66 | 451 4.4.3 | tempfail     | harvest_deferred
+            observe | someone@probed.example    | 192.0.2.66 | 451 4.4.3 | tempfail     | harvest_deferred
             """)
     void decidesEachRowOfTheDecisionTable(String mode, String recipient, String client, String reply, String word,
                                          String reason) throws Exception {
