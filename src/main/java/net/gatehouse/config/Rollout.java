@@ -106,10 +106,12 @@ public record Rollout(Enforce enforce, UnknownRecipientReply unknownRecipientRep
         };
     }
 
+    /** The value whose word this is; {@code inherit} (each enum's first value) only on a domain. */
     private static <E extends Enum<E>> E word(E[] values, java.util.function.Function<E, String> name, String word,
                                               boolean domain, String expected) {
         for (E value : values) {
-            if (name.apply(value).equalsIgnoreCase(word.strip()) && (domain || value.ordinal() != 0)) {
+            boolean inherit = value.name().equals("INHERIT");
+            if (name.apply(value).equalsIgnoreCase(word.strip()) && (domain || !inherit)) {
                 return value;
             }
         }
