@@ -33,6 +33,7 @@ import net.gatehouse.admin.Tokens;
 import net.gatehouse.admin.TrustedNetworkList;
 import net.gatehouse.admin.Users;
 import net.gatehouse.admin.ValidLists;
+import net.gatehouse.admin.VerdictCacheTools;
 import net.gatehouse.config.ConfigChanges;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.GatewayConfig;
@@ -283,7 +284,8 @@ public final class Gateway implements AutoCloseable {
                 new QueueActions(delivery, audit, clock),
                 new DirectorySyncs(rcptPath.directories(), audit, clock),
                 new DirectorySettings(policy, new DirectorySnapshotStore(database), System::getenv, clock,
-                        changeNotifier(), rcptPath.directories()::syncSoon));
+                        changeNotifier(), rcptPath.directories()::syncSoon),
+                new VerdictCacheTools(callout, policy.supplier(), audit, clock));
         Directories directories = rcptPath.directories();
         return new ConsoleParts(policy, validRecipientStore, messageLog, delivery, callout,
                 config.callout().catchAllRecheck(), rcptPath.tester(), metrics, users, audit, admin, clock,

@@ -6,5 +6,6 @@ package net.gatehouse.admin;
  */
 public record Administration(ValidLists validLists, ProtectedDomains domains, TrustedNetworkList networks,
                              PolicySettings settings, Users users, Tokens tokens, QueueActions queue,
-                             DirectorySyncs directories, DirectorySettings directorySettings) {
+                             DirectorySyncs directories, DirectorySettings directorySettings,
+                             VerdictCacheTools cache) {
 }

@@ -63,7 +63,7 @@ final class BackendProber {
                     continue;
                 }
                 return switch (reply.code() / 100) {
-                    case 2 -> new Accepted(how);
+                    case 2 -> new Accepted(how, reply.toString());
                     case 5 -> new Rejected(reply, how);
                     default -> new TemporaryFailure(backend + " answered " + reply, how);
                 };

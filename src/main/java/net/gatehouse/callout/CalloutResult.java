@@ -15,8 +15,17 @@ public sealed interface CalloutResult {
 
     String how();
 
-    /** The back-end accepted {@code RCPT TO} for the address. */
-    record Accepted(String how) implements CalloutResult {
+    /**
+     * The back-end accepted {@code RCPT TO} for the address.
+     *
+     * @param backendReply its reply as received ({@code 250 2.1.5 Ok}), for administrators only;
+     *                     empty when not known (a verdict cached by an older version)
+     */
+    record Accepted(String how, String backendReply) implements CalloutResult {
+
+        public Accepted(String how) {
+            this(how, "");
+        }
     }
 
     /**
@@ -44,7 +53,7 @@ public sealed interface CalloutResult {
     /** The same finding, obtained another way: from the cache, or from another caller's probe. */
     default CalloutResult withHow(String how) {
         return switch (this) {
-            case Accepted accepted -> new Accepted(how);
+            case Accepted accepted -> new Accepted(how, accepted.backendReply());
             case Rejected rejected -> new Rejected(rejected.backendReply(), how);
             case TemporaryFailure failure -> new TemporaryFailure(failure.reason(), how);
             case Unverifiable unverifiable -> new Unverifiable(unverifiable.reason(), how);

@@ -109,6 +109,8 @@ public final class CalloutVerifier implements AutoCloseable {
     }
 
     private final CalloutConfig config;
+    /** This node's name in the cache entries it writes. */
+    private final String node;
     private final Supplier<VerificationCacheConfig> cacheSettings;
     private final VerdictCache cache;
     private final Clock clock;
@@ -146,6 +148,7 @@ public final class CalloutVerifier implements AutoCloseable {
                            Supplier<VerificationCacheConfig> cacheSettings, VerdictCache cache, MeterRegistry meters,
                            Clock clock) {
         this.config = config;
+        this.node = heloName;
         this.cacheSettings = cacheSettings;
         this.cache = cache;
         this.clock = clock;
@@ -250,6 +253,48 @@ public final class CalloutVerifier implements AutoCloseable {
     /** The domains flagged as catch-all, for the console, {@code gatehouse check} and metrics. */
     public Set<String> catchAllDomains() {
         return catchAll.flagged();
+    }
+
+    /**
+     * The cache tools (SPEC §9): the cached verdict for an address, as {@link #verify} would find
+     * it (past its lifetime is absent). In a cluster, the shared cache's.
+     */
+    public Optional<VerdictCache.Entry> cached(MailboxAddress recipient) {
+        return cache.get(key(recipient));
+    }
+
+    /** Drops an address's cached verdict and hold-down, so that its next RCPT probes again. */
+    public void forget(MailboxAddress recipient) {
+        String key = key(recipient);
+        cache.invalidate(key);
+        holdDowns.invalidate(key);
+    }
+
+    /**
+     * Drops the cached verdicts and hold-downs of a domain's addresses (not its subdomains').
+     *
+     * @return how many verdicts were dropped
+     */
+    public long forgetDomain(String asciiDomain) {
+        String suffix = "@" + asciiDomain.toLowerCase(Locale.ROOT);
+        holdDowns.asMap().keySet().removeIf(address -> address.endsWith(suffix));
+        return cache.invalidateDomain(asciiDomain.toLowerCase(Locale.ROOT));
+    }
+
+    /** Drops every cached verdict and hold-down: how many verdicts were dropped. */
+    public long forgetAll() {
+        holdDowns.invalidateAll();
+        return cache.invalidateAll();
+    }
+
+    /**
+     * Probes the address now, whatever the cache holds, and answers as {@link #verify} would
+     * afterwards (within the callout budget): the cache tools' re-probe. A catch-all domain's
+     * address is {@link Unverifiable} without a probe, as at RCPT TO.
+     */
+    public CalloutResult probeNow(ProtectedDomain domain, MailboxAddress recipient) {
+        forget(recipient);
+        return verify(domain, recipient);
     }
 
     /** Closes the probe connections; probes still running fail as temporary failures. */
@@ -381,11 +426,13 @@ public final class CalloutVerifier implements AutoCloseable {
             case TemporaryFailure failure -> tempfailLatency;
             case Unverifiable unverifiable -> tempfailLatency;
         };
-        latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        long took = System.nanoTime() - started;
+        latency.record(took, TimeUnit.NANOSECONDS);
         Instant now = clock.instant();
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(took);
         switch (result) {
-            case Accepted accepted -> cache.put(key, new VerdictCache.Entry(accepted, now));
-            case Rejected rejected -> cache.put(key, new VerdictCache.Entry(rejected, now));
+            case Accepted accepted -> cache.put(key, new VerdictCache.Entry(accepted, now, node, tookMillis));
+            case Rejected rejected -> cache.put(key, new VerdictCache.Entry(rejected, now, node, tookMillis));
             case TemporaryFailure failure -> holdDowns.put(key, new HoldDown(failure, now));
             case Unverifiable unverifiable -> { }   // not an answer about this address: nothing to keep
         }

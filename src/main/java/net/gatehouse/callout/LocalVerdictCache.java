@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import net.gatehouse.config.VerificationCacheConfig;
@@ -50,6 +51,21 @@ public final class LocalVerdictCache implements VerdictCache {
     @Override
     public void invalidate(String address) {
         entries.invalidate(address);
+    }
+
+    @Override
+    public long invalidateDomain(String asciiDomain) {
+        String suffix = "@" + asciiDomain;
+        List<String> matching = entries.asMap().keySet().stream().filter(address -> address.endsWith(suffix)).toList();
+        entries.invalidateAll(matching);
+        return matching.size();
+    }
+
+    @Override
+    public long invalidateAll() {
+        long before = entries.asMap().size();
+        entries.invalidateAll();
+        return before;
     }
 
     private Duration remaining(Entry entry) {

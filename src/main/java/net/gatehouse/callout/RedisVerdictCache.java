@@ -21,6 +21,8 @@ import net.gatehouse.cluster.RedisScript;
 import net.gatehouse.cluster.RedisUnavailableException;
 import net.gatehouse.config.VerificationCacheConfig;
 import net.gatehouse.smtp.protocol.Reply;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
 
 /**
  * The verdict cache shared by the nodes of a cluster, in Redis (SPEC §6). Every method throws
@@ -31,7 +33,12 @@ import net.gatehouse.smtp.protocol.Reply;
  * <ul>
  * <li>{@code P verdict:ADDRESS}, a hash: {@code verdict} ({@code accepted}/{@code rejected}),
  *     {@code written} (epoch ms of the probe, by the prober's clock), {@code how}, and for a
- *     rejection the back-end's reply ({@code code}, {@code enhanced}, {@code text}). It expires
+ *     rejection the back-end's reply ({@code code}, {@code enhanced}, {@code text}); since the cache
+ *     tools, also {@code node} (who probed) and {@code ms} (how long the probe took), and for an
+ *     accept the back-end's reply as received ({@code reply}). Fields are only ever added: a
+ *     version reads the entries of an older one (the missing fields as "not recorded") and an
+ *     older one reads a newer one's (it ignores fields it does not know), so the nodes of a
+ *     cluster upgraded one by one share one cache throughout. It expires
  *     when its lifetime ends ({@code positive_ttl}/{@code negative_ttl} at the time of writing); a
  *     lifetime shortened later applies at {@link #get}, a lengthened one only to new entries.
  * <li>{@code P probe:ADDRESS}: the claim of the node probing the address (a random token), set
@@ -46,6 +53,10 @@ import net.gatehouse.smtp.protocol.Reply;
  * without either is taken over. Polling rather than pub/sub: it costs a Redis round trip per poll
  * only while two nodes meet on one new address, and needs no connection held per waiter.
  *
+ * <p>The cache tools flush a domain or everything with {@code SCAN} over {@code P verdict:*@DOMAIN}
+ * (or {@code P verdict:*}), deleting each batch as it comes: never {@code KEYS}, which blocks Redis
+ * for every node while it walks the whole key space. A flush walks the key space once, in steps.
+ *
  * <p>Not bounded by {@code max_entries}: Redis bounds its memory itself ({@code maxmemory}); all
  * keys carry an expiry, so {@code maxmemory-policy volatile-ttl} or {@code allkeys-lru} suits.
  */
@@ -55,6 +66,8 @@ public final class RedisVerdictCache implements VerdictCache {
     private static final long FIRST_POLL_MILLIS = 5;
     private static final long MAX_POLL_MILLIS = 50;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Keys a SCAN step looks at: a step takes well under a millisecond of Redis's time. */
+    private static final int SCAN_COUNT = 500;
 
     /** KEYS: verdict, claim, outcome. ARGV: token, claim ms, awaited token or "", known written ms or -1. */
     private static final RedisScript CLAIM = RedisScript.of("""
@@ -131,7 +144,15 @@ public final class RedisVerdictCache implements VerdictCache {
         }
         List<String> args = new ArrayList<>(List.of(String.valueOf(remaining.toMillis()),
                 "written", String.valueOf(entry.written().toEpochMilli()), "how", entry.verdict().how()));
+        if (!entry.node().isEmpty()) {
+            args.addAll(List.of("node", entry.node()));
+        }
+        if (entry.probeMillis() >= 0) {
+            args.addAll(List.of("ms", String.valueOf(entry.probeMillis())));
+        }
         switch (entry.verdict()) {
+            case Accepted accepted when !accepted.backendReply().isEmpty() ->
+                    args.addAll(List.of("verdict", "accepted", "reply", accepted.backendReply()));
             case Accepted accepted -> args.addAll(List.of("verdict", "accepted"));
             case Rejected rejected -> args.addAll(List.of("verdict", "rejected",
                     "code", String.valueOf(rejected.backendReply().code()),
@@ -145,6 +166,38 @@ public final class RedisVerdictCache implements VerdictCache {
     @Override
     public void invalidate(String address) {
         redis.call(jedis -> jedis.del(verdictKey(address)));
+    }
+
+    @Override
+    public long invalidateDomain(String asciiDomain) {
+        return deleteMatching(verdictKey("*@" + glob(asciiDomain)));
+    }
+
+    @Override
+    public long invalidateAll() {
+        return deleteMatching(verdictKey("*"));
+    }
+
+    /** SCAN, never KEYS: each step is short, and other nodes' commands run between the steps. */
+    private long deleteMatching(String pattern) {
+        ScanParams params = new ScanParams().match(pattern).count(SCAN_COUNT);
+        long deleted = 0;
+        String cursor = ScanParams.SCAN_POINTER_START;
+        do {
+            String from = cursor;
+            ScanResult<String> step = redis.call(jedis -> jedis.scan(from, params));
+            List<String> keys = step.getResult();
+            if (!keys.isEmpty()) {
+                deleted += redis.call(jedis -> jedis.del(keys.toArray(String[]::new)));
+            }
+            cursor = step.getCursor();
+        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        return deleted;
+    }
+
+    /** The text with Redis's glob characters escaped, to match as it is. */
+    private static String glob(String text) {
+        return text.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
     }
 
     @Override
@@ -234,11 +287,14 @@ public final class RedisVerdictCache implements VerdictCache {
         try {
             Instant written = Instant.ofEpochMilli(Long.parseLong(fields.get("written")));
             String how = fields.getOrDefault("how", "");
+            String node = fields.getOrDefault("node", "");
+            long probeMillis = fields.containsKey("ms") ? Long.parseLong(fields.get("ms")) : -1;
             return switch (fields.getOrDefault("verdict", "")) {
-                case "accepted" -> Optional.of(new Entry(new Accepted(how), written));
+                case "accepted" -> Optional.of(new Entry(new Accepted(how, fields.getOrDefault("reply", "")), written,
+                        node, probeMillis));
                 case "rejected" -> Optional.of(new Entry(new Rejected(new Reply(Integer.parseInt(fields.get("code")),
                         fields.getOrDefault("enhanced", ""), List.of(fields.getOrDefault("text", "").split("\n", -1))), how),
-                        written));
+                        written, node, probeMillis));
                 default -> Optional.empty();
             };
         } catch (RuntimeException e) {

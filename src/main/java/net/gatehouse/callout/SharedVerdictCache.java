@@ -59,6 +59,27 @@ public final class SharedVerdictCache implements VerdictCache {
         }
     }
 
+    /** Redis's count when it answers; the node's own copy is dropped either way. */
+    @Override
+    public long invalidateDomain(String asciiDomain) {
+        long local = this.local.invalidateDomain(asciiDomain);
+        try {
+            return shared.invalidateDomain(asciiDomain);
+        } catch (RedisUnavailableException e) {
+            return local;   // Redis's entries live on, until their lifetime ends
+        }
+    }
+
+    @Override
+    public long invalidateAll() {
+        long local = this.local.invalidateAll();
+        try {
+            return shared.invalidateAll();
+        } catch (RedisUnavailableException e) {
+            return local;
+        }
+    }
+
     @Override
     public ProbeClaim claimProbe(String address, Optional<Instant> known, Duration budget) {
         try {

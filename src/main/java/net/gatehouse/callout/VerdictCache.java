@@ -20,14 +20,66 @@ import net.gatehouse.config.VerificationCacheConfig;
  */
 public interface VerdictCache {
 
-    /** A back-end's answer about an address and when it was obtained. */
-    record Entry(CalloutResult verdict, Instant written) {
+    /**
+     * A back-end's answer about an address, when and how it was obtained: what the cache tools
+     * show an administrator (SPEC §9), never an SMTP client.
+     *
+     * @param verdict     the answer; its {@link CalloutResult#how()} is the probe that gave it
+     *                    ("probe to backend 1 of 2 (mail1.internal:25), 4 ms"), and it carries the
+     *                    back-end's reply as received
+     * @param written     when the probe answered, by the prober's clock
+     * @param node        the node that probed (its host name); empty when not recorded
+     * @param probeMillis how long the probe took; -1 when not recorded (an entry written by an
+     *                    older version, which is read all the same)
+     */
+    record Entry(CalloutResult verdict, Instant written, String node, long probeMillis) {
 
         public Entry {
             if (!(verdict instanceof Accepted || verdict instanceof Rejected)) {
                 throw new IllegalArgumentException("only a back-end's definite answer is cached, not " + verdict);
             }
             Objects.requireNonNull(written, "written");
+            Objects.requireNonNull(node, "node");
+        }
+
+        /** An entry without the probe's node and timing. */
+        public Entry(CalloutResult verdict, Instant written) {
+            this(verdict, written, "", -1);
+        }
+
+        /** The probe that gave the verdict, in words. */
+        public String source() {
+            return verdict.how();
+        }
+
+        /** How long the probe took, if recorded. */
+        public Optional<Duration> probeTime() {
+            return probeMillis < 0 ? Optional.empty() : Optional.of(Duration.ofMillis(probeMillis));
+        }
+
+        /**
+         * The back-end's reply to the probe's RCPT as received
+         * ({@code 550 5.1.1 <x@y>: Recipient address rejected: User unknown}), if known: for
+         * administrators only.
+         */
+        public Optional<String> backendReply() {
+            String reply = switch (verdict) {
+                case Accepted accepted -> accepted.backendReply();
+                case Rejected rejected -> rejected.backendReply().toString();
+                default -> "";
+            };
+            return reply.isEmpty() ? Optional.empty() : Optional.of(reply);
+        }
+
+        /** {@code accepted} or {@code rejected}. */
+        public String word() {
+            return verdict instanceof Accepted ? "accepted" : "rejected";
+        }
+
+        /** What is left of its lifetime at {@code now}; zero once over. */
+        public Duration remaining(VerificationCacheConfig settings, Instant now) {
+            Duration remaining = lifetime(settings).minus(age(now));
+            return remaining.isNegative() ? Duration.ZERO : remaining;
         }
 
         /** {@code positive_ttl} for an accept, {@code negative_ttl} for a rejection. */
@@ -73,6 +125,21 @@ public interface VerdictCache {
     void put(String address, Entry entry);
 
     void invalidate(String address);
+
+    /**
+     * Drops the entries of every address of a domain (its ASCII form, lower case; not its
+     * subdomains), for the cache tools.
+     *
+     * @return how many were dropped
+     */
+    long invalidateDomain(String asciiDomain);
+
+    /**
+     * Drops every entry, for the cache tools.
+     *
+     * @return how many were dropped
+     */
+    long invalidateAll();
 
     /**
      * Claims the probe of {@code address}, or waits, at most {@code budget}, for the node that

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "gatehouse", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "An SMTP gateway that turns away mail for recipients that do not exist, at RCPT TO.",
         subcommands = {RunCommand.class, ReloadCommand.class, DemoCommand.class, CheckCommand.class, QueueCommand.class, RecipientsCommand.class,
-                PolicyCommand.class, DomainsCommand.class, DirectoryCommand.class, NetworksCommand.class, UserCommand.class, TokenCommand.class,
+                PolicyCommand.class, DomainsCommand.class, DirectoryCommand.class, NetworksCommand.class, UserCommand.class, TokenCommand.class, CacheCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 

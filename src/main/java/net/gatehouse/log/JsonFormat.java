@@ -95,7 +95,7 @@ final class JsonFormat implements LineFormat {
             case MailEvent.Deleted d -> json.field("queue_id", d.queueId());
             case MailEvent.Dsn d -> json.field("queue_id", d.queueId()).field("dsn_queue_id", d.dsnQueueId())
                     .field("to", d.recipient()).field("failed", d.failed()).field("size", d.size())
-                    .field("message_id", d.messageId().isEmpty() ? null : d.messageId());
+                    .field("message_id", d.messageId().isEmpty() ? null : d.messageId()).field("action", d.action());
             case MailEvent.ConnectFailed c -> json.field("queue_id", c.queueId()).field("relay", c.relay())
                     .field("error", c.error());
         }

@@ -194,11 +194,20 @@ public sealed interface MailEvent {
     }
 
     /**
-     * A delivery status notification for {@code queueId}'s failed recipients was queued as
+     * A delivery status notification for {@code queueId}'s failed recipients (or, {@code action}
+     * "relayed", its recipients relayed to a server without DSN, RFC 3461 6.2.3) was queued as
      * {@code dsnQueueId}, to {@code recipient} (the original sender) ({@code bounce}).
+     *
+     * @param failed the recipients reported, whatever the action
+     * @param action "failed" or "relayed"
      */
-    record Dsn(String queueId, String dsnQueueId, String recipient, int failed, long size, String messageId)
-            implements MailEvent {
+    record Dsn(String queueId, String dsnQueueId, String recipient, int failed, long size, String messageId,
+               String action) implements MailEvent {
+
+        public Dsn(String queueId, String dsnQueueId, String recipient, int failed, long size, String messageId) {
+            this(queueId, dsnQueueId, recipient, failed, size, messageId, "failed");
+        }
+
         public String event() {
             return "dsn";
         }

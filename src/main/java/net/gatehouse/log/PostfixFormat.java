@@ -162,7 +162,9 @@ final class PostfixFormat implements LineFormat {
             case MailEvent.Removed r -> out.line("qmgr", true, r.queueId() + ": removed");
             case MailEvent.Deleted d -> out.line("postsuper", true, d.queueId() + ": removed");
             case MailEvent.Dsn d -> {
-                out.line("bounce", true, d.queueId() + ": sender non-delivery notification: " + d.dsnQueueId());
+                out.line("bounce", true, d.queueId() + (d.action().equals("relayed")
+                        ? ": sender delivery status notification: " : ": sender non-delivery notification: ")
+                        + d.dsnQueueId());
                 if (!d.messageId().isEmpty()) {
                     out.line("cleanup", false, d.dsnQueueId() + ": message-id=" + d.messageId());
                 }

@@ -37,8 +37,10 @@ public final class AddressTester {
      * @param recipient the path as given to RCPT TO, in angle brackets
      * @param client    the client's address as the policy saw it
      * @param chain     the reasons, in the order they were considered
+     * @param source    what decided ({@link #source(Reason)}): list, directory, callout, catch-all,
+     *                  trusted, dns, ...; {@code syntax} for an address RCPT TO would not take
      */
-    public record Result(String recipient, String client, Reply reply, List<String> chain) {
+    public record Result(String recipient, String client, Reply reply, List<String> chain, String source) {
 
         public Result {
             chain = List.copyOf(chain);
@@ -90,7 +92,7 @@ public final class AddressTester {
         Command command = CommandParser.parse("RCPT TO:" + path);
         if (!(command instanceof Rcpt rcpt)) {
             return new Result(path, client.getHostAddress(), ((Invalid) command).reply(),
-                    List.of("the address is not valid RFC 5321 syntax"));
+                    List.of("the address is not valid RFC 5321 syntax"), "syntax");
         }
         Verdict verdict = recipients.decide(client, rcpt.recipient());
         callout.awaitBackground(backgroundWait);
@@ -98,7 +100,31 @@ public final class AddressTester {
         if (callout.isCatchAll(domain)) {
             verdict = recipients.decide(client, rcpt.recipient());
         }
-        return new Result(path, client.getHostAddress(), verdict.reply(), verdict.chain());
+        return new Result(path, client.getHostAddress(), verdict.reply(), verdict.chain(), source(verdict.reason()));
+    }
+
+    /**
+     * What decided, in one word for {@code gatehouse check --explain} and the tester: {@code list}
+     * (a valid list), {@code directory}, {@code callout} (the back-end or its cached answer),
+     * {@code catch-all} (the domain's back-end is flagged as accepting anything), {@code trusted},
+     * {@code dns} (the recipient domain's MX), {@code relay}, {@code postmaster}, {@code none}
+     * (a domain without verification), {@code harvest-guard} (a tarpitted client's uncached
+     * address, not probed).
+     */
+    public static String source(Reason reason) {
+        return switch (reason) {
+            case VALID_LIST, NOT_IN_VALID_LIST -> "list";
+            case DIRECTORY, NOT_IN_DIRECTORY, DIRECTORY_TEMPFAIL -> "directory";
+            case CALLOUT_ACCEPTED, MAILBOX_UNKNOWN, CALLOUT_TEMPFAIL -> "callout";
+            case CATCH_ALL -> "catch-all";
+            case TRUSTED, TRUSTED_RELAY -> "trusted";
+            case UNKNOWN_DOMAIN, NULL_MX, MALFORMED_MX, DNS_TEMPFAIL -> "dns";
+            case RELAY_DENIED -> "relay";
+            case POSTMASTER, NO_PROTECTED_DOMAIN -> "postmaster";
+            case UNVERIFIED -> "none";
+            case HARVEST_DEFERRED -> "harvest-guard";
+            default -> reason.word();
+        };
     }
 
     private static String printable(String text) {

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * routed ({@link Router}) and sent to its servers in order, one transaction each
  * ({@link MailTransaction}), at most {@code destination_concurrency} at once per destination;
  * then the results recorded: a line per recipient ({@link DeliveryLog}), a DSN to the sender for
- * the recipients that failed for good ({@link DsnWriter}), and the journal, or the removal of a
+ * the recipients that failed for good and, where the sender asked for it with NOTIFY=SUCCESS, for
+ * those relayed to a server without DSN ({@link DsnWriter}, which honours NOTIFY), and the journal, or the removal of a
  * message that has nothing left to deliver. When to attempt a message, and again, is the
  * {@link DeliveryScheduler}'s business.
  */
@@ -144,6 +145,7 @@ final class DeliveryAgent {
         List<String> finished = new ArrayList<>();
         Map<String, Outcome> results = new LinkedHashMap<>();
         List<DeliveryStatusNotification.Failure> failures = new ArrayList<>();
+        List<DeliveryStatusNotification.Failure> relayed = new ArrayList<>();
         String lastError = "";
         for (Map.Entry<Destination, List<String>> route : routes.entrySet()) {
             for (String recipient : route.getValue()) {
@@ -164,12 +166,21 @@ final class DeliveryAgent {
                     failures.add(new DeliveryStatusNotification.Failure(recipient, outcome.reply(), outcome.relay(),
                             !route.getKey().isBackend()));
                 }
+                // RFC 3461 6.2.3: a server without DSN will not report success; the gateway says "relayed"
+                if (outcome.kind() == Outcome.Kind.DELIVERED && !outcome.nextHopDsn()
+                        && message.envelope().dsn(recipient).wantsSuccess()) {
+                    relayed.add(new DeliveryStatusNotification.Failure(recipient, outcome.reply(), outcome.relay(),
+                            !route.getKey().isBackend()));
+                }
             }
         }
         List<SpooledMessage> queued = new ArrayList<>(1);
         try {
             if (!failures.isEmpty()) {
                 dsns.write(message, failures).ifPresent(queued::add);
+            }
+            if (!relayed.isEmpty()) {
+                dsns.write(message, DeliveryStatusNotification.Action.RELAYED, relayed).ifPresent(queued::add);
             }
             if (finished.size() == outcomes.size()) {
                 // No journal for a message that is done: removing it is the record (a crash before

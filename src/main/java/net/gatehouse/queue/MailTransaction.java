@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import net.gatehouse.config.DeliveryConfig;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * One mail transaction of a message with one server, for some of its recipients, on a pooled
  * connection ({@link ConnectionPool}: reused when one is idle, replaced once if the server had
  * dropped it). A new connection uses STARTTLS whenever the server offers it, and plaintext if the
- * handshake fails: opportunistic TLS (RFC 7435) must not make mail undeliverable.
+ * handshake fails: opportunistic TLS (RFC 7435) must not make mail undeliverable. The DSN
+ * parameters of RFC 3461 (RET, ENVID, NOTIFY, ORCPT) go with the message to a server that offers
+ * DSN, and are left out for one that does not.
  */
 final class MailTransaction {
 
@@ -61,15 +64,22 @@ final class MailTransaction {
      */
     Optional<Map<String, Outcome>> send(SpooledMessage message, InetSocketAddress server, List<String> recipients) {
         String relay = relay(server);
+        Envelope envelope = message.envelope();
         TransactionResult result;
+        AtomicBoolean nextHopDsn = new AtomicBoolean();
         try {
             // No delivery waits for a connection (the pool allows as many per server as run at once):
             // the deadline is a formality.
             result = connections.exchange(server, System.nanoTime() + config.connectTimeout().toNanos(),
                     (address, deadline) -> connect(address, relay, message.id()),
-                    client -> client.send(Envelope.address(message.envelope().sender()),
-                            recipients.stream().map(Envelope::address).toList(),
-                            new MessageContent.FileRegion(message.file(), message.contentOffset(), message.contentLength())));
+                    client -> {
+                        // RFC 3461 4.2: the DSN parameters go on with the message where the server takes them
+                        nextHopDsn.set(client.supports("DSN"));
+                        return client.send(Envelope.address(envelope.sender()),
+                                recipients.stream().map(Envelope::address).toList(),
+                                new MessageContent.FileRegion(message.file(), message.contentOffset(), message.contentLength()),
+                                envelope.dsn(), recipients.stream().map(envelope::dsn).toList());
+                    });
         } catch (NotConnected e) {
             return Optional.empty();
         } catch (IOException | TimeoutException e) {
@@ -84,7 +94,7 @@ final class MailTransaction {
         }
         Map<String, Outcome> outcomes = new LinkedHashMap<>();
         for (int i = 0; i < recipients.size(); i++) {
-            outcomes.put(recipients.get(i), Outcome.of(result.outcome(i), relay));
+            outcomes.put(recipients.get(i), Outcome.of(result.outcome(i), relay, nextHopDsn.get()));
         }
         return Optional.of(outcomes);
     }

@@ -6,9 +6,15 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import net.gatehouse.queue.Spool.CorruptMessageException;
+import net.gatehouse.smtp.protocol.MailDsn;
+import net.gatehouse.smtp.protocol.RcptDsn;
 
 /**
  * The format of a committed message's file in the spool: a text envelope, a blank line, the
@@ -18,10 +24,19 @@ import net.gatehouse.queue.Spool.CorruptMessageException;
  * file whose end record is missing or does not fit the file was cut short by a crash or garbled on
  * disk, and is never taken for a message. Reading starts from the end record for that reason, and
  * because it gives where the content starts without scanning the content for the blank line.
+ *
+ * <p>Versions: 1 has no DSN parameters; 2 adds those of RFC 3461, {@code ret:} and {@code envid:}
+ * after {@code from:}, {@code notify:} and {@code orcpt:} after the {@code to:} they belong to. A
+ * message without DSN parameters is still written as version 1, byte for byte as before, so that
+ * the version before this one can deliver it after a downgrade; both versions are read. (The
+ * previous version refuses a version 2 file as corrupt: it moves it to {@code corrupt/}, where
+ * nothing is lost, and never delivers it without its parameters.)
  */
 final class QueueFile {
 
     private static final String MAGIC = "gatehouse-spool: 1";
+    /** Version 2: with the DSN parameters of RFC 3461. */
+    private static final String MAGIC_DSN = "gatehouse-spool: 2";
     private static final String END_MARK = "\nGATEHOUSE-END ";
     /** End record: the mark, 16 hex digits of content length, newline. */
     private static final int END_RECORD_LENGTH = END_MARK.length() + 16 + 1;
@@ -36,15 +51,24 @@ final class QueueFile {
 
     /** What goes before the content: the envelope and the blank line that ends it. */
     static byte[] header(Envelope envelope) {
-        StringBuilder text = new StringBuilder(256).append(MAGIC).append('\n');
+        boolean dsn = !envelope.dsn().isEmpty() || !envelope.recipientDsn().isEmpty();
+        StringBuilder text = new StringBuilder(256).append(dsn ? MAGIC_DSN : MAGIC).append('\n');
         text.append("id: ").append(envelope.id()).append('\n');
         text.append("received: ").append(envelope.received()).append('\n');
         text.append("client: ").append(oneLine(envelope.client())).append('\n');
         text.append("helo: ").append(oneLine(envelope.helo())).append('\n');
         text.append("smtputf8: ").append(envelope.smtpUtf8() ? "yes" : "no").append('\n');
         text.append("from: ").append(oneLine(envelope.sender())).append('\n');
+        // Validated values (RCPT's parser, RcptDsn's constructor): xtext and names, no line breaks.
+        envelope.dsn().ret().ifPresent(ret -> text.append("ret: ").append(ret).append('\n'));
+        envelope.dsn().envelopeId().ifPresent(id -> text.append("envid: ").append(id).append('\n'));
         for (String recipient : envelope.recipients()) {
             text.append("to: ").append(oneLine(recipient)).append('\n');
+            RcptDsn recipientDsn = envelope.dsn(recipient);
+            if (!recipientDsn.notifications().isEmpty()) {
+                text.append("notify: ").append(recipientDsn.notifyValue()).append('\n');
+            }
+            recipientDsn.originalRecipient().ifPresent(orcpt -> text.append("orcpt: ").append(orcpt).append('\n'));
         }
         return text.append('\n').toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -88,7 +112,7 @@ final class QueueFile {
 
     private static Envelope parseEnvelope(QueueId id, String header) {
         String[] lines = header.split("\n");
-        if (lines.length == 0 || !lines[0].equals(MAGIC) || !header.endsWith("\n\n")) {
+        if (lines.length == 0 || !(lines[0].equals(MAGIC) || lines[0].equals(MAGIC_DSN)) || !header.endsWith("\n\n")) {
             throw new IllegalArgumentException("not a Gatehouse spool file");
         }
         Instant received = null;
@@ -97,6 +121,10 @@ final class QueueFile {
         String sender = null;
         boolean smtpUtf8 = false;
         List<String> recipients = new ArrayList<>();
+        Optional<MailDsn.Ret> ret = Optional.empty();
+        Optional<String> envelopeId = Optional.empty();
+        Map<String, Set<RcptDsn.Notify>> notify = new HashMap<>();
+        Map<String, String> originalRecipients = new HashMap<>();
         for (int i = 1; i < lines.length; i++) {
             String line = lines[i];
             if (line.isEmpty()) {
@@ -119,13 +147,40 @@ final class QueueFile {
                 case "smtputf8" -> smtpUtf8 = value.equals("yes");
                 case "from" -> sender = value;
                 case "to" -> recipients.add(value);
+                case "ret" -> ret = Optional.of(MailDsn.parseRet(value).orElseThrow(() -> bad(line)));
+                case "envid" -> envelopeId = Optional.of(value);
+                case "notify" -> notify.put(lastRecipient(recipients, line),
+                        RcptDsn.parseNotify(value).orElseThrow(() -> bad(line)));
+                case "orcpt" -> originalRecipients.put(lastRecipient(recipients, line), value);
                 default -> throw new IllegalArgumentException("unknown envelope field: " + line);
             }
         }
         if (received == null || sender == null) {
             throw new IllegalArgumentException("envelope lacks received time or sender");
         }
-        return new Envelope(id, received, client, helo, sender, recipients, smtpUtf8);
+        Map<String, RcptDsn> recipientDsn = new HashMap<>();
+        for (String recipient : recipients) {
+            RcptDsn dsn = new RcptDsn(notify.getOrDefault(recipient, Set.of()),
+                    Optional.ofNullable(originalRecipients.get(recipient)));
+            if (!dsn.isEmpty()) {
+                recipientDsn.put(recipient, dsn);
+            }
+        }
+        // the records' constructors validate ENVID and ORCPT: a bad value is an IllegalArgumentException, corrupt
+        return new Envelope(id, received, client, helo, sender, recipients, smtpUtf8, new MailDsn(ret, envelopeId),
+                recipientDsn);
+    }
+
+    /** The recipient a {@code notify:} or {@code orcpt:} line belongs to: the {@code to:} before it. */
+    private static String lastRecipient(List<String> recipients, String line) {
+        if (recipients.isEmpty()) {
+            throw bad(line);
+        }
+        return recipients.getLast();
+    }
+
+    private static IllegalArgumentException bad(String line) {
+        return new IllegalArgumentException("bad envelope line: " + line);
     }
 
     private static String oneLine(String value) {

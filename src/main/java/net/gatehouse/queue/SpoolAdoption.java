@@ -213,8 +213,7 @@ public final class SpoolAdoption implements AutoCloseable {
     /** Step 1: the message with its pending recipients, in {@code adopting/}, durably. */
     private void stage(SpooledMessage message, List<String> pending, Path staged) throws IOException {
         Envelope original = message.envelope();
-        Envelope envelope = new Envelope(original.id(), original.received(), original.client(), original.helo(),
-                original.sender(), pending, original.smtpUtf8());
+        Envelope envelope = original.withRecipients(pending);
         try (FileChannel in = FileChannel.open(message.file(), StandardOpenOption.READ);
              FileChannel out = FileChannel.open(staged, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                      StandardOpenOption.TRUNCATE_EXISTING)) {

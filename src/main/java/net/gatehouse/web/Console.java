@@ -40,6 +40,7 @@ public final class Console {
         NetworksPage.register(table, this);
         NetworksApi.register(table, this);
         TesterPage.register(table, this);
+        CacheApi.register(table, this);
         LogPage.register(table, this);
         QueuePage.register(table, this);
         NodesPage.register(table, this);

@@ -64,6 +64,7 @@ public final class OpenApi {
         schemas.put("Nodes", nodesSchema());
         schemas.put("Node", nodeSchema());
         schemas.putAll(DirectoriesApi.schemas());
+        schemas.putAll(CacheApi.schemas());
         document.put("components", Map.of(
                 "securitySchemes", Map.of("bearer", Map.of("type", "http", "scheme", "bearer")),
                 "schemas", schemas));
@@ -82,6 +83,7 @@ public final class OpenApi {
             parameters.add(Map.of("name", matcher.group(1), "in", "path", "required", true,
                     "schema", Map.of("type", "string")));
         }
+        parameters.addAll(CacheApi.queryParameters(route.method().name() + " " + route.path()));
         if (!parameters.isEmpty()) {
             operation.put("parameters", parameters);
         }
@@ -112,6 +114,7 @@ public final class OpenApi {
         Map<String, String> schemas = new LinkedHashMap<>();
         schemas.put("GET /api/v1/nodes", "Nodes");
         schemas.putAll(DirectoriesApi.responses());
+        schemas.putAll(CacheApi.responses());
         return Map.copyOf(schemas);
     }
 

@@ -84,4 +84,34 @@ class LocalVerdictCacheTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("Greylisted");
     }
+
+    @Test
+    void flushesADomainButNotItsSubdomainsNorOthers() {
+        cache.put("alice@example.test", new Entry(new Accepted("probe"), clock.instant()));
+        cache.put("bob@example.test", new Entry(new Rejected(UNKNOWN, "probe"), clock.instant()));
+        cache.put("alice@sub.example.test", new Entry(new Accepted("probe"), clock.instant()));
+        cache.put("alice@other.test", new Entry(new Accepted("probe"), clock.instant()));
+
+        assertThat(cache.invalidateDomain("example.test")).isEqualTo(2);
+
+        assertThat(cache.get("alice@example.test")).isEmpty();
+        assertThat(cache.get("bob@example.test")).isEmpty();
+        assertThat(cache.get("alice@sub.example.test")).isPresent();
+        assertThat(cache.get("alice@other.test")).isPresent();
+        assertThat(cache.invalidateAll()).isEqualTo(2);
+        assertThat(cache.get("alice@other.test")).isEmpty();
+    }
+
+    @Test
+    void keepsTheProbesTimingAndTheBackendsReply() {
+        cache.put("alice@example.test", new Entry(new Accepted("probe to backend 1 of 1 (127.0.0.1:25), 7 ms",
+                "250 2.1.5 Ok"), clock.instant(), "gw.test", 7));
+
+        assertThat(cache.get("alice@example.test")).hasValueSatisfying(entry -> {
+            assertThat(entry.backendReply()).contains("250 2.1.5 Ok");
+            assertThat(entry.probeTime()).contains(Duration.ofMillis(7));
+            assertThat(entry.source()).isEqualTo("probe to backend 1 of 1 (127.0.0.1:25), 7 ms");
+            assertThat(entry.remaining(settings.get(), clock.instant())).isEqualTo(Duration.ofDays(7));
+        });
+    }
 }

@@ -117,6 +117,78 @@ class RedisVerdictCacheTest {
         assertThat(node1.get("alice@example.test")).isEmpty();
     }
 
+    // --- the cache tools (SPEC §9)
+
+    @Test
+    void keepsTheProbesNodeTimingAndTheBackendsReplyAsReceived() {
+        node1.put("alice@example.test", new Entry(new Accepted("probe to backend 1 of 1 (127.0.0.1:25), 12 ms",
+                "250 2.1.5 Ok"), clock.instant(), "mx1.example.test", 12));
+
+        assertThat(node2.get("alice@example.test")).hasValueSatisfying(entry -> {
+            assertThat(entry.source()).isEqualTo("probe to backend 1 of 1 (127.0.0.1:25), 12 ms");
+            assertThat(entry.backendReply()).contains("250 2.1.5 Ok");
+            assertThat(entry.node()).isEqualTo("mx1.example.test");
+            assertThat(entry.probeTime()).contains(Duration.ofMillis(12));
+        });
+    }
+
+    @Test
+    void readsTheEntriesOfTheVersionBeforeTheCacheTools() {
+        // the hash as written before node, ms and reply existed: a cluster upgraded node by node keeps it
+        try (Jedis admin = redis.admin()) {
+            admin.hset(redis.prefix() + "verdict:bob@example.test", java.util.Map.of("written",
+                    String.valueOf(clock.instant().toEpochMilli()), "how", "probe to backend 1 of 1", "verdict", "rejected",
+                    "code", "550", "enhanced", "5.1.1", "text", "<bob@example.test>: Recipient address rejected"));
+            admin.hset(redis.prefix() + "verdict:alice@example.test", java.util.Map.of("written",
+                    String.valueOf(clock.instant().toEpochMilli()), "how", "probe", "verdict", "accepted"));
+        }
+
+        assertThat(node1.get("bob@example.test")).hasValueSatisfying(entry -> {
+            assertThat(entry.backendReply()).contains("550 5.1.1 <bob@example.test>: Recipient address rejected");
+            assertThat(entry.probeTime()).isEmpty();
+            assertThat(entry.node()).isEmpty();
+        });
+        assertThat(node1.get("alice@example.test")).hasValueSatisfying(entry -> {
+            assertThat(entry.verdict()).isInstanceOf(Accepted.class);
+            assertThat(entry.backendReply()).isEmpty();
+        });
+    }
+
+    @Test
+    void flushesADomainWithScanLeavingOtherDomainsAndSubdomains() {
+        for (int i = 0; i < 1200; i++) {   // more than one SCAN step
+            node1.put("user" + i + "@example.test", new Entry(new Accepted("probe"), clock.instant()));
+        }
+        node1.put("alice@sub.example.test", new Entry(new Accepted("probe"), clock.instant()));
+        node1.put("alice@other.test", new Entry(new Accepted("probe"), clock.instant()));
+
+        assertThat(node2.invalidateDomain("example.test")).isEqualTo(1200);
+
+        assertThat(node1.get("user7@example.test")).isEmpty();
+        assertThat(node1.get("alice@sub.example.test")).isPresent();
+        assertThat(node1.get("alice@other.test")).isPresent();
+        assertThat(redis.keys()).hasSize(2);
+    }
+
+    @Test
+    void flushesEverythingUnderItsPrefixOnly() {
+        node1.put("alice@example.test", new Entry(new Accepted("probe"), clock.instant()));
+        node1.put("bob@other.test", new Entry(new Rejected(UNKNOWN, "probe"), clock.instant()));
+        String foreign = redis.prefix() + "-another-cluster:verdict:carol@example.test";
+        try (Jedis admin = redis.admin()) {
+            admin.set(foreign, "kept");
+        }
+
+        assertThat(node2.invalidateAll()).isEqualTo(2);
+
+        assertThat(node1.get("alice@example.test")).isEmpty();
+        assertThat(node1.get("bob@other.test")).isEmpty();
+        try (Jedis admin = redis.admin()) {
+            assertThat(admin.get(foreign)).isEqualTo("kept");
+            admin.del(foreign);
+        }
+    }
+
     @Test
     void aStaleEntryIsRefreshedByOneNodeAndTheOtherTakesItsAnswer() {
         TestBackend backend = backend().onlyAccept("alice@example.test").delay(Duration.ofMillis(300));

@@ -11,6 +11,7 @@ import net.gatehouse.testing.ExternalCommand;
 import net.gatehouse.testing.PackagedGateway;
 import net.gatehouse.testing.PostfixInstance;
 import net.gatehouse.testing.PythonSmtplib;
+import net.gatehouse.testing.SmtpTestClient;
 import net.gatehouse.testing.Swaks;
 import net.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
@@ -133,6 +134,56 @@ class PostfixBackendInteropIT {
             }
         }
         return String.join("\n", lines.subList(i, lines.size())) + "\n";
+    }
+
+    /**
+     * Issue 15 point 7: RET, ENVID, NOTIFY and ORCPT go on to Postfix, which offers DSN. The
+     * evidence is what Postfix itself sends the sender, whose mailbox is on the same Postfix: a
+     * success notice for the recipient with NOTIFY=SUCCESS (it sends none without), a failure
+     * notice for the one it cannot deliver, both with the ENVID and the ORCPTs, the failure notice
+     * returning the whole message because RET=FULL came through (Postfix's default, as
+     * Gatehouse's, is the headers). An instance of its own, which accepts unknown users at RCPT
+     * and bounces them later, so that the other tests' logs and mailboxes stay as they expect.
+     */
+    @Test
+    void relaysTheDsnParametersToPostfixWhichReportsWithThem() throws Exception {
+        try (PostfixInstance dsnBackend = PostfixInstance.named("dsn-backend.test").mailboxes("example.test", "alice", "bob")
+                .main("smtpd_reject_unlisted_recipient = no").start()) {
+            gateway = PackagedGateway.start(TestGateway.in(directory).protect("example.test", dsnBackend.hostPort()));
+            try (SmtpTestClient client = SmtpTestClient.connect(gateway.port())) {
+                assertThat(client.command("EHLO client.test").lines()).contains("DSN");
+                assertThat(client.command("MAIL FROM:<alice@example.test> RET=FULL ENVID=interop+2Benvid-1").code())
+                        .isEqualTo(250);
+                assertThat(client.command("RCPT TO:<bob@example.test> NOTIFY=SUCCESS ORCPT=rfc822;Bob+2Boriginal@example.test")
+                        .toString()).startsWith("250 2.1.5");
+                assertThat(client.command("RCPT TO:<ghost@example.test> NOTIFY=FAILURE ORCPT=rfc822;ghost@old.example.test")
+                        .toString()).startsWith("250 2.1.5");
+                assertThat(client.command("DATA").code()).isEqualTo(354);
+                client.send("From: <alice@example.test>\r\nTo: <bob@example.test>\r\nSubject: dsn interop\r\n\r\n"
+                        + "a body only RET=FULL brings back\r\n");
+                assertThat(client.command(".").code()).isEqualTo(250);
+            }
+
+            assertThat(new String(dsnBackend.awaitMessages("bob@example.test", 1, Duration.ofSeconds(20)).getFirst(),
+                    StandardCharsets.UTF_8)).contains("Subject: dsn interop");
+            List<String> notices = dsnBackend.awaitMessages("alice@example.test", 2, Duration.ofSeconds(30)).stream()
+                    .map(bytes -> new String(bytes, StandardCharsets.UTF_8)).toList();
+            String success = notices.stream().filter(n -> n.contains("Action: delivered")).findFirst().orElseThrow();
+            assertThat(success)
+                    .contains("Subject: Successful Mail Delivery Report")
+                    .contains("Original-Envelope-Id: interop+envid-1")
+                    .contains("Final-Recipient: rfc822; bob@example.test\nOriginal-Recipient: rfc822;Bob+original@example.test")
+                    .doesNotContain("ghost@example.test");
+            String failure = notices.stream().filter(n -> n.contains("Action: failed")).findFirst().orElseThrow();
+            assertThat(failure)
+                    .contains("Original-Envelope-Id: interop+envid-1")
+                    .contains("Final-Recipient: rfc822; ghost@example.test\nOriginal-Recipient: rfc822;ghost@old.example.test")
+                    .contains("Content-Type: message/rfc822")
+                    .contains("a body only RET=FULL brings back")
+                    .doesNotContain("Final-Recipient: rfc822; bob@example.test");
+            assertThat(dsnBackend.logLines("sender delivery status notification")).hasSize(1);
+            assertThat(dsnBackend.logLines("sender non-delivery notification")).hasSize(1);
+        }
     }
 
     @Test

@@ -135,6 +135,10 @@ class PostfixFormatTest {
                 PREFIX + "bounce[4242]: 0QZ8K3M1T4V7B: sender non-delivery notification: 0QZ8K3M1T4V7C",
                 PREFIX + "cleanup[4242]: 0QZ8K3M1T4V7C: message-id=<0QZ8K3M1T4V7B.dsn.1@gw.example.net>",
                 PREFIX + "qmgr[4242]: 0QZ8K3M1T4V7C: from=<>, size=1800, nrcpt=1 (queue active)");
+        // RFC 3461 6.2.3: the "relayed" notice, as Postfix names its success notices
+        assertThat(lines(new MailEvent.Dsn("0QZ8K3M1T4V7B", "0QZ8K3M1T4V7C", "a@sender.example", 1, 1800, "", "relayed")))
+                .containsExactly(PREFIX + "bounce[4242]: 0QZ8K3M1T4V7B: sender delivery status notification: 0QZ8K3M1T4V7C",
+                        PREFIX + "qmgr[4242]: 0QZ8K3M1T4V7C: from=<>, size=1800, nrcpt=1 (queue active)");
         assertThat(lines(new MailEvent.ConnectFailed("0QZ8K3M1T4V7B", "mail.example.com[10.0.0.5]:25", "Connection refused")))
                 .containsExactly(PREFIX + "smtp[4242]: connect to mail.example.com[10.0.0.5]:25: Connection refused");
     }

@@ -13,7 +13,12 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import net.gatehouse.queue.Spool.CorruptMessageException;
+import net.gatehouse.smtp.protocol.MailDsn;
+import net.gatehouse.smtp.protocol.RcptDsn;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,5 +101,62 @@ class QueueFileTest {
     void refusesAFileTooShortForAnEndRecord() {
         assertThatThrownBy(() -> read(ID, new byte[3])).isInstanceOf(CorruptMessageException.class)
                 .hasMessage("file too short for an end record");
+    }
+
+    /** What the version before DSN wrote, spelled out: it must stay readable after an upgrade. */
+    @Test
+    void readsAFileWrittenByTheVersionBeforeDsn() throws IOException {
+        String content = "Subject: hi\r\n\r\nbody\r\n";
+        String oldFile = "gatehouse-spool: 1\n"
+                + "id: " + ID + "\n"
+                + "received: 2026-11-23T10:00:00Z\n"
+                + "client: 192.0.2.1\n"
+                + "helo: client.test\n"
+                + "smtputf8: yes\n"
+                + "from: <sender@example.test>\n"
+                + "to: <a@example.test>\n"
+                + "to: <b@example.test>\n"
+                + "\n"
+                + content
+                + "\nGATEHOUSE-END " + String.format("%016x", content.length()) + "\n";
+
+        QueueFile.Layout layout = read(ID, oldFile.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(layout.envelope()).isEqualTo(ENVELOPE);
+        assertThat(layout.envelope().dsn()).isEqualTo(MailDsn.NONE);
+        assertThat(layout.envelope().dsn("<a@example.test>")).isEqualTo(RcptDsn.NONE);
+        // and a message without DSN parameters is still written as that version wrote it
+        assertThat(file(ENVELOPE, content)).isEqualTo(oldFile.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void keepsTheDsnParametersWithTheMessage() throws IOException {
+        Envelope withDsn = new Envelope(ID, ENVELOPE.received(), "192.0.2.1", "client.test", "<sender@example.test>",
+                List.of("<a@example.test>", "<b@example.test>", "<c@example.test>"), false,
+                new MailDsn(Optional.of(MailDsn.Ret.HDRS), Optional.of("QQ+2B314")),
+                Map.of("<a@example.test>", new RcptDsn(Set.of(RcptDsn.Notify.NEVER), Optional.empty()),
+                        "<c@example.test>", new RcptDsn(Set.of(RcptDsn.Notify.SUCCESS, RcptDsn.Notify.FAILURE),
+                                Optional.of("rfc822;C+2Bx@example.test"))));
+
+        byte[] bytes = file(withDsn, "x\r\n");
+        QueueFile.Layout layout = read(ID, bytes);
+
+        assertThat(layout.envelope()).isEqualTo(withDsn);
+        assertThat(layout.envelope().dsn("<b@example.test>")).isEqualTo(RcptDsn.NONE);
+        assertThat(new String(bytes, StandardCharsets.UTF_8)).startsWith("gatehouse-spool: 2\n")
+                .contains("from: <sender@example.test>\nret: HDRS\nenvid: QQ+2B314\n")
+                .contains("to: <a@example.test>\nnotify: NEVER\nto: <b@example.test>\nto: <c@example.test>\n"
+                        + "notify: SUCCESS,FAILURE\norcpt: rfc822;C+2Bx@example.test\n\n");
+    }
+
+    @Test
+    void refusesDsnParametersThatCouldNotHaveBeenReceived() {
+        String content = "x\r\n";
+        String bad = "gatehouse-spool: 2\nid: " + ID + "\nreceived: 2026-11-23T10:00:00Z\nfrom: <s@example.test>\n"
+                + "to: <a@example.test>\nnotify: NEVER,SUCCESS\n\n" + content
+                + "\nGATEHOUSE-END " + String.format("%016x", content.length()) + "\n";
+
+        assertThatThrownBy(() -> read(ID, bad.getBytes(StandardCharsets.UTF_8))).isInstanceOf(CorruptMessageException.class)
+                .hasMessageContaining("notify: NEVER,SUCCESS");
     }
 }

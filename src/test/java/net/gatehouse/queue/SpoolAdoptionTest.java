@@ -15,7 +15,11 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
+import net.gatehouse.smtp.protocol.MailDsn;
+import net.gatehouse.smtp.protocol.RcptDsn;
 import net.gatehouse.smtp.protocol.Reply;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,6 +108,26 @@ class SpoolAdoptionTest {
         try (Stream<Path> left = Files.list(deadDataDir.resolve("spool/active"))) {
             assertThat(left).isEmpty(); // the journal went with its message
         }
+    }
+
+    /** RFC 3461: what the sender asked of the reports goes with the message to the adopting node. */
+    @Test
+    void theDsnParametersMoveWithTheMessage() throws IOException {
+        Envelope plain = envelope("<a@example.test>", "<b@example.test>");
+        Envelope withDsn = new Envelope(plain.id(), plain.received(), plain.client(), plain.helo(), plain.sender(),
+                plain.recipients(), false, new MailDsn(Optional.of(MailDsn.Ret.FULL), Optional.of("env-1")),
+                Map.of("<a@example.test>", new RcptDsn(Set.of(RcptDsn.Notify.SUCCESS), Optional.empty()),
+                        "<b@example.test>", new RcptDsn(Set.of(RcptDsn.Notify.NEVER), Optional.of("rfc822;b@old.test"))));
+        SpooledMessage message = write(dead, withDsn, "Subject: dsn\r\n\r\nx\r\n");
+        dead.recordAttempt(message.id(), 1, Instant.now(), new LinkedHashMap<>(Map.of("<a@example.test>", SENT,
+                "<b@example.test>", BUSY)));
+
+        adoptAll();
+
+        Envelope adopted = hereAtStart().getFirst().envelope();
+        assertThat(adopted.recipients()).containsExactly("<b@example.test>");
+        assertThat(adopted.dsn()).isEqualTo(withDsn.dsn());
+        assertThat(adopted.dsn("<b@example.test>")).isEqualTo(withDsn.dsn("<b@example.test>"));
     }
 
     @Test

@@ -78,7 +78,7 @@ class StoreTest extends StoreContract {
                 return applied.toString();
             }
         });
-        assertThat(history).isEqualTo("1 true;2 true;3 true;4 true;5 true;");
+        assertThat(history).isEqualTo("1 true;2 true;3 true;4 true;5 true;6 true;");
         assertThat(store().count("example.com")).isEqualTo(1);
     }
 

@@ -50,7 +50,7 @@ import net.gatehouse.smtp.protocol.Reply;
  *
  * <p>A correct peer (RFC 5321): EHLO and HELO, MAIL, RCPT, DATA (dot-unstuffed; only CRLF.CRLF ends
  * it), RSET, NOOP, QUIT, and STARTTLS (RFC 3207) once given a context. EHLO offers PIPELINING, SIZE,
- * 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES. It is strict where a client's bug would otherwise pass:
+ * 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES, and DSN when told to ({@link #dsn}). It is strict where a client's bug would otherwise pass:
  * a command line ends only with CRLF, a non-ASCII address needs the SMTPUTF8 parameter, and a
  * command sent before the reply the client must wait for (any command when PIPELINING is off; EHLO,
  * DATA, NOOP, QUIT, STARTTLS when on, RFC 2920 3.1) is answered {@code 503 5.5.0}.
@@ -60,12 +60,18 @@ import net.gatehouse.smtp.protocol.Reply;
  */
 public final class TestBackend implements AutoCloseable {
 
-    /** Records one accepted message. {@code data} is as received after unstuffing, CRLF line endings. */
-    public record Transaction(String helo, String mailFrom, List<String> recipients, byte[] data, boolean tls) {
+    /**
+     * Records one accepted message. {@code data} is as received after unstuffing, CRLF line endings;
+     * {@code mailParameters} what followed MAIL FROM's path, {@code recipientParameters} what
+     * followed each accepted RCPT TO's path (in the order of {@code recipients}), stripped, "" for none.
+     */
+    public record Transaction(String helo, String mailFrom, List<String> recipients, byte[] data, boolean tls,
+                              String mailParameters, List<String> recipientParameters) {
 
         public Transaction {
             recipients = List.copyOf(recipients);
             data = data.clone();
+            recipientParameters = List.copyOf(recipientParameters);
         }
 
         @Override
@@ -112,6 +118,7 @@ public final class TestBackend implements AutoCloseable {
     private volatile String closeAlwaysAt;
     private volatile boolean pipelining = true;
     private volatile boolean smtpUtf8 = true;
+    private volatile boolean dsn;
     private volatile SSLContext tlsContext;
 
     // the record
@@ -273,6 +280,16 @@ public final class TestBackend implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Whether EHLO offers DSN (default false, as many back-ends): when it does, RET and ENVID on
+     * MAIL and NOTIFY and ORCPT on RCPT (RFC 3461) are taken and recorded in the {@link Transaction};
+     * when it does not, they are refused with 555 5.5.4 as any unknown parameter.
+     */
+    public TestBackend dsn(boolean offered) {
+        dsn = offered;
+        return this;
+    }
+
     /** Offers STARTTLS with this server context (see {@link TestTls#serverContext()}). */
     public TestBackend startTls(SSLContext context) {
         tlsContext = context;
@@ -413,6 +430,8 @@ public final class TestBackend implements AutoCloseable {
         private boolean utf8Transaction;
         private final List<String> recipients = new ArrayList<>();
         private final Map<String, Integer> seen = new HashMap<>();
+        private String mailParameters = "";
+        private final List<String> recipientParameters = new ArrayList<>();
 
         Session(Socket plain) {
             this.plain = plain;
@@ -495,6 +514,9 @@ public final class TestBackend implements AutoCloseable {
                     lines.add("SMTPUTF8");
                 }
                 lines.add("ENHANCEDSTATUSCODES");
+                if (dsn) {
+                    lines.add("DSN");
+                }
                 if (tlsContext != null && !tls) {
                     lines.add("STARTTLS");
                 }
@@ -521,6 +543,7 @@ public final class TestBackend implements AutoCloseable {
                 }
                 if (refusal == null) {
                     mailFrom = sender;
+                    mailParameters = path.group(2).strip();
                 }
                 reply(refusal == null ? Reply.SENDER_OK : refusal);
             }
@@ -552,6 +575,14 @@ public final class TestBackend implements AutoCloseable {
                         }
                         utf8Transaction = true;
                     }
+                    case "RET", "ENVID" -> {
+                        if (!dsn) {
+                            return Reply.UNSUPPORTED_PARAMETER;
+                        }
+                        if (keyValue.length < 2 || keyValue[1].isEmpty()) {
+                            return Reply.SYNTAX_ERROR_IN_PARAMETERS;
+                        }
+                    }
                     default -> {
                         return Reply.UNSUPPORTED_PARAMETER;
                     }
@@ -566,7 +597,7 @@ public final class TestBackend implements AutoCloseable {
                 reply(Reply.NEED_MAIL);
             } else if (!path.matches() || path.group(1).isEmpty()) {
                 reply(Reply.BAD_RECIPIENT_SYNTAX);
-            } else if (!path.group(2).isBlank()) {
+            } else if (!path.group(2).isBlank() && !(dsn && dsnRecipientParameters(path.group(2)))) {
                 reply(Reply.UNSUPPORTED_PARAMETER);
             } else if (!utf8Transaction && !isAscii(path.group(1))) {
                 reply(Reply.NON_ASCII_NEEDS_SMTPUTF8);
@@ -574,11 +605,24 @@ public final class TestBackend implements AutoCloseable {
                 Reply decision = decide(path.group(1));
                 if (decision.code() / 100 == 2) {
                     recipients.add(path.group(1));
+                    recipientParameters.add(path.group(2).strip());
                 } else if (decision.code() / 100 == 5) {
                     pause(tarpit);
                 }
                 reply(decision);
             }
+        }
+
+        /** Whether every parameter is NOTIFY or ORCPT with a value (RFC 3461 4.1, 4.2). */
+        private static boolean dsnRecipientParameters(String parameters) {
+            for (String parameter : parameters.strip().split(" +")) {
+                String[] keyValue = parameter.split("=", 2);
+                if (!Set.of("NOTIFY", "ORCPT").contains(keyValue[0].toUpperCase(Locale.ROOT))
+                        || keyValue.length < 2 || keyValue[1].isEmpty()) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private Reply decide(String recipient) {
@@ -628,7 +672,8 @@ public final class TestBackend implements AutoCloseable {
             Reply scripted = dataReply;
             Reply verdict = tooBig ? Reply.MESSAGE_TOO_BIG : scripted != null ? scripted : Reply.queued("T" + (transactions.size() + 1));
             if (verdict.code() / 100 == 2) {
-                Transaction transaction = new Transaction(helo, mailFrom, recipients, message.toByteArray(), tls);
+                Transaction transaction = new Transaction(helo, mailFrom, recipients, message.toByteArray(), tls,
+                        mailParameters, recipientParameters);
                 transactions.add(transaction);
                 arrivals.add(transaction);
             }
@@ -660,8 +705,10 @@ public final class TestBackend implements AutoCloseable {
 
         private void endTransaction() {
             mailFrom = null;
+            mailParameters = "";
             utf8Transaction = false;
             recipients.clear();
+            recipientParameters.clear();
         }
 
         private void attach(Socket socket) throws IOException {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import net.gatehouse.store.AuditLog;
 import net.gatehouse.testing.Browser;
 import net.gatehouse.testing.ConsoleClient;
 import net.gatehouse.testing.SmtpTestClient;
@@ -126,6 +127,8 @@ class ConsoleBrowserIT {
             Path directories = browser.screenshot("console-directories");
             assertThat(Files.size(directories)).isGreaterThan(10_000);
 
+            flushesACacheEntryFromTheTester(gateway, browser, console);
+
             driver.get(console + "/audit");
             assertThat(driver.getPageSource()).contains("settings.change").contains("domain.add")
                     .contains("shop.test").contains("ada");
@@ -159,6 +162,45 @@ class ConsoleBrowserIT {
         String results = driver.findElement(By.id("log-results")).getText();
         assertThat(results).contains("would_reject").contains("not_in_valid_list").doesNotContain("bob@shop.test");
         browser.screenshot("console-log-would-reject");
+    }
+
+    /**
+     * The address tester shows the cached verdict of a callout domain's address, with the back-end's
+     * reply as received, and flushes it (issue 15): the next RCPT probes the back-end again.
+     */
+    private static void flushesACacheEntryFromTheTester(TestGateway gateway, Browser browser, String console)
+            throws Exception {
+        try (TestBackend backend = TestBackend.start().onlyAccept("alice@callout.test")) {
+            String token = ConsoleClient.createToken(gateway.gateway(), "ada");
+            try (ConsoleClient api = ConsoleClient.of(gateway.gateway())) {
+                assertThat(api.api("POST", "/api/v1/domains", token, "{\"name\": \"callout.test\", \"backends\": [\""
+                        + backend.hostPort() + "\"], \"verification\": \"callout\"}").statusCode()).isIn(200, 201);
+            }
+            assertThat(rcpt(gateway, "bob@callout.test")).startsWith("550 5.1.1");
+            WebDriver driver = browser.driver();
+            WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+
+            driver.get(console + "/tester");
+            driver.findElement(By.cssSelector("#tester input[name=address]")).sendKeys("bob@callout.test");
+            driver.findElement(By.cssSelector("#tester button[type=submit]")).click();
+            wait.until(ExpectedConditions.presenceOfElementLocated(By.id("cache-entry")));
+            assertThat(driver.findElement(By.id("source")).getText()).isEqualTo("callout");
+            assertThat(driver.findElement(By.id("cache-entry")).getText()).contains("rejected", "bob@callout.test",
+                    "probe to backend 1 of 1", "550 5.1.1 Mailbox unknown");
+            browser.screenshot("console-tester-cache");
+
+            driver.findElement(By.cssSelector("#cache-flush button[type=submit]")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "Flushed"));
+            assertThat(driver.findElements(By.id("cache-entry"))).isEmpty();
+            int probes = (int) backend.commands().stream().filter(c -> c.equalsIgnoreCase("RCPT TO:<bob@callout.test>")).count();
+            assertThat(rcpt(gateway, "bob@callout.test")).startsWith("550 5.1.1");
+            assertThat(backend.commands().stream().filter(c -> c.equalsIgnoreCase("RCPT TO:<bob@callout.test>")).count())
+                    .as("probed again after the flush").isEqualTo(probes + 1);
+            AuditLog.Entry flushed = new AuditLog(gateway.gateway().database()).recent(1).getFirst();
+            assertThat(flushed.action()).isEqualTo("cache.flush");
+            assertThat(flushed.door()).isEqualTo("console");
+            assertThat(flushed.actor()).isEqualTo("ada");
+        }
     }
 
     private static String rcpt(TestGateway gateway, String recipient) throws Exception {

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.OptionalLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import net.gatehouse.smtp.protocol.MailDsn;
+import net.gatehouse.smtp.protocol.RcptDsn;
 import net.gatehouse.smtp.protocol.Reply;
 import net.gatehouse.tls.TlsContexts;
 
@@ -204,7 +206,25 @@ public final class SmtpClient implements AutoCloseable {
      * @throws IOException when the session fails: recipients not already refused stay undecided
      */
     public TransactionResult send(String reversePath, List<String> recipients, MessageContent content) throws IOException {
+        return send(reversePath, recipients, content, MailDsn.NONE, recipients.stream().map(r -> RcptDsn.NONE).toList());
+    }
+
+    /**
+     * {@link #send(String, List, MessageContent)} with the DSN parameters of RFC 3461: RET and ENVID
+     * on MAIL, NOTIFY and ORCPT on each RCPT, as they were received, when the server offers DSN
+     * ({@link #supports supports("DSN")}); when it does not, they are left out (RFC 3461 4.2), and
+     * what the sender asked for is the caller's to honour.
+     *
+     * @param recipientDsn the parameters of each recipient, in the order of {@code recipients}
+     */
+    public TransactionResult send(String reversePath, List<String> recipients, MessageContent content, MailDsn mailDsn,
+                                  List<RcptDsn> recipientDsn) throws IOException {
         requireUsable();
+        if (recipientDsn.size() != recipients.size()) {
+            throw new IllegalArgumentException("DSN parameters for " + recipientDsn.size() + " of " + recipients.size()
+                    + " recipients");
+        }
+        boolean dsn = supports("DSN");
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("no recipients for a transaction with " + SmtpClientException.peer(remote));
         }
@@ -225,13 +245,17 @@ public final class SmtpClient implements AutoCloseable {
             return new TransactionResult(SMTPUTF8_UNAVAILABLE, List.of(replies), Reply.NO_VALID_RECIPIENTS);
         }
 
-        String mail = MailCommand.of(reversePath, recipients, content, extensions);
+        String mail = MailCommand.of(reversePath, recipients, content, extensions) + (dsn ? mailDsn.parameters() : "");
+        String[] rcpts = new String[recipients.size()];
+        for (int i = 0; i < rcpts.length; i++) {
+            rcpts[i] = "RCPT TO:<" + recipients.get(i) + ">" + (dsn ? recipientDsn.get(i).parametersForRelay() : "");
+        }
         Reply mailReply;
         Reply dataReply;
         if (supports("PIPELINING")) {
             channel.write(mail);
             for (int i : sent) {
-                channel.write("RCPT TO:<" + recipients.get(i) + ">");
+                channel.write(rcpts[i]);
             }
             channel.write("DATA");
             channel.flush();
@@ -243,7 +267,7 @@ public final class SmtpClient implements AutoCloseable {
         } else {
             mailReply = command(mail, Stage.MAIL);
             for (int i : sent) {
-                replies[i] = isCompletion(mailReply) ? command("RCPT TO:<" + recipients.get(i) + ">", Stage.RCPT) : mailReply;
+                replies[i] = isCompletion(mailReply) ? command(rcpts[i], Stage.RCPT) : mailReply;
             }
             dataReply = isCompletion(mailReply) && anyAccepted(replies, sent) ? command("DATA", Stage.DATA) : null;
         }

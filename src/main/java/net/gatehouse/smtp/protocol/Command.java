@@ -18,11 +18,13 @@ public sealed interface Command {
      * @param size     the SIZE the client declared, if any
      * @param eightBit BODY=8BITMIME was given
      * @param smtpUtf8 the SMTPUTF8 parameter was given
+     * @param dsn      RET and ENVID (RFC 3461), {@link MailDsn#NONE} when neither was given
      */
-    record Mail(MailPath sender, OptionalLong size, boolean eightBit, boolean smtpUtf8) implements Command {
+    record Mail(MailPath sender, OptionalLong size, boolean eightBit, boolean smtpUtf8, MailDsn dsn) implements Command {
     }
 
-    record Rcpt(MailPath recipient) implements Command {
+    /** RCPT TO with NOTIFY and ORCPT (RFC 3461), {@link RcptDsn#NONE} when neither was given. */
+    record Rcpt(MailPath recipient, RcptDsn dsn) implements Command {
     }
 
     record Data() implements Command {

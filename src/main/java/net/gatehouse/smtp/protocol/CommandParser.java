@@ -63,6 +63,8 @@ public final class CommandParser {
         OptionalLong size = OptionalLong.empty();
         boolean eightBit = false;
         boolean smtpUtf8 = false;
+        Optional<MailDsn.Ret> ret = Optional.empty();
+        Optional<String> envelopeId = Optional.empty();
         for (String parameter : pathAndParameters[1].split(" +")) {
             if (parameter.isEmpty()) {
                 continue;
@@ -95,12 +97,30 @@ public final class CommandParser {
                     }
                     smtpUtf8 = true;
                 }
+                case "RET" -> {
+                    if (ret.isPresent()) {
+                        return invalid(duplicate("RET"));
+                    }
+                    ret = MailDsn.parseRet(value);
+                    if (ret.isEmpty()) {
+                        return invalid(Reply.SYNTAX_ERROR_IN_PARAMETERS.withText("Bad RET parameter: FULL or HDRS"));
+                    }
+                }
+                case "ENVID" -> {
+                    if (envelopeId.isPresent()) {
+                        return invalid(duplicate("ENVID"));
+                    }
+                    if (!MailDsn.isValidEnvelopeId(value)) {
+                        return invalid(Reply.SYNTAX_ERROR_IN_PARAMETERS.withText("Bad ENVID parameter"));
+                    }
+                    envelopeId = Optional.of(value);
+                }
                 default -> {
                     return invalid(Reply.UNSUPPORTED_PARAMETER);
                 }
             }
         }
-        return new Command.Mail(sender.get(), size, eightBit, smtpUtf8);
+        return new Command.Mail(sender.get(), size, eightBit, smtpUtf8, new MailDsn(ret, envelopeId));
     }
 
     private static Command rcpt(String argument) {
@@ -112,13 +132,46 @@ public final class CommandParser {
         if (pathAndParameters == null) {
             return invalid(Reply.BAD_RECIPIENT_SYNTAX);
         }
-        if (!pathAndParameters[1].isBlank()) {
-            // No RCPT extensions are advertised (DSN's NOTIFY/ORCPT would be the candidates).
-            return invalid(Reply.UNSUPPORTED_PARAMETER);
+        Optional<MailPath> recipient = PathParser.parse(pathAndParameters[0], false, true);
+        if (recipient.isEmpty()) {
+            return invalid(Reply.BAD_RECIPIENT_SYNTAX);
         }
-        return PathParser.parse(pathAndParameters[0], false, true)
-                .<Command>map(Command.Rcpt::new)
-                .orElseGet(() -> invalid(Reply.BAD_RECIPIENT_SYNTAX));
+        // DSN's NOTIFY and ORCPT (RFC 3461 4.1, 4.2) are the only RCPT parameters advertised.
+        Optional<Set<RcptDsn.Notify>> notify = Optional.empty();
+        Optional<String> originalRecipient = Optional.empty();
+        for (String parameter : pathAndParameters[1].split(" +")) {
+            if (parameter.isEmpty()) {
+                continue;
+            }
+            int equals = parameter.indexOf('=');
+            String keyword = asciiUpperCase(equals < 0 ? parameter : parameter.substring(0, equals));
+            String value = equals < 0 ? null : parameter.substring(equals + 1);
+            switch (keyword) {
+                case "NOTIFY" -> {
+                    if (notify.isPresent()) {
+                        return invalid(duplicate("NOTIFY"));
+                    }
+                    notify = RcptDsn.parseNotify(value);
+                    if (notify.isEmpty()) {
+                        return invalid(Reply.SYNTAX_ERROR_IN_PARAMETERS.withText(
+                                "Bad NOTIFY parameter: NEVER, or SUCCESS, FAILURE and DELAY, each once"));
+                    }
+                }
+                case "ORCPT" -> {
+                    if (originalRecipient.isPresent()) {
+                        return invalid(duplicate("ORCPT"));
+                    }
+                    if (!RcptDsn.isValidOriginalRecipient(value)) {
+                        return invalid(Reply.SYNTAX_ERROR_IN_PARAMETERS.withText("Bad ORCPT parameter"));
+                    }
+                    originalRecipient = Optional.of(value);
+                }
+                default -> {
+                    return invalid(Reply.UNSUPPORTED_PARAMETER);
+                }
+            }
+        }
+        return new Command.Rcpt(recipient.get(), new RcptDsn(notify.orElse(Set.of()), originalRecipient));
     }
 
     /** "FROM:" or "TO:", case-insensitive, then optional spaces (tolerated: many clients send one). */
@@ -169,6 +222,11 @@ public final class CommandParser {
             }
         }
         return new String(chars);
+    }
+
+    /** RFC 3461 4.1 to 4.4: each DSN parameter at most once per command. */
+    private static Reply duplicate(String keyword) {
+        return Reply.SYNTAX_ERROR_IN_PARAMETERS.withText("Duplicate " + keyword + " parameter");
     }
 
     private static Command noArgument(String argument, Command command) {

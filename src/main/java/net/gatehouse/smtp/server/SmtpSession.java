@@ -229,6 +229,7 @@ final class SmtpSession {
         }
         lines.add("ENHANCEDSTATUSCODES");
         lines.add("8BITMIME");
+        lines.add("DSN");
         lines.add("SMTPUTF8");
         return new Reply(250, "", lines);
     }
@@ -264,7 +265,7 @@ final class SmtpSession {
         if (!mail.smtpUtf8() && recipient.mailbox().orElseThrow().isInternational()) {
             return Reply.NON_ASCII_NEEDS_SMTPUTF8;
         }
-        return recipients.rcpt(mail, policy, queueId, helo, extended, recipient);
+        return recipients.rcpt(mail, policy, queueId, helo, extended, recipient, command.dsn());
     }
 
     /** The HELO name as logs and headers show it (attacker-chosen text, reduced to printable ASCII); null before HELO. */
@@ -282,7 +283,8 @@ final class SmtpSession {
         QueueId id = queueId;
         List<String> accepted = recipients.list();
         Envelope envelope = new Envelope(id, context.clock().instant(), client.getHostAddress(),
-                ReceivedHeader.printable(helo), mail.sender().toString(), accepted, mail.smtpUtf8());
+                ReceivedHeader.printable(helo), mail.sender().toString(), accepted, mail.smtpUtf8(), mail.dsn(),
+                recipients.dsn());
         Spool.Writer writer;
         try {
             writer = context.spool().begin(envelope);

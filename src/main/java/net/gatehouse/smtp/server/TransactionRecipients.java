@@ -3,9 +3,9 @@ package net.gatehouse.smtp.server;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import net.gatehouse.log.LogEntry;
 import net.gatehouse.log.MailEvent;
 import net.gatehouse.policy.HarvestGuard;
@@ -15,6 +15,7 @@ import net.gatehouse.queue.Envelope;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.smtp.protocol.Command;
 import net.gatehouse.smtp.protocol.MailPath;
+import net.gatehouse.smtp.protocol.RcptDsn;
 import net.gatehouse.smtp.protocol.ReceivedHeader;
 import net.gatehouse.smtp.protocol.Reply;
 import org.slf4j.Logger;
@@ -48,7 +49,11 @@ final class TransactionRecipients {
     private final String clientAddress;
     private final Replies replies;
 
-    private final Set<String> recipients = new LinkedHashSet<>();
+    /**
+     * Accepted recipients, in the order given, each once, with the DSN parameters of its first RCPT
+     * (a second RCPT of the same address is answered as the first, and changes nothing).
+     */
+    private final Map<String, RcptDsn> recipients = new LinkedHashMap<>();
     /** Recipients accepted in this transaction: refused ones do not count (as Postfix's smtpd_recipient_limit). */
     private int recipientsInMessage;
     /** RCPTs past max_recipients in this transaction: answered 452, counted as errors only beyond the limit. */
@@ -66,10 +71,11 @@ final class TransactionRecipients {
     /**
      * Answers the RCPT of a transaction opened by {@code mail}: returns the reply to send (counted
      * as an error by the session unless positive or closing), or null when the reply was sent here.
-     * {@code queueId} is the one given at MAIL, so that the log of every RCPT carries it.
+     * {@code queueId} is the one given at MAIL, so that the log of every RCPT carries it; {@code dsn}
+     * the RCPT's NOTIFY and ORCPT, kept with the recipient.
      */
-    Reply rcpt(Command.Mail mail, Policy policy, QueueId queueId, String helo, boolean extended, MailPath recipient)
-            throws IOException {
+    Reply rcpt(Command.Mail mail, Policy policy, QueueId queueId, String helo, boolean extended, MailPath recipient,
+               RcptDsn dsn) throws IOException {
         if (recipientsInMessage >= context.config().maxRecipients()) {
             context.metrics().recipient("tempfail", "max_recipients");
             // RFC 5321 4.5.3.1.8: the client sends the rest later. Not an error of the client's, as
@@ -96,7 +102,7 @@ final class TransactionRecipients {
         if (verdict.accepted()) {
             accepted++;
             recipientsInMessage++;
-            recipients.add("<" + verdict.recipient() + ">");
+            recipients.putIfAbsent("<" + verdict.recipient() + ">", dsn);
             return verdict.reply();
         }
         rejected++;
@@ -135,7 +141,18 @@ final class TransactionRecipients {
 
     /** The accepted recipients of this transaction, in the order given, each once, as {@code <address>}. */
     List<String> list() {
-        return List.copyOf(recipients);
+        return List.copyOf(recipients.keySet());
+    }
+
+    /** The DSN parameters of the accepted recipients that had any, by recipient as {@link #list} gives it. */
+    Map<String, RcptDsn> dsn() {
+        Map<String, RcptDsn> given = new LinkedHashMap<>();
+        recipients.forEach((recipient, dsn) -> {
+            if (!dsn.isEmpty()) {
+                given.put(recipient, dsn);
+            }
+        });
+        return given;
     }
 
     boolean isEmpty() {

@@ -63,7 +63,7 @@ class CommandParserTest {
             RCPT TO:<user@[300.1.1.1]>           | 501 5.1.3
             RCPT TO:<user@example.com          | 501 5.1.3
             RCPT TO:user@example.com             | 501 5.1.3
-            RCPT TO:<a@example.com> NOTIFY=NEVER | 555 5.5.4
+            RCPT TO:<a@example.com> FOO=BAR      | 555 5.5.4
             RCPT FROM:<a@example.com>            | 501 5.5.4
             DATA now                             | 501 5.5.4
             VRFY                                 | 501 5.5.4

@@ -54,7 +54,7 @@ class SmtpDialogueIT {
             assertThat(greeting.text()).startsWith("gw.test ESMTP");
             Reply ehlo = client.command("EHLO client.test");
             assertThat(ehlo.code()).isEqualTo(250);
-            assertThat(ehlo.lines()).contains("PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8")
+            assertThat(ehlo.lines()).contains("PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "DSN", "SMTPUTF8")
                     .anyMatch(line -> line.startsWith("SIZE "))
                     .doesNotContain("STARTTLS"); // no tls configured
             assertThat(codes(client.command("HELO client.test"))).isEqualTo("250");
