@@ -137,7 +137,8 @@ class ConsoleBrowserIT {
 
     /**
      * Issue 15: observe mode switched on from the settings page (beside the seed's settings): an
-     * unknown recipient is accepted, and the message log, filtered by would_reject, shows it.
+     * unknown recipient is accepted, and the message log, filtered by would_reject, shows it; then
+     * switched off again, so that the steps after this one see refusals.
      */
     private static void observeModeShowsTheWouldRejectInTheMessageLog(WebDriver driver, WebDriverWait wait,
                                                                        String console, TestGateway gateway,
@@ -162,6 +163,14 @@ class ConsoleBrowserIT {
         String results = driver.findElement(By.id("log-results")).getText();
         assertThat(results).contains("would_reject").contains("not_in_valid_list").doesNotContain("bob@shop.test");
         browser.screenshot("console-log-would-reject");
+
+        // and back to enforcing: the next unknown recipient is refused again
+        driver.get(console + "/settings");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("observe-mode")));
+        driver.findElement(By.cssSelector("input[name=enforce][value=true]")).click();
+        driver.findElement(By.id("save-settings")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "Saved"));
+        assertThat(rcpt(gateway, "carol@shop.test")).startsWith("550 5.1.1");
     }
 
     /**
