@@ -6,11 +6,13 @@
   if (!element || typeof uPlot === "undefined") {
     return;
   }
-  // greens for accepted, reds for refused, oranges for temporary refusals; one shade per reason
+  // greens for accepted, reds for refused, oranges for temporary refusals, purples for what observe
+  // mode accepted but verification would have refused (would_reject); one shade per reason
   var shades = {accept: ["#2f7d32", "#66bb6a", "#1b5e20", "#9ccc65"],
                 reject: ["#c62828", "#ad1457", "#e57373", "#6a1b9a", "#8d6e63", "#d81b60"],
-                tempfail: ["#ef6c00", "#f9a825", "#ff8a65"]};
-  var used = {accept: 0, reject: 0, tempfail: 0};
+                tempfail: ["#ef6c00", "#f9a825", "#ff8a65"],
+                would_reject: ["#7b1fa2", "#9575cd", "#4a148c"]};
+  var used = {accept: 0, reject: 0, tempfail: 0, would_reject: 0};
   function colour(name) {
     var verdict = name.split(":")[0];
     var list = shades[verdict] || ["#1565c0"];

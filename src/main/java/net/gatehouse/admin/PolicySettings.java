@@ -9,6 +9,7 @@ import net.gatehouse.config.ConfigLoader;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.PolicyDocument;
+import net.gatehouse.config.Rollout;
 import net.gatehouse.policy.LivePolicy;
 import net.gatehouse.policy.PolicyEdits;
 import net.gatehouse.store.Actor;
@@ -104,6 +105,59 @@ public final class PolicySettings {
             return next;
         });
         return true;
+    }
+
+    /**
+     * Changes the global rollout settings given (by key, as in the file: {@code enforce: false},
+     * {@code unknown_recipient_reply: 450}, {@code when_backend_down: accept_known}; keys left out
+     * or null keep their value in force), in one change; what equals the value in force is left alone.
+     *
+     * @return whether anything changed
+     * @throws Refusal INVALID for a value the file would refuse (the message names the key);
+     *                 CONFLICT for a setting the file pins
+     */
+    public boolean changeRollout(Actor actor, Map<String, String> words) {
+        Map<String, String> given = new LinkedHashMap<>();
+        words.forEach((key, value) -> {
+            if (value != null) {
+                given.put(key, value);
+            }
+        });
+        PolicyConfig in = policy.effective();
+        Rollout asked;
+        try {
+            asked = PolicyDocument.rollout(in.rollout(), given);
+        } catch (ConfigException e) {
+            throw Refusal.invalid(e.getMessage());
+        }
+        java.util.Set<String> changed = new java.util.HashSet<>();
+        if (asked.enforce() != in.rollout().enforce()) {
+            changed.add(Rollout.ENFORCE);
+        }
+        if (asked.unknownRecipientReply() != in.rollout().unknownRecipientReply()) {
+            changed.add(Rollout.UNKNOWN_RECIPIENT_REPLY);
+        }
+        if (asked.whenBackendDown() != in.rollout().whenBackendDown()) {
+            changed.add(Rollout.WHEN_BACKEND_DOWN);
+        }
+        if (changed.isEmpty()) {
+            return false;
+        }
+        PolicyEdit.apply(policy, changes, actor, "settings.change", "settings", stored -> {
+            Rollout kept = stored.rollout();
+            Rollout next = new Rollout(
+                    changed.contains(Rollout.ENFORCE) ? asked.enforce() : kept.enforce(),
+                    changed.contains(Rollout.UNKNOWN_RECIPIENT_REPLY) ? asked.unknownRecipientReply()
+                            : kept.unknownRecipientReply(),
+                    changed.contains(Rollout.WHEN_BACKEND_DOWN) ? asked.whenBackendDown() : kept.whenBackendDown());
+            return PolicyEdits.rollout(stored, next, changed);
+        });
+        return true;
+    }
+
+    /** The global rollout settings' keys, as the file, the form and the API name them. */
+    public static java.util.List<String> rolloutKeys() {
+        return java.util.List.of(Rollout.ENFORCE, Rollout.UNKNOWN_RECIPIENT_REPLY, Rollout.WHEN_BACKEND_DOWN);
     }
 
     /**

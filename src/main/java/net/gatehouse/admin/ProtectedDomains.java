@@ -52,10 +52,26 @@ public final class ProtectedDomains {
      *                 domain, or if {@code create} and the console protects it already
      */
     public String put(Actor actor, String name, List<String> backends, String verification, boolean create) {
+        return put(actor, name, backends, verification, java.util.Map.of(), create);
+    }
+
+    /**
+     * As above, with the domain's rollout settings (SPEC §9) by key: {@code enforce} (inherit, true
+     * or false), {@code unknown_recipient_reply} (inherit, 550 or 450), {@code when_backend_down}
+     * (inherit, defer or accept_known); a key left out, null or blank inherits the global setting.
+     */
+    public String put(Actor actor, String name, List<String> backends, String verification,
+                      java.util.Map<String, String> rollout, boolean create) {
+        java.util.Map<String, String> given = new java.util.LinkedHashMap<>();
+        rollout.forEach((key, value) -> {
+            if (value != null && !value.isBlank()) {
+                given.put(key, value);
+            }
+        });
         DomainConfig parsed;
         try {
             parsed = PolicyDocument.domain(name == null ? "" : name.strip(), backends,
-                    verification == null || verification.isBlank() ? "inherit" : verification.strip());
+                    verification == null || verification.isBlank() ? "inherit" : verification.strip(), given);
         } catch (ConfigException e) {
             throw Refusal.invalid(plainKeys(e.getMessage()));
         }
@@ -73,7 +89,8 @@ public final class ProtectedDomains {
         }
         PolicyEdit.apply(policy, changes, actor, exists ? "domain.change" : "domain.add", domain, stored -> {
             List<String> kept = stored.domain(domain).map(DomainConfig::validRecipients).orElse(List.of());
-            return PolicyEdits.putDomain(stored, new DomainConfig(domain, parsed.backend(), parsed.verification(), kept));
+            return PolicyEdits.putDomain(stored, new DomainConfig(domain, parsed.backend(), parsed.verification(), kept)
+                    .withRollout(parsed.rollout()));
         });
         policy.current().domain(domain).filter(d -> policy.current().verificationFor(d) == Verification.CALLOUT)
                 .ifPresent(verifiedByCallout);

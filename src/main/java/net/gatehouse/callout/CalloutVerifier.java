@@ -27,6 +27,7 @@ import net.gatehouse.callout.CalloutResult.Rejected;
 import net.gatehouse.callout.CalloutResult.TemporaryFailure;
 import net.gatehouse.callout.CalloutResult.Unverifiable;
 import net.gatehouse.config.CalloutConfig;
+import net.gatehouse.config.Rollout.BackendDown;
 import net.gatehouse.config.VerificationCacheConfig;
 import net.gatehouse.dns.MxResolver;
 import net.gatehouse.route.ProtectedDomain;
@@ -66,6 +67,14 @@ import org.slf4j.LoggerFactory;
  *     through {@link #verify(ProtectedDomain, MailboxAddress, BooleanSupplier)}.
  * <li><b>Catch-all</b> back-ends are found by {@link CatchAllDetector}; the addresses of a flagged
  *     domain are {@link Unverifiable}, without a probe.
+ * <li><b>Outages</b> (SPEC §9, {@code when_backend_down}). A domain's back-end is <i>down</i> from
+ *     a probe of one of its addresses that ends in a temporary failure (no back-end reachable, no
+ *     answer in time, a 4xx) until a probe gets a definite answer again. While it is down, an
+ *     accept past its refresh age is answered from under {@link BackendDown#ACCEPT_KNOWN} (as
+ *     verify.c does, until the entry's lifetime ends), and is a temporary failure under
+ *     {@link BackendDown#DEFER}: the cache is relied on only while its entry is fresh or the
+ *     back-end could still confirm it. Its refresh is started either way, so that the first
+ *     answer after the outage ends it. Rejections and fresh entries are answered from in both modes.
  * </ul>
  *
  * <p>A back-end that refuses the probe sender at MAIL FROM says nothing about the recipient: the
@@ -116,6 +125,8 @@ public final class CalloutVerifier implements AutoCloseable {
     private final Map<String, CompletableFuture<CalloutResult>> probes = new ConcurrentHashMap<>();
     private final Cache<String, HoldDown> holdDowns;
     private final Semaphore refreshes = new Semaphore(MAX_REFRESHES);
+    /** By domain name: since when its back-end gives no definite answer; absent while it does. */
+    private final Map<String, Instant> downSince = new ConcurrentHashMap<>();
 
     private final Timer acceptedLatency;
     private final Timer rejectedLatency;
@@ -180,7 +191,7 @@ public final class CalloutVerifier implements AutoCloseable {
      * The addresses of a domain flagged as catch-all are {@link Unverifiable}.
      */
     public CalloutResult verify(ProtectedDomain domain, MailboxAddress recipient) {
-        return verify(domain, recipient, () -> true).orElseThrow();
+        return verify(domain, recipient, BackendDown.ACCEPT_KNOWN, () -> true).orElseThrow();
     }
 
     /**
@@ -195,6 +206,15 @@ public final class CalloutVerifier implements AutoCloseable {
      * shared harvest counters, a round trip to Redis) is paid by cache misses alone.
      */
     public Optional<CalloutResult> verify(ProtectedDomain domain, MailboxAddress recipient, BooleanSupplier mayProbe) {
+        return verify(domain, recipient, BackendDown.ACCEPT_KNOWN, mayProbe);
+    }
+
+    /**
+     * As above, with what a stale accept gets while the domain's back-end is down (see the class
+     * comment): {@link BackendDown#DEFER} or {@link BackendDown#ACCEPT_KNOWN}.
+     */
+    public Optional<CalloutResult> verify(ProtectedDomain domain, MailboxAddress recipient, BackendDown whenDown,
+                                          BooleanSupplier mayProbe) {
         long deadline = System.nanoTime() + config.timeout().toNanos();
         catchAll.checkIfDue(domain);
         Optional<Unverifiable> unverifiable = catchAll.verdict(domain.name());
@@ -207,7 +227,7 @@ public final class CalloutVerifier implements AutoCloseable {
         VerificationCacheConfig settings = cacheSettings.get();
         Optional<VerdictCache.Entry> cached = cache.get(key);
         if (cached.isPresent()) {
-            return Optional.of(fromCache(cached.get(), domain, recipient, key, now, settings, mayProbe));
+            return Optional.of(fromCache(cached.get(), domain, recipient, key, now, settings, whenDown, mayProbe));
         }
         Optional<HoldDown> hold = holdDown(key, now, settings);
         if (hold.isPresent()) {
@@ -313,18 +333,33 @@ public final class CalloutVerifier implements AutoCloseable {
     }
 
     private CalloutResult fromCache(VerdictCache.Entry entry, ProtectedDomain domain, MailboxAddress recipient,
-                                    String key, Instant now, VerificationCacheConfig settings, BooleanSupplier mayProbe) {
+                                    String key, Instant now, VerificationCacheConfig settings, BackendDown whenDown,
+                                    BooleanSupplier mayProbe) {
         Duration age = entry.age(now);
         String how = "cache hit (age " + describe(age) + ")";
-        if (age.compareTo(entry.refreshAge(settings)) >= 0 && holdDown(key, now, settings).isEmpty()
-                && mayProbe.getAsBoolean() && refreshes.tryAcquire()) {
+        boolean stale = age.compareTo(entry.refreshAge(settings)) >= 0;
+        Optional<Instant> down = Optional.ofNullable(downSince.get(domain.name()));
+        CalloutResult answer = entry.verdict();
+        if (stale && down.isPresent() && answer instanceof Accepted) {
+            String outage = "back-end down since " + describe(Duration.between(down.get(), now)) + " ago";
+            answer = whenDown == BackendDown.ACCEPT_KNOWN
+                    ? answer.withHow(how + ", " + outage + ": accepted as known (when_backend_down: accept_known)")
+                    : new TemporaryFailure(outage + "; the cached accept is past its refresh age and "
+                            + "when_backend_down is defer", how);
+        }
+        if (stale && holdDown(key, now, settings).isEmpty() && mayProbe.getAsBoolean() && refreshes.tryAcquire()) {
             probe(domain, recipient, key, Optional.of(entry.written())).result()
                     .whenComplete((result, failure) -> refreshes.release());
             staleHits.increment();
-            return entry.verdict().withHow(how + ", refreshing it in the background");
+            return answer == entry.verdict() ? answer.withHow(how + ", refreshing it in the background") : answer;
         }
         hits.increment();
-        return entry.verdict().withHow(how);
+        return answer == entry.verdict() ? answer.withHow(how) : answer;
+    }
+
+    /** Whether the domain's back-end is down now (see the class comment): for the console and tests. */
+    public boolean isBackendDown(String asciiDomain) {
+        return downSince.containsKey(asciiDomain);
     }
 
     private Optional<HoldDown> holdDown(String key, Instant now, VerificationCacheConfig settings) {
@@ -407,6 +442,12 @@ public final class CalloutVerifier implements AutoCloseable {
             case Rejected rejected -> cache.put(key, new VerdictCache.Entry(rejected, now, node, tookMillis));
             case TemporaryFailure failure -> holdDowns.put(key, new HoldDown(failure, now));
             case Unverifiable unverifiable -> { }   // not an answer about this address: nothing to keep
+        }
+        switch (result) {
+            case Accepted accepted -> downSince.remove(domain.name());
+            case Rejected rejected -> downSince.remove(domain.name());
+            case TemporaryFailure failure -> downSince.putIfAbsent(domain.name(), now);
+            case Unverifiable unverifiable -> { }
         }
         return result;
     }

@@ -82,12 +82,30 @@ final class DomainsCommand {
                         + "(default: ${DEFAULT-VALUE}).")
         String verification;
 
+        @Option(names = "--enforce", paramLabel = "inherit|true|false", defaultValue = "inherit",
+                description = "false: observe mode for this domain (default: ${DEFAULT-VALUE}).")
+        String enforce;
+
+        @Option(names = "--unknown-recipient-reply", paramLabel = "inherit|550|450", defaultValue = "inherit",
+                description = "The reply to its unknown recipients (default: ${DEFAULT-VALUE}).")
+        String unknownRecipientReply;
+
+        @Option(names = "--when-backend-down", paramLabel = "inherit|defer|accept_known", defaultValue = "inherit",
+                description = "What its known addresses get while its back-end is down (default: ${DEFAULT-VALUE}).")
+        String whenBackendDown;
+
+        private java.util.Map<String, String> rollout() {
+            return java.util.Map.of(net.gatehouse.config.Rollout.ENFORCE, enforce,
+                    net.gatehouse.config.Rollout.UNKNOWN_RECIPIENT_REPLY, unknownRecipientReply,
+                    net.gatehouse.config.Rollout.WHEN_BACKEND_DOWN, whenBackendDown);
+        }
+
         @Override
         public Integer call() {
             // the arguments first, so that a mistake names its option; the rules are the administration's
             DomainConfig parsed;
             try {
-                parsed = PolicyDocument.domain(name, backends, verification);
+                parsed = PolicyDocument.domain(name, backends, verification, rollout());
             } catch (ConfigException e) {
                 System.err.println("gatehouse: " + option(e) + ": " + e.reason());
                 return Main.EXIT_BAD_CONFIG;
@@ -95,7 +113,7 @@ final class DomainsCommand {
             return ConsoleStore.withPolicy(config, (policy, changes) -> {
                 boolean exists = policy.stored().domain(parsed.name()).isPresent();
                 new ProtectedDomains(policy, noCallout -> { }, changes).put(ConsoleStore.ACTOR, name, backends, verification,
-                        false);
+                        rollout(), false);
                 System.out.printf("%s %s the console's policy; running gateways follow within seconds%n",
                         parsed.name(), exists ? "replaced in" : "added to");
                 return 0;
@@ -110,6 +128,11 @@ final class DomainsCommand {
             }
             if (key.contains(".verification")) {
                 return "--verification";
+            }
+            for (String option : java.util.List.of("enforce", "unknown_recipient_reply", "when_backend_down")) {
+                if (key.endsWith("." + option)) {
+                    return "--" + option.replace('_', '-');
+                }
             }
             return "NAME";
         }

@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
                 + "the store and edited from the console, the API and the command line.",
                 "What the configuration file's policy section declares is pinned: in force as written, and "
                 + "refused in an import. Running gateways follow an import within seconds."},
-        subcommands = {PolicyCommand.Export.class, PolicyCommand.Import.class})
+        subcommands = {PolicyCommand.Export.class, PolicyCommand.Import.class, PolicyCommand.Set.class})
 final class PolicyCommand {
 
     private PolicyCommand() {
@@ -61,7 +61,8 @@ final class PolicyCommand {
                 keys.remove(PolicyConfig.DIRECTORIES);
             }
             return new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
-                    p.domains(), p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), keys);
+                    p.domains(), p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), keys)
+                    .withRollout(p.rollout(), java.util.Set.of());
         }
     }
 
@@ -107,6 +108,44 @@ final class PolicyCommand {
 
         private static String count(int n, String noun) {
             return n + " " + noun + (n == 1 ? "" : "s");
+        }
+    }
+
+    @Command(name = "set", mixinStandardHelpOptions = true,
+            description = {"Change the global rollout settings of the console's policy (SPEC §9), as the console's "
+                    + "MTA advanced settings do: --enforce false is observe mode (what verification would refuse is "
+                    + "accepted and logged as would_reject).",
+                    "Settings the configuration file declares are refused (exit code 3). The change is recorded "
+                    + "in the audit log; running gateways follow it within seconds."})
+    static final class Set implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Option(names = "--enforce", paramLabel = "true|false", description = "false: observe mode.")
+        String enforce;
+
+        @Option(names = "--unknown-recipient-reply", paramLabel = "550|450",
+                description = "The reply to unknown recipients: 550 5.1.1, or 450 4.1.1 while you watch the log.")
+        String unknownRecipientReply;
+
+        @Option(names = "--when-backend-down", paramLabel = "defer|accept_known",
+                description = "What a callout domain's known addresses get while its back-end is down.")
+        String whenBackendDown;
+
+        @Override
+        public Integer call() {
+            java.util.Map<String, String> words = new java.util.LinkedHashMap<>();
+            words.put(net.gatehouse.config.Rollout.ENFORCE, enforce);
+            words.put(net.gatehouse.config.Rollout.UNKNOWN_RECIPIENT_REPLY, unknownRecipientReply);
+            words.put(net.gatehouse.config.Rollout.WHEN_BACKEND_DOWN, whenBackendDown);
+            return ConsoleStore.withPolicy(config, (policy, changes) -> {
+                boolean changed = new PolicySettings(policy, changes).changeRollout(ConsoleStore.ACTOR, words);
+                net.gatehouse.config.Rollout now = policy.effective().rollout();
+                System.out.printf("%s: enforce %s, unknown_recipient_reply %s, when_backend_down %s%n",
+                        changed ? "changed" : "unchanged", now.enforces(), now.unknownRecipientReply().configName(),
+                        now.whenBackendDown().configName());
+                return 0;
+            });
         }
     }
 }

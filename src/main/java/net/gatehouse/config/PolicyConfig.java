@@ -18,6 +18,8 @@ import java.util.List;
  * @param declared                      the keys of {@link #KEYS} that the document states; the others
  *                                      hold their defaults. The console may change a setting only when
  *                                      the configuration file does not declare it (docs/CONSOLE.md)
+ * @param rollout                       {@code enforce}, {@code unknown_recipient_reply} and
+ *                                      {@code when_backend_down}, the global defaults (SPEC §9); never inherit
  */
 public record PolicyConfig(
         List<String> trustedNetworks,
@@ -28,7 +30,8 @@ public record PolicyConfig(
         VerificationCacheConfig cache,
         HarvestConfig harvest,
         List<DirectoryConfig> directories,
-        java.util.Set<String> declared) {
+        java.util.Set<String> declared,
+        Rollout rollout) {
 
     /** The keys of a {@code policy} section. */
     public static final String TRUSTED_NETWORKS = "trusted_networks";
@@ -41,11 +44,11 @@ public record PolicyConfig(
     public static final String DIRECTORIES = "directories";
     public static final java.util.Set<String> KEYS = java.util.Set.of(TRUSTED_NETWORKS,
             REJECT_UNKNOWN_RECIPIENT_DOMAINS, RECIPIENT_VERIFICATION, DOMAINS, SUB_ADDRESS_DELIMITER, CACHE, HARVEST,
-            DIRECTORIES);
+            DIRECTORIES, Rollout.ENFORCE, Rollout.UNKNOWN_RECIPIENT_REPLY, Rollout.WHEN_BACKEND_DOWN);
 
     /** No networks, no domains, every setting at its default, nothing declared. */
     public static final PolicyConfig DEFAULTS = new PolicyConfig(List.of(), true, Verification.NONE, List.of(), "",
-            ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST, List.of(), java.util.Set.of());
+            ConfigLoader.DEFAULT_CACHE, ConfigLoader.DEFAULT_HARVEST, List.of(), java.util.Set.of(), Rollout.DEFAULTS);
 
     public PolicyConfig {
         trustedNetworks = List.copyOf(trustedNetworks);
@@ -55,6 +58,31 @@ public record PolicyConfig(
         if (!KEYS.containsAll(declared)) {
             throw new IllegalArgumentException("unknown policy keys in " + declared);
         }
+        if (rollout.enforce() == Rollout.Enforce.INHERIT
+                || rollout.unknownRecipientReply() == Rollout.UnknownRecipientReply.INHERIT
+                || rollout.whenBackendDown() == Rollout.BackendDown.INHERIT) {
+            throw new IllegalArgumentException("the global rollout settings cannot inherit: " + rollout);
+        }
+    }
+
+    /** A policy with the rollout settings at their defaults. */
+    public PolicyConfig(List<String> trustedNetworks, boolean rejectUnknownRecipientDomains,
+                        Verification recipientVerification, List<DomainConfig> domains, String subAddressDelimiter,
+                        VerificationCacheConfig cache, HarvestConfig harvest, List<DirectoryConfig> directories,
+                        java.util.Set<String> declared) {
+        this(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains, subAddressDelimiter,
+                cache, harvest, directories, declared, Rollout.DEFAULTS);
+    }
+
+    /**
+     * This policy with other global rollout settings, each of {@code keys} declared (an edit: the
+     * settings no longer follow the default). Pass the current rollout and no keys to carry it over.
+     */
+    public PolicyConfig withRollout(Rollout other, java.util.Set<String> keys) {
+        java.util.Set<String> all = new java.util.HashSet<>(declared);
+        all.addAll(keys);
+        return new PolicyConfig(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains,
+                subAddressDelimiter, cache, harvest, directories, all, other);
     }
 
     /** A policy without directories. */
@@ -111,18 +139,32 @@ public record PolicyConfig(
      *
      * @param directories the directories its recipients are looked up in under {@code verification:
      *                    directory}, by name; empty: every directory of the policy
+     * @param rollout     its {@code enforce}, {@code unknown_recipient_reply} and {@code when_backend_down};
+     *                    each may inherit the global setting
      */
     public record DomainConfig(
             String name,
             List<ListenAddress> backend,
             Verification verification,
             List<String> validRecipients,
-            List<String> directories) {
+            List<String> directories,
+            Rollout rollout) {
 
         public DomainConfig {
             backend = List.copyOf(backend);
             validRecipients = List.copyOf(validRecipients);
             directories = List.copyOf(directories);
+        }
+
+        /** A domain that inherits the global rollout settings. */
+        public DomainConfig(String name, List<ListenAddress> backend, Verification verification,
+                            List<String> validRecipients, List<String> directories) {
+            this(name, backend, verification, validRecipients, directories, Rollout.INHERIT);
+        }
+
+        /** This domain with other rollout settings. */
+        public DomainConfig withRollout(Rollout other) {
+            return new DomainConfig(name, backend, verification, validRecipients, directories, other);
         }
 
         /** A domain that names no directory. */

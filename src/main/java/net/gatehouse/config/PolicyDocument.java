@@ -42,6 +42,15 @@ public final class PolicyDocument {
         if (policy.declares(PolicyConfig.HARVEST)) {
             root.put(PolicyConfig.HARVEST, harvest(policy.harvest()));
         }
+        if (policy.declares(Rollout.ENFORCE)) {
+            root.put(Rollout.ENFORCE, policy.rollout().enforces());
+        }
+        if (policy.declares(Rollout.UNKNOWN_RECIPIENT_REPLY)) {
+            root.put(Rollout.UNKNOWN_RECIPIENT_REPLY, Integer.valueOf(policy.rollout().unknownRecipientReply().configName()));
+        }
+        if (policy.declares(Rollout.WHEN_BACKEND_DOWN)) {
+            root.put(Rollout.WHEN_BACKEND_DOWN, policy.rollout().whenBackendDown().configName());
+        }
         if (policy.declares(PolicyConfig.DOMAINS)) {
             List<Object> domains = new ArrayList<>();
             policy.domains().forEach(domain -> domains.add(domain(domain)));
@@ -116,10 +125,20 @@ public final class PolicyDocument {
      * @param verification inherit, none, callout, valid_list or directory
      */
     public static DomainConfig domain(String name, List<String> backends, String verification) throws ConfigException {
+        return domain(name, backends, verification, Map.of());
+    }
+
+    /**
+     * As above, with the domain's rollout settings ({@code enforce}, {@code unknown_recipient_reply},
+     * {@code when_backend_down}, each {@code inherit} or a value), by key; a key left out inherits.
+     */
+    public static DomainConfig domain(String name, List<String> backends, String verification,
+                                      Map<String, String> rollout) throws ConfigException {
         Map<String, Object> domain = new LinkedHashMap<>();
         domain.put("name", name);
         domain.put("backend", backends);
         domain.put("verification", verification);
+        domain.putAll(scalars(rollout));
         return ConfigLoader.parsePolicy(dump(Map.of(PolicyConfig.DOMAINS, List.of(domain)))).domains().getFirst();
     }
 
@@ -137,6 +156,20 @@ public final class PolicyDocument {
             root.put(PolicyConfig.HARVEST, scalars(harvest));
         }
         return ConfigLoader.parsePolicy(root.isEmpty() ? "{}" : dump(root));
+    }
+
+    /**
+     * Reads the global rollout settings from the words of a form or an API call ({@code enforce:
+     * false}, {@code unknown_recipient_reply: 450}), with the file's validation and messages; a key
+     * left out keeps its value in {@code current}.
+     */
+    public static Rollout rollout(Rollout current, Map<String, String> words) throws ConfigException {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put(Rollout.ENFORCE, current.enforces());
+        root.put(Rollout.UNKNOWN_RECIPIENT_REPLY, current.unknownRecipientReply().configName());
+        root.put(Rollout.WHEN_BACKEND_DOWN, current.whenBackendDown().configName());
+        root.putAll(scalars(words));
+        return ConfigLoader.parsePolicy(dump(root)).rollout();
     }
 
     /** Whole numbers as numbers, everything else as text: as they would be written in the file. */
@@ -167,6 +200,16 @@ public final class PolicyDocument {
         }
         if (!domain.directories().isEmpty()) {
             map.put("directory", domain.directories());
+        }
+        Rollout rollout = domain.rollout();
+        if (rollout.enforce() != Rollout.Enforce.INHERIT) {
+            map.put(Rollout.ENFORCE, rollout.enforces());
+        }
+        if (rollout.unknownRecipientReply() != Rollout.UnknownRecipientReply.INHERIT) {
+            map.put(Rollout.UNKNOWN_RECIPIENT_REPLY, Integer.valueOf(rollout.unknownRecipientReply().configName()));
+        }
+        if (rollout.whenBackendDown() != Rollout.BackendDown.INHERIT) {
+            map.put(Rollout.WHEN_BACKEND_DOWN, rollout.whenBackendDown().configName());
         }
         return map;
     }

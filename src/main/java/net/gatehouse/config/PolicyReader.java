@@ -53,6 +53,7 @@ final class PolicyReader {
         String subAddressDelimiter = policy.get("sub_address_delimiter", PolicyReader::subAddressDelimiter, "");
         VerificationCacheConfig cache = policy.section("cache", PolicyReader::verificationCache);
         HarvestConfig harvest = policy.section("harvest", PolicyReader::harvest);
+        Rollout rollout = Rollout.read(policy, Rollout.DEFAULTS, false);
         Set<String> declared = new HashSet<>();
         for (String key : PolicyConfig.KEYS) {
             if (policy.value(key).isPresent()) {
@@ -60,7 +61,7 @@ final class PolicyReader {
             }
         }
         return new PolicyConfig(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains,
-                subAddressDelimiter, cache, harvest, directories, declared);
+                subAddressDelimiter, cache, harvest, directories, declared, rollout);
     }
 
     private static List<DirectoryConfig> directories(ConfigSection policy, Optional<Path> fileDir) throws ConfigException {
@@ -132,7 +133,8 @@ final class PolicyReader {
         if (inFile && verification == Verification.DIRECTORY && directories.isEmpty()) {
             throw domain.error("verification", "directory needs at least one directory in policy.directories");
         }
-        return new DomainConfig(name, backend, verification, validRecipients, names);
+        Rollout rollout = Rollout.read(domain, Rollout.INHERIT, true);
+        return new DomainConfig(name, backend, verification, validRecipients, names, rollout);
     }
 
     /** A directory's name; in the file, one of its {@code policy.directories}. */

@@ -72,7 +72,8 @@ final class JsonFormat implements LineFormat {
             case MailEvent.Reject r -> json.field("queue_id", r.queueId()).field("client", r.client())
                     .field("helo", r.helo()).field("proto", r.esmtp() ? "ESMTP" : "SMTP").field("from", r.sender())
                     .field("to", r.recipient()).field("stage", r.stage()).field("reply", r.reply().toString())
-                    .field("dsn", PostfixFormat.dsn(r.reply())).field("reason", r.reason()).field("why", r.why());
+                    .field("dsn", PostfixFormat.dsn(r.reply())).field("reason", r.reason()).field("why", r.why())
+                    .field("verdict", r.warning() ? "would_reject" : null);
             case MailEvent.HarvestBlock h -> json.field("client", h.client()).field("helo", h.helo())
                     .field("until", h.until().toString());
             case MailEvent.Queued q -> json.field("queue_id", q.queueId()).field("client", q.client())

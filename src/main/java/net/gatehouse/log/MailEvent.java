@@ -68,11 +68,20 @@ public sealed interface MailEvent {
      * @param reply   the reply the client got: Gatehouse's own text, never a back-end's
      * @param reason  the verdict's reason word ({@code not_in_valid_list}, {@code relay_denied})
      * @param why     the last step of the verdict's chain, for administrators only
+     * @param warning   observe mode ({@code enforce: false}): the recipient was accepted, and {@code reply}
+     *                  is the refusal it would have got; Postfix's {@code reject_warning} of {@code warn_if_reject}
      */
     record Reject(String queueId, String stage, String client, String helo, boolean esmtp, String sender,
-                  String recipient, Reply reply, String reason, String why) implements MailEvent {
+                  String recipient, Reply reply, String reason, String why, boolean warning) implements MailEvent {
+
+        /** A refusal sent to the client. */
+        public Reject(String queueId, String stage, String client, String helo, boolean esmtp, String sender,
+                      String recipient, Reply reply, String reason, String why) {
+            this(queueId, stage, client, helo, esmtp, sender, recipient, reply, reason, why, false);
+        }
+
         public String event() {
-            return "reject";
+            return warning ? "reject_warning" : "reject";
         }
 
         public String daemon() {

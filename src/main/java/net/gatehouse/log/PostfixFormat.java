@@ -181,7 +181,7 @@ final class PostfixFormat implements LineFormat {
     private static void reject(MailEvent.Reject r, Lines out) {
         String id = r.queueId() == null ? "NOQUEUE" : r.queueId();
         Reply reply = r.reply();
-        StringBuilder text = new StringBuilder(256).append(id).append(": reject: ").append(r.stage()).append(" from ")
+        StringBuilder text = new StringBuilder(256).append(id).append(": ").append(r.event()).append(": ").append(r.stage()).append(" from ")
                 .append(client(r.client())).append(": ").append(reply.code()).append(' ');
         if (!reply.enhanced().isEmpty()) {
             text.append(reply.enhanced()).append(' ');
@@ -197,6 +197,7 @@ final class PostfixFormat implements LineFormat {
         }
         out.line("smtpd", true, text.toString());
         StringBuilder detail = new StringBuilder(160).append(id).append(": reason=").append(r.reason())
+                .append(r.warning() ? " verdict=would_reject" : "")
                 .append(" client=").append(r.client()).append(" to=<").append(r.recipient()).append("> why=");
         quoted(detail, r.why());
         out.line(GATEHOUSE, false, detail.toString());

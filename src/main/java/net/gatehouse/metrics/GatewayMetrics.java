@@ -39,7 +39,7 @@ public final class GatewayMetrics {
 
     static final int MAX_VERDICT_COMBINATIONS = 200;
     static final int MAX_VALUES_PER_TAG = 20;
-    private static final Set<String> VERDICTS = Set.of("accept", "tempfail", "reject");
+    private static final Set<String> VERDICTS = Set.of("accept", "tempfail", "reject", "would_reject");
     private static final List<String> DELIVERY_RESULTS = List.of("sent", "deferred", "bounced");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -142,7 +142,8 @@ public final class GatewayMetrics {
     /**
      * One RCPT TO answered.
      *
-     * @param verdict {@code accept}, {@code tempfail} or {@code reject}; anything else is counted as {@code other}
+     * @param verdict {@code accept}, {@code tempfail}, {@code reject} or {@code would_reject} (observe mode:
+     *                accepted, but verification would have refused it); anything else is counted as {@code other}
      * @param reason  the verdict's reason word ({@code relay_denied}, {@code mailbox_unknown}, ...)
      */
     public void recipient(String verdict, String reason) {

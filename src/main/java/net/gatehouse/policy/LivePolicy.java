@@ -19,6 +19,7 @@ import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.DomainConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.PolicyDocument;
+import net.gatehouse.config.Rollout;
 import net.gatehouse.store.Actor;
 import net.gatehouse.store.PolicyStore;
 import net.gatehouse.store.StoreException;
@@ -227,6 +228,9 @@ public final class LivePolicy implements AutoCloseable {
             case PolicyConfig.SUB_ADDRESS_DELIMITER -> !a.subAddressDelimiter().equals(b.subAddressDelimiter());
             case PolicyConfig.CACHE -> !a.cache().equals(b.cache());
             case PolicyConfig.HARVEST -> !a.harvest().equals(b.harvest());
+            case Rollout.ENFORCE -> a.rollout().enforce() != b.rollout().enforce();
+            case Rollout.UNKNOWN_RECIPIENT_REPLY -> a.rollout().unknownRecipientReply() != b.rollout().unknownRecipientReply();
+            case Rollout.WHEN_BACKEND_DOWN -> a.rollout().whenBackendDown() != b.rollout().whenBackendDown();
             default -> true;
         };
     }
@@ -325,7 +329,16 @@ public final class LivePolicy implements AutoCloseable {
                 pins.declares(PolicyConfig.CACHE) ? pins.cache() : stored.cache(),
                 pins.declares(PolicyConfig.HARVEST) ? pins.harvest() : stored.harvest(),
                 directories(pins, stored),
-                declared);
+                declared,
+                rollout(pins, stored));
+    }
+
+    /** Each global rollout setting from the file if it declares it, else from the store. */
+    private static Rollout rollout(PolicyConfig pins, PolicyConfig stored) {
+        return new Rollout(
+                (pins.declares(Rollout.ENFORCE) ? pins : stored).rollout().enforce(),
+                (pins.declares(Rollout.UNKNOWN_RECIPIENT_REPLY) ? pins : stored).rollout().unknownRecipientReply(),
+                (pins.declares(Rollout.WHEN_BACKEND_DOWN) ? pins : stored).rollout().whenBackendDown());
     }
 
     /** The file's directories, then the store's others (a name the file has is the file's). */

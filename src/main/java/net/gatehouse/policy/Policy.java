@@ -8,6 +8,7 @@ import net.gatehouse.config.ConfigLoader;
 import net.gatehouse.config.HarvestConfig;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.config.Rollout;
 import net.gatehouse.config.VerificationCacheConfig;
 import net.gatehouse.directory.ValidRecipients;
 import net.gatehouse.route.ProtectedDomain;
@@ -16,10 +17,13 @@ import net.gatehouse.route.Routes;
 /**
  * One immutable snapshot of the policy: read by every RCPT decision without locks, replaced
  * whole when the policy changes (sessions in progress keep the snapshot they started with).
+ *
+ * @param rollout the global rollout settings (SPEC §9), which domains inherit
  */
 public record Policy(TrustedNetworks trustedNetworks, boolean rejectUnknownRecipientDomains,
                      Verification recipientVerification, Map<String, ProtectedDomain> domains,
-                     String subAddressDelimiter, VerificationCacheConfig cache, HarvestConfig harvest) implements Routes {
+                     String subAddressDelimiter, VerificationCacheConfig cache, HarvestConfig harvest,
+                     Rollout rollout) implements Routes {
 
     /** No protected domain, nobody trusted: every recipient is a relay attempt. */
     public static final Policy EMPTY = new Policy(TrustedNetworks.NONE, true, Verification.NONE, Map.of(), "",
@@ -29,14 +33,24 @@ public record Policy(TrustedNetworks trustedNetworks, boolean rejectUnknownRecip
         domains = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(domains));
     }
 
+    /** A snapshot with the rollout settings at their defaults. */
+    public Policy(TrustedNetworks trustedNetworks, boolean rejectUnknownRecipientDomains,
+                  Verification recipientVerification, Map<String, ProtectedDomain> domains,
+                  String subAddressDelimiter, VerificationCacheConfig cache, HarvestConfig harvest) {
+        this(trustedNetworks, rejectUnknownRecipientDomains, recipientVerification, domains, subAddressDelimiter,
+                cache, harvest, Rollout.DEFAULTS);
+    }
+
     public static Policy from(PolicyConfig config) {
         Map<String, ProtectedDomain> domains = new LinkedHashMap<>();
         for (PolicyConfig.DomainConfig domain : config.domains()) {
             domains.put(domain.name(), new ProtectedDomain(domain.name(), domain.backend(),
-                    domain.verification(), ValidRecipients.of(domain.validRecipients()), domain.directories()));
+                    domain.verification(), ValidRecipients.of(domain.validRecipients()), domain.directories(),
+                    domain.rollout()));
         }
         return new Policy(TrustedNetworks.parse(config.trustedNetworks()), config.rejectUnknownRecipientDomains(),
-                config.recipientVerification(), domains, config.subAddressDelimiter(), config.cache(), config.harvest());
+                config.recipientVerification(), domains, config.subAddressDelimiter(), config.cache(), config.harvest(),
+                config.rollout());
     }
 
     /** The protected domain for an ASCII, lower-case domain name. */
@@ -52,6 +66,11 @@ public record Policy(TrustedNetworks trustedNetworks, boolean rejectUnknownRecip
     /** The verification mode in force for a domain, resolving {@code inherit}. */
     public Verification verificationFor(ProtectedDomain domain) {
         return domain.verification() == Verification.INHERIT ? recipientVerification : domain.verification();
+    }
+
+    /** The rollout settings in force for a domain: its own, with what it inherits from the global ones. */
+    public Rollout rolloutFor(ProtectedDomain domain) {
+        return domain.rollout().over(rollout);
     }
 
     /** Where mail for the bare {@code <postmaster>} goes: the first protected domain. */

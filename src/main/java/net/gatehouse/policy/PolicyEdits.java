@@ -10,6 +10,7 @@ import net.gatehouse.config.HarvestConfig;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.DomainConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.config.Rollout;
 import net.gatehouse.config.VerificationCacheConfig;
 import net.gatehouse.policy.LivePolicy.RefusedChangeException;
 
@@ -24,8 +25,8 @@ public final class PolicyEdits {
     }
 
     public static PolicyConfig rejectUnknownRecipientDomains(PolicyConfig p, boolean value) {
-        return new PolicyConfig(p.trustedNetworks(), value, p.recipientVerification(), p.domains(),
-                p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS));
+        return carry(p, new PolicyConfig(p.trustedNetworks(), value, p.recipientVerification(), p.domains(),
+                p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS)));
     }
 
     /** @param value none, callout, valid_list or directory; never inherit */
@@ -33,23 +34,23 @@ public final class PolicyEdits {
         if (value == Verification.INHERIT) {
             throw new RefusedChangeException("the global verification must be none, callout, valid_list or directory");
         }
-        return new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), value, p.domains(),
-                p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.RECIPIENT_VERIFICATION));
+        return carry(p, new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), value, p.domains(),
+                p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.RECIPIENT_VERIFICATION)));
     }
 
     public static PolicyConfig subAddressDelimiter(PolicyConfig p, String value) {
-        return new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
-                p.domains(), value, p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.SUB_ADDRESS_DELIMITER));
+        return carry(p, new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
+                p.domains(), value, p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.SUB_ADDRESS_DELIMITER)));
     }
 
     public static PolicyConfig cache(PolicyConfig p, VerificationCacheConfig value) {
-        return new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
-                p.domains(), p.subAddressDelimiter(), value, p.harvest(), p.directories(), declare(p, PolicyConfig.CACHE));
+        return carry(p, new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
+                p.domains(), p.subAddressDelimiter(), value, p.harvest(), p.directories(), declare(p, PolicyConfig.CACHE)));
     }
 
     public static PolicyConfig harvest(PolicyConfig p, HarvestConfig value) {
-        return new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
-                p.domains(), p.subAddressDelimiter(), p.cache(), value, p.directories(), declare(p, PolicyConfig.HARVEST));
+        return carry(p, new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
+                p.domains(), p.subAddressDelimiter(), p.cache(), value, p.directories(), declare(p, PolicyConfig.HARVEST)));
     }
 
     /** Adds the domain, or replaces the one of the same name. */
@@ -127,13 +128,13 @@ public final class PolicyEdits {
     }
 
     private static PolicyConfig withDomains(PolicyConfig p, List<DomainConfig> domains) {
-        return new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
-                domains, p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.DOMAINS));
+        return carry(p, new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
+                domains, p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.DOMAINS)));
     }
 
     private static PolicyConfig withNetworks(PolicyConfig p, List<String> networks) {
-        return new PolicyConfig(networks, p.rejectUnknownRecipientDomains(), p.recipientVerification(),
-                p.domains(), p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.TRUSTED_NETWORKS));
+        return carry(p, new PolicyConfig(networks, p.rejectUnknownRecipientDomains(), p.recipientVerification(),
+                p.domains(), p.subAddressDelimiter(), p.cache(), p.harvest(), p.directories(), declare(p, PolicyConfig.TRUSTED_NETWORKS)));
     }
 
     private static PolicyConfig withDirectories(PolicyConfig p, List<DirectoryConfig> directories) {
@@ -141,8 +142,18 @@ public final class PolicyEdits {
         if (directories.isEmpty()) {
             declared.remove(PolicyConfig.DIRECTORIES);
         }
-        return new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
-                p.domains(), p.subAddressDelimiter(), p.cache(), p.harvest(), directories, declared);
+        return carry(p, new PolicyConfig(p.trustedNetworks(), p.rejectUnknownRecipientDomains(), p.recipientVerification(),
+                p.domains(), p.subAddressDelimiter(), p.cache(), p.harvest(), directories, declared));
+    }
+
+    /** The edited policy with {@code p}'s rollout settings, which the constructors above leave at the defaults. */
+    private static PolicyConfig carry(PolicyConfig p, PolicyConfig edited) {
+        return edited.withRollout(p.rollout(), Set.of());
+    }
+
+    /** Sets the global rollout settings; each key of {@code keys} becomes declared. */
+    public static PolicyConfig rollout(PolicyConfig p, Rollout value, Set<String> keys) {
+        return p.withRollout(value, keys);
     }
 
     private static Set<String> declare(PolicyConfig p, String key) {

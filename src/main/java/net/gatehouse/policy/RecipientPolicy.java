@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import net.gatehouse.callout.CalloutResult;
 import net.gatehouse.callout.CalloutVerifier;
 import net.gatehouse.config.PolicyConfig.Verification;
+import net.gatehouse.config.Rollout;
 import net.gatehouse.directory.DirectoryAnswer;
 import net.gatehouse.directory.Directories;
 import net.gatehouse.directory.ValidRecipients;
@@ -117,20 +118,56 @@ public final class RecipientPolicy {
         ProtectedDomain protectedDomain = domain.orElseThrow();
         Verification mode = policy.verificationFor(protectedDomain);
         chain.add("domain " + protectedDomain.name() + " is protected, verification " + mode.configName());
-        return switch (mode) {
+        Rollout rollout = policy.rolloutFor(protectedDomain);
+        return rollout(rollout, switch (mode) {
             case NONE, INHERIT -> verdict(Reason.UNVERIFIED, mailbox.address(), chain,
                     "verification is off for this domain");
             case VALID_LIST -> validLists.apply(protectedDomain).contains(mailbox, policy.subAddressDelimiter())
                     ? verdict(Reason.VALID_LIST, mailbox.address(), chain, "address is in the valid list")
                     : verdict(Reason.NOT_IN_VALID_LIST, mailbox.address(), chain,
                             "address is not in the domain's valid list");
-            case CALLOUT -> callout.verify(protectedDomain, mailbox, () -> !sparesBackend.test(client))
+            case CALLOUT -> callout.verify(protectedDomain, mailbox, rollout.whenBackendDown(),
+                            () -> !sparesBackend.test(client))
                     .map(result -> callout(result, mailbox, chain))
                     .orElseGet(() -> verdict(Reason.HARVEST_DEFERRED, mailbox.address(), chain,
                             "not probed: the client is past harvest.tarpit_after, and the address is not in the cache"));
             case DIRECTORY -> directory(directories.lookup(protectedDomain.directories(), mailbox,
                     policy.subAddressDelimiter()), mailbox, chain);
-        };
+        });
+    }
+
+    /**
+     * Applies the domain's rollout settings (SPEC §9) to verification's verdict. Observe mode
+     * ({@code enforce: false}) accepts what verification alone would refuse: an unknown recipient,
+     * and a recipient verification could not answer for now (a 451 would change what senders see
+     * as much as a 550: mail that flowed before verification was switched on would be delayed).
+     * Relay control, postmaster and the DNS checks of trusted clients' outbound mail are not
+     * verification and never reach here. Otherwise {@code unknown_recipient_reply: 450} turns
+     * {@code 550 5.1.1} into {@code 450 4.1.1}.
+     */
+    private static Verdict rollout(Rollout rollout, Verdict found) {
+        Reason reason = found.reason();
+        // not HARVEST_DEFERRED: the harvest guard's deferral is not verification's, and is never relaxed
+        boolean unknown = reason == Reason.NOT_IN_VALID_LIST || reason == Reason.MAILBOX_UNKNOWN
+                || reason == Reason.NOT_IN_DIRECTORY;
+        boolean refusedByVerification = unknown
+                || reason == Reason.CALLOUT_TEMPFAIL || reason == Reason.DIRECTORY_TEMPFAIL;
+        if (refusedByVerification && !rollout.enforces()) {
+            return new Verdict(reason, found.recipient(), amended(found, "; observe mode (enforce: false): accepted, "
+                    + "would have been " + reason.reply().code()), Verdict.Applied.OBSERVED);
+        }
+        if (unknown && rollout.unknownRecipientReply() == Rollout.UnknownRecipientReply.DEFER) {
+            return new Verdict(reason, found.recipient(), amended(found, "; unknown_recipient_reply: 450"),
+                    Verdict.Applied.TEMPORARY);
+        }
+        return found;
+    }
+
+    /** The verdict's chain with its last step (the log's "why") extended. */
+    private static List<String> amended(Verdict verdict, String more) {
+        List<String> chain = new ArrayList<>(verdict.chain());
+        chain.set(chain.size() - 1, chain.getLast() + more);
+        return chain;
     }
 
     /** The snapshot's answer; with no snapshot to answer from, 451: never a 5xx on a failure of ours. */

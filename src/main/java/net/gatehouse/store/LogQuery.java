@@ -4,8 +4,9 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A search of the message log: entries whose sender, recipient, client and verdict contain the
- * given texts (ignoring case; empty matches anything), written by {@code node} (exactly; empty: any
+ * A search of the message log: entries whose sender, recipient and client contain the given texts
+ * (ignoring case; empty matches anything), whose verdict is the one given (exactly, ignoring case:
+ * {@code reject} does not find {@code would_reject}; empty: any), written by {@code node} (exactly; empty: any
  * node), in {@code [from, to)}, newest first, at most {@code limit}. Built from {@link #newest(int)} and narrowed with the other methods:
  * {@code LogQuery.newest(100).recipient("alice@").from(yesterday)}.
  */

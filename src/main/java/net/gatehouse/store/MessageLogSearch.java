@@ -33,7 +33,11 @@ final class MessageLogSearch {
         contains(sql, patterns, "sender", query.sender());
         contains(sql, patterns, "recipient", query.recipient());
         contains(sql, patterns, "client", query.client());
-        contains(sql, patterns, "verdict", query.verdict());
+        if (!query.verdict().isEmpty()) {
+            // exactly: a search for reject must not find would_reject (observe mode, SPEC §9)
+            sql.append(" AND lower(verdict) = ?");
+            patterns.add(query.verdict().strip().toLowerCase(Locale.ROOT));
+        }
         if (!query.node().isEmpty()) {
             sql.append(" AND node = ?");
             patterns.add(query.node());

@@ -37,11 +37,14 @@ public final class DashboardPage {
      * @param nodes            every node, for the selector and the sums
      * @param sessions         SMTP sessions open: on the node shown, or on every node that is up
      * @param queued           messages queued: on the node shown, or on every node that is up
+     * @param wouldReject      recipients accepted in observe mode that verification would have refused
+     *                         ({@code would_reject}); not among {@code accepted} nor {@code refused}
      */
     public record Summary(long accepted, long refused, long temporary, List<ReasonCount> byReason,
                           long connectionsTotal, int connectionsActive, long messagesAccepted,
                           int queueSize, long oldestQueuedSeconds, List<String> catchAllDomains, Duration period,
-                          String node, String self, NodesPage.Nodes nodes, long sessions, long queued) {
+                          String node, String self, NodesPage.Nodes nodes, long sessions, long queued,
+                          long wouldReject) {
 
         /** Whether the page shows every node. */
         public boolean allNodes() {
@@ -86,10 +89,12 @@ public final class DashboardPage {
         long accepted = 0;
         long refused = 0;
         long temporary = 0;
+        long wouldReject = 0;
         for (MinuteCount count : counts) {
             switch (count.verdict()) {
                 case "accept" -> accepted += count.count();
                 case "tempfail" -> temporary += count.count();
+                case "would_reject" -> wouldReject += count.count();
                 default -> refused += count.count();
             }
             String key = count.verdict() + "\u0000" + count.reason();
@@ -110,7 +115,7 @@ public final class DashboardPage {
                 parts.metrics().connectionsTotal(), parts.metrics().connectionsActive(),
                 parts.metrics().messagesAcceptedTotal(), parts.delivery().size(),
                 parts.delivery().oldestAgeSeconds(), List.copyOf(parts.callout().catchAllDomains()), PERIOD,
-                node, nodes.self(), nodes, sessions, queued);
+                node, nodes.self(), nodes, sessions, queued, wouldReject);
     }
 
     /** One series per verdict and reason ("refuse: unknown recipient"), one point per minute of the period. */

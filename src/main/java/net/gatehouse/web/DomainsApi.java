@@ -19,7 +19,8 @@ import net.gatehouse.web.DomainsPage.DomainRow;
  */
 final class DomainsApi {
 
-    private static final String[] FIELDS = {"name", "backends", "backend", "verification"};
+    private static final String[] FIELDS = {"name", "backends", "backend", "verification", "enforce",
+        "unknown_recipient_reply", "when_backend_down"};
 
     private DomainsApi() {
     }
@@ -31,16 +32,18 @@ final class DomainsApi {
             json.put("domains", DomainsPage.rows(console).stream().map(DomainRow::json).toList());
             ctx.json(json);
         });
-        table.api(POST, "/api/v1/domains", Access.ADMIN, "Adds a protected domain", (ctx, who) -> {
+        table.api(POST, "/api/v1/domains", Access.ADMIN, "Adds a protected domain (name, backends, verification; "
+                + "enforce, unknown_recipient_reply, when_backend_down: inherit when left out)", (ctx, who) -> {
             JsonBody body = JsonBody.of(ctx);
             body.allowOnly(FIELDS);
             DomainRow added = DomainsPage.put(console, who, body.requiredText("name"), backends(body),
-                    body.text("verification").orElse(null), true);
+                    body.text("verification").orElse(null), rollout(body), true);
             ctx.status(HttpStatus.CREATED).json(added.json());
         });
         table.api(GET, "/api/v1/domains/{name}", Access.VIEWER, "A protected domain", (ctx, who) ->
                 ctx.json(DomainsPage.find(console, ctx.pathParam("name")).json()));
-        table.api(PUT, "/api/v1/domains/{name}", Access.ADMIN, "Adds or replaces a protected domain", (ctx, who) -> {
+        table.api(PUT, "/api/v1/domains/{name}", Access.ADMIN, "Adds or replaces a protected domain (the fields of POST "
+                + "/api/v1/domains)", (ctx, who) -> {
             JsonBody body = JsonBody.of(ctx);
             body.allowOnly(FIELDS);
             String name = ctx.pathParam("name");
@@ -52,13 +55,22 @@ final class DomainsApi {
             boolean existed = DomainsPage.rows(console).stream()
                     .anyMatch(row -> row.name().equals(DomainsPage.normalizeName(name)));
             DomainRow saved = DomainsPage.put(console, who, name, backends(body),
-                    body.text("verification").orElse(null), false);
+                    body.text("verification").orElse(null), rollout(body), false);
             ctx.status(existed ? HttpStatus.OK : HttpStatus.CREATED).json(saved.json());
         });
         table.api(DELETE, "/api/v1/domains/{name}", Access.ADMIN, "Deletes a protected domain", (ctx, who) -> {
             console.admin().domains().remove(who.actor(), ctx.pathParam("name"));
             ctx.status(HttpStatus.NO_CONTENT);
         });
+    }
+
+    /** {@code enforce} (true, false or "inherit"), {@code unknown_recipient_reply}, {@code when_backend_down}; absent: inherit. */
+    private static Map<String, String> rollout(JsonBody body) {
+        Map<String, String> given = new LinkedHashMap<>();
+        for (String key : DomainsPage.ROLLOUT_KEYS) {
+            body.word(key).ifPresent(value -> given.put(key, value));
+        }
+        return given;
     }
 
     /** {@code backends} (or {@code backend}, the file's word): a list, or one string of several. */

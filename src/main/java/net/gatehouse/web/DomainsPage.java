@@ -13,6 +13,7 @@ import net.gatehouse.admin.Refusal;
 import net.gatehouse.config.Durations;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.config.Rollout;
 import net.gatehouse.config.PolicyConfig.DomainConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.policy.LivePolicy;
@@ -34,9 +35,17 @@ public final class DomainsPage {
      * @param pinned                declared in the configuration file: read-only here
      * @param catchAll              the last check found that its back-end accepts any address
      * @param validListEntries      entries of its valid list in the store
+     * @param rollout               its rollout settings by key (SPEC §9) as set: inherit or a value
+     * @param effectiveRollout      the rollout settings in force for it, inherited ones resolved
      */
     public record DomainRow(String name, List<String> backends, String verification, String effectiveVerification,
-                            boolean pinned, boolean catchAll, long validListEntries) {
+                            boolean pinned, boolean catchAll, long validListEntries, Map<String, String> rollout,
+                            Map<String, String> effectiveRollout) {
+
+        /** Whether observe mode is in force for the domain. */
+        public boolean observing() {
+            return "false".equals(effectiveRollout.get(Rollout.ENFORCE));
+        }
 
         /** The back-ends one per line, as the edit form takes them. */
         public String backendLines() {
@@ -52,6 +61,9 @@ public final class DomainsPage {
             json.put("source", pinned ? "file" : "console");
             json.put("catch_all", catchAll);
             json.put("valid_list_entries", validListEntries);
+            rollout.forEach(json::put);
+            Map<String, Object> inForce = new java.util.LinkedHashMap<>(effectiveRollout);
+            json.put("effective_rollout", inForce);
             return json;
         }
     }
@@ -85,7 +97,7 @@ public final class DomainsPage {
             String name = SessionPages.orEmpty(ctx.formParam("name")).strip();
             try {
                 DomainRow added = put(console, who, name, backendList(ctx.formParam("backends")),
-                        ctx.formParam("verification"), true);
+                        ctx.formParam("verification"), rolloutFields(ctx), true);
                 list(ctx, console, view(who).withNotice("Added " + added.name() + ". Its mail is accepted from the "
                         + "next recipient on."), "");
             } catch (Refusal e) {
@@ -102,7 +114,7 @@ public final class DomainsPage {
             View view = View.of("Domain " + row.name(), "domains", who);
             try {
                 DomainRow changed = put(console, who, row.name(), backendList(ctx.formParam("backends")),
-                        ctx.formParam("verification"), false);
+                        ctx.formParam("verification"), rolloutFields(ctx), false);
                 edit(ctx, console, view.withNotice("Saved. The change applies to the next recipient."), changed);
             } catch (Refusal e) {
                 ctx.status(ApiException.of(e).status());
@@ -137,10 +149,24 @@ public final class DomainsPage {
                     ? effective.recipientVerification() : domain.verification();
             rows.add(new DomainRow(domain.name(), domain.backend().stream().map(ListenAddress::toString).toList(),
                     domain.verification().configName(), mode.configName(), policy.pinnedDomain(domain.name()),
-                    console.parts().callout().isCatchAll(domain.name()), counts.getOrDefault(domain.name(), 0L)));
+                    console.parts().callout().isCatchAll(domain.name()), counts.getOrDefault(domain.name(), 0L),
+                    rollout(domain.rollout()), rollout(domain.rollout().over(effective.rollout()))));
         }
         return rows;
     }
+
+    /** A domain's rollout settings by key, as the file writes them; {@code inherit} for those it leaves to the global ones. */
+    static Map<String, String> rollout(Rollout rollout) {
+        Map<String, String> words = new java.util.LinkedHashMap<>();
+        words.put(Rollout.ENFORCE, rollout.enforce().configName());
+        words.put(Rollout.UNKNOWN_RECIPIENT_REPLY, rollout.unknownRecipientReply().configName());
+        words.put(Rollout.WHEN_BACKEND_DOWN, rollout.whenBackendDown().configName());
+        return words;
+    }
+
+    /** The rollout fields of a form or a JSON body, by key. */
+    static final List<String> ROLLOUT_KEYS = List.of(Rollout.ENFORCE, Rollout.UNKNOWN_RECIPIENT_REPLY,
+            Rollout.WHEN_BACKEND_DOWN);
 
     /** @throws ApiException 404 if the domain is not protected */
     static DomainRow find(Console console, String name) {
@@ -155,8 +181,21 @@ public final class DomainsPage {
      * @throws Refusal as {@code admin.ProtectedDomains#put} does
      */
     static DomainRow put(Console console, Principal who, String name, List<String> backends, String verification,
-                         boolean create) {
-        return find(console, console.admin().domains().put(who.actor(), name, backends, verification, create));
+                         Map<String, String> rollout, boolean create) {
+        return find(console, console.admin().domains().put(who.actor(), name, backends, verification, rollout,
+                create));
+    }
+
+    /** The rollout fields the form sent, by key. */
+    private static Map<String, String> rolloutFields(Context ctx) {
+        Map<String, String> given = new java.util.LinkedHashMap<>();
+        for (String key : ROLLOUT_KEYS) {
+            String value = ctx.formParam(key);
+            if (value != null) {
+                given.put(key, value);
+            }
+        }
+        return given;
     }
 
     /** Back-ends as typed in the form: one per line, or separated by commas or spaces. */

@@ -79,6 +79,14 @@ final class JsonBody {
         return Optional.of(value.asString());
     }
 
+    /** A string, a whole number or true/false, as text: for {@code enforce: false} or {@code "inherit"}. */
+    Optional<String> word(String field) {
+        if (has(field) && root.get(field).isBoolean()) {
+            return Optional.of(String.valueOf(root.get(field).asBoolean()));
+        }
+        return scalar(field);
+    }
+
     /** A list of strings; a single string is taken as a list of one. */
     Optional<List<String>> strings(String field) {
         if (!has(field)) {

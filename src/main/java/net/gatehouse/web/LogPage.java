@@ -23,7 +23,8 @@ public final class LogPage {
     static final int PAGE_MAX_LIMIT = 1000;
 
     /** The verdicts offered by the search form: RCPT decisions, then delivery results. */
-    public static final List<String> VERDICTS = List.of("accept", "reject", "tempfail", "sent", "deferred", "bounced");
+    public static final List<String> VERDICTS = List.of("accept", "reject", "tempfail", "would_reject", "sent",
+            "deferred", "bounced");
 
     /** The search form as submitted, to show it again; times as a datetime-local field wants them. */
     public record Search(String sender, String recipient, String client, String verdict, String node, String from,
@@ -61,8 +62,9 @@ public final class LogPage {
                 show(ctx, view.withError(e.getMessage()), shown, List.of());
             }
         });
-        table.api(GET, "/api/v1/log", Access.VIEWER, "Searches the message log (sender, recipient, client, verdict: "
-                + "contained text; node: a node's name, exactly; from, to: ISO-8601 times; limit: 1 to " + LogQuery.MAX_LIMIT + ", default "
+        table.api(GET, "/api/v1/log", Access.VIEWER, "Searches the message log (sender, recipient, client: "
+                + "contained text; verdict: accept, reject, tempfail, would_reject, sent, deferred or bounced, exactly; "
+                + "node: a node's name, exactly; from, to: ISO-8601 times; limit: 1 to " + LogQuery.MAX_LIMIT + ", default "
                 + DEFAULT_LIMIT + "), newest first", (ctx, who) ->
                 ctx.json(console.parts().messageLog().searchWithNodes(query(ctx, LogQuery.MAX_LIMIT)).stream()
                         .map(Entry::of).toList()));

@@ -10,6 +10,7 @@ import java.util.Map;
 import net.gatehouse.admin.PolicySettings;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyDocument;
+import net.gatehouse.config.Rollout;
 import net.gatehouse.policy.LivePolicy;
 
 /**
@@ -18,6 +19,8 @@ import net.gatehouse.policy.LivePolicy;
  * {@code sub_address_delimiter}); {@code pinned} lists those the configuration file sets, which
  * cannot be changed here; {@code cache} (verification cache lifetimes) and {@code harvest}
  * (directory-harvest thresholds) are objects with the file's keys, any of which may be changed.
+ * The rollout settings (SPEC §9): {@code enforce} (true, or false for observe mode),
+ * {@code unknown_recipient_reply} (550 or 450) and {@code when_backend_down} (defer or accept_known).
  */
 final class SettingsApi {
 
@@ -27,12 +30,15 @@ final class SettingsApi {
     }
 
     static void register(RouteTable table, Console console) {
-        table.api(GET, "/api/v1/settings", Access.VIEWER, "The MTA advanced settings", (ctx, who) ->
+        table.api(GET, "/api/v1/settings", Access.VIEWER, "The MTA advanced settings, with the rollout settings enforce, "
+                + "unknown_recipient_reply and when_backend_down", (ctx, who) ->
                 ctx.json(settings(console.parts().policy())));
-        table.api(PUT, "/api/v1/settings", Access.ADMIN, "Changes MTA advanced settings (any of them)", (ctx, who) -> {
+        table.api(PUT, "/api/v1/settings", Access.ADMIN, "Changes MTA advanced settings (any of them; enforce: "
+                + "true or false (observe mode), unknown_recipient_reply: 550 or 450, when_backend_down: defer or accept_known)", (ctx, who) -> {
             JsonBody body = JsonBody.of(ctx);
             body.allowOnly(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS, PolicyConfig.RECIPIENT_VERIFICATION,
-                    PolicyConfig.SUB_ADDRESS_DELIMITER, PolicyConfig.CACHE, PolicyConfig.HARVEST);
+                    PolicyConfig.SUB_ADDRESS_DELIMITER, PolicyConfig.CACHE, PolicyConfig.HARVEST, Rollout.ENFORCE,
+                    Rollout.UNKNOWN_RECIPIENT_REPLY, Rollout.WHEN_BACKEND_DOWN);
             Map<String, String> cache = section(body, PolicyConfig.CACHE, PolicySettings.cacheKeys());
             Map<String, String> harvest = section(body, PolicyConfig.HARVEST, PolicySettings.harvestKeys());
             String reject = body.bool(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS).map(b -> b ? "yes" : "no")
@@ -45,6 +51,11 @@ final class SettingsApi {
             String delimiter = body.text(PolicyConfig.SUB_ADDRESS_DELIMITER).orElse(null);
             console.admin().settings().change(who.actor(), reject, verification, delimiter);
             console.admin().settings().changeLimits(who.actor(), cache, harvest);
+            Map<String, String> rollout = new LinkedHashMap<>();
+            for (String key : PolicySettings.rolloutKeys()) {
+                body.word(key).ifPresent(value -> rollout.put(key, value));
+            }
+            console.admin().settings().changeRollout(who.actor(), rollout);
             ctx.json(settings(console.parts().policy()));
         });
     }
@@ -69,9 +80,13 @@ final class SettingsApi {
         json.put(PolicyConfig.SUB_ADDRESS_DELIMITER, effective.subAddressDelimiter());
         json.put(PolicyConfig.CACHE, PolicyDocument.cache(effective.cache()));
         json.put(PolicyConfig.HARVEST, PolicyDocument.harvest(effective.harvest()));
+        json.put(Rollout.ENFORCE, effective.rollout().enforces());
+        json.put(Rollout.UNKNOWN_RECIPIENT_REPLY, Integer.valueOf(effective.rollout().unknownRecipientReply().configName()));
+        json.put(Rollout.WHEN_BACKEND_DOWN, effective.rollout().whenBackendDown().configName());
         List<String> pinned = new ArrayList<>();
         for (String key : List.of(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS, PolicyConfig.RECIPIENT_VERIFICATION,
-                PolicyConfig.SUB_ADDRESS_DELIMITER, PolicyConfig.CACHE, PolicyConfig.HARVEST)) {
+                PolicyConfig.SUB_ADDRESS_DELIMITER, PolicyConfig.CACHE, PolicyConfig.HARVEST, Rollout.ENFORCE,
+                Rollout.UNKNOWN_RECIPIENT_REPLY, Rollout.WHEN_BACKEND_DOWN)) {
             if (policy.pinned(key)) {
                 pinned.add(key);
             }

@@ -9,6 +9,7 @@ import net.gatehouse.admin.PolicySettings;
 import net.gatehouse.admin.Refusal;
 import net.gatehouse.config.PolicyDocument;
 import net.gatehouse.config.PolicyConfig;
+import net.gatehouse.config.Rollout;
 import net.gatehouse.policy.LivePolicy;
 
 /**
@@ -24,11 +25,19 @@ public final class SettingsPage {
      *
      * @param cache   the verification cache's settings by key, as written in the file ({@code positive_ttl: 7d})
      * @param harvest the directory-harvest thresholds by key
+     * @param rollout the global rollout settings (SPEC §9) by key, as the file writes them
+     *                ({@code enforce: true}, {@code unknown_recipient_reply: 550}, {@code when_backend_down: defer})
+     * @param rolloutPinned those of them the configuration file sets
      */
     public record Settings(boolean rejectUnknownDomains, String verification, String subAddressDelimiter,
                            boolean unknownDomainsPinned, boolean verificationPinned, boolean delimiterPinned,
                            Map<String, Object> cache, boolean cachePinned, Map<String, Object> harvest,
-                           boolean harvestPinned) {
+                           boolean harvestPinned, Map<String, String> rollout, java.util.Set<String> rolloutPinned) {
+
+        /** Whether observe mode is on globally ({@code enforce: false}). */
+        public boolean observing() {
+            return "false".equals(rollout.get(Rollout.ENFORCE));
+        }
     }
 
     /** The seed's choices for "Reject messages for unverified recipients", in its order. */
@@ -65,6 +74,8 @@ public final class SettingsPage {
             try {
                 console.admin().settings().change(who.actor(), ctx.formParam("reject_unknown_recipient_domains"),
                         ctx.formParam("recipient_verification"), ctx.formParam("sub_address_delimiter"));
+                console.admin().settings().changeRollout(who.actor(),
+                        fields(ctx, new java.util.LinkedHashSet<>(PolicySettings.rolloutKeys()), ""));
                 show(ctx, console, view.withNotice("Saved. The new settings apply to the next recipient."));
             } catch (Refusal e) {
                 ctx.status(ApiException.of(e).status());
@@ -79,7 +90,28 @@ public final class SettingsPage {
                 effective.subAddressDelimiter(), policy.pinned(PolicyConfig.REJECT_UNKNOWN_RECIPIENT_DOMAINS),
                 policy.pinned(PolicyConfig.RECIPIENT_VERIFICATION), policy.pinned(PolicyConfig.SUB_ADDRESS_DELIMITER),
                 PolicyDocument.cache(effective.cache()), policy.pinned(PolicyConfig.CACHE),
-                PolicyDocument.harvest(effective.harvest()), policy.pinned(PolicyConfig.HARVEST));
+                PolicyDocument.harvest(effective.harvest()), policy.pinned(PolicyConfig.HARVEST),
+                rollout(effective.rollout()), rolloutPinned(policy));
+    }
+
+    /** The global rollout settings by key, as the file writes them. */
+    static Map<String, String> rollout(Rollout rollout) {
+        Map<String, String> words = new java.util.LinkedHashMap<>();
+        words.put(Rollout.ENFORCE, String.valueOf(rollout.enforces()));
+        words.put(Rollout.UNKNOWN_RECIPIENT_REPLY, rollout.unknownRecipientReply().configName());
+        words.put(Rollout.WHEN_BACKEND_DOWN, rollout.whenBackendDown().configName());
+        return words;
+    }
+
+    /** The rollout keys the configuration file sets. */
+    static java.util.Set<String> rolloutPinned(LivePolicy policy) {
+        java.util.Set<String> pinned = new java.util.LinkedHashSet<>();
+        for (String key : PolicySettings.rolloutKeys()) {
+            if (policy.pinned(key)) {
+                pinned.add(key);
+            }
+        }
+        return pinned;
     }
 
     /** The form fields {@code prefix + key} that were sent, by key. */

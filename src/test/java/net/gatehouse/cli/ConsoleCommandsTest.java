@@ -70,6 +70,34 @@ class ConsoleCommandsTest {
         return Database.open(Database.EMBEDDED, directory.resolve("data"));
     }
 
+    // ---- policy set (the rollout settings, SPEC §9)
+
+    @Test
+    void policySetChangesTheRolloutSettingsAndDomainsAddTakesADomainsOwn() throws Exception {
+        CommandRun set = run("policy", "set", "--enforce", "false", "--unknown-recipient-reply", "450");
+        assertThat(set.exitCode()).as(set.err()).isZero();
+        assertThat(set.out()).contains("changed: enforce false, unknown_recipient_reply 450, when_backend_down defer");
+        assertThat(run("policy", "export").out()).contains("enforce: false").contains("unknown_recipient_reply: 450")
+                .doesNotContain("when_backend_down");
+
+        CommandRun bad = run("policy", "set", "--when-backend-down", "maybe");
+        assertThat(bad.exitCode()).isEqualTo(Main.EXIT_BAD_CONFIG);
+        assertThat(bad.err()).contains("when_backend_down: expected defer or accept_known");
+
+        assertThat(run("domains", "add", "observed.example", "--backend", "127.0.0.1:2527", "--enforce", "true")
+                .exitCode()).isZero();
+        assertThat(run("policy", "export").out()).contains("name: observed.example").contains("enforce: true");
+        CommandRun badDomain = run("domains", "add", "x.example", "--backend", "127.0.0.1:2527",
+                "--unknown-recipient-reply", "451");
+        assertThat(badDomain.exitCode()).isEqualTo(Main.EXIT_BAD_CONFIG);
+        assertThat(badDomain.err()).contains("--unknown-recipient-reply").contains("expected inherit, 550 or 450");
+
+        try (Database store = openStore()) {
+            assertThat(new AuditLog(store).recent(10)).extracting(AuditLog.Entry::action)
+                    .contains("settings.change", "domain.add");
+        }
+    }
+
     // ---- policy export | import
 
     @Test

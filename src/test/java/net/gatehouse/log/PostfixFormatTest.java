@@ -55,6 +55,19 @@ class PostfixFormatTest {
     }
 
     @Test
+    void writesAnObservedRefusalAsPostfixsRejectWarningWithTheReplyItWouldHaveGot() {
+        MailEvent.Reject observed = new MailEvent.Reject(null, "RCPT", "192.0.2.7", "mx.sender.example", true,
+                "a@sender.example", "nobody@example.com", Reply.of(550, "5.1.1", "Recipient address rejected: User unknown"),
+                "not_in_valid_list", "address is not in the domain's valid list; observe mode", true);
+        assertThat(lines(observed)).containsExactly(
+                PREFIX + "smtpd[4242]: NOQUEUE: reject_warning: RCPT from unknown[192.0.2.7]: 550 5.1.1"
+                        + " <nobody@example.com>: Recipient address rejected: User unknown; from=<a@sender.example>"
+                        + " to=<nobody@example.com> proto=ESMTP helo=<mx.sender.example>",
+                PREFIX + "gatehouse[4242]: NOQUEUE: reason=not_in_valid_list verdict=would_reject client=192.0.2.7"
+                        + " to=<nobody@example.com> why=\"address is not in the domain's valid list; observe mode\"");
+    }
+
+    @Test
     void writesRelayDenialsWithTheNullSenderAndHeloAsSmtp() {
         MailEvent.Reject relay = new MailEvent.Reject(null, "RCPT", "203.0.113.9", "x", false, "", "a@elsewhere.example",
                 Reply.RELAY_DENIED, "relay_denied", "domain elsewhere.example is not protected");

@@ -14,6 +14,7 @@ import net.gatehouse.config.DirectoryConfig;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.PolicyDocument;
+import net.gatehouse.config.Rollout;
 import net.gatehouse.store.AuditLog;
 import net.gatehouse.store.Database;
 import net.gatehouse.store.PolicyStore;
@@ -87,6 +88,30 @@ class LivePolicyTest {
         live.replaceFile(Optional.empty());
 
         assertThat(live.current().recipientVerification()).isEqualTo(Verification.VALID_LIST); // the store's
+    }
+
+    @Test
+    void theRolloutSettingsAreEditedInTheStoreUnlessTheFileSetsThem() throws Exception {
+        live.edit(TestActor.console("alice"), "settings.change", "settings", stored -> PolicyEdits.rollout(stored,
+                new Rollout(Rollout.Enforce.FALSE, Rollout.UnknownRecipientReply.DEFER, Rollout.BackendDown.DEFER),
+                java.util.Set.of(Rollout.ENFORCE, Rollout.UNKNOWN_RECIPIENT_REPLY)));
+        // another edit keeps them
+        live.edit(TestActor.console("alice"), "network.add", "10.0.0.0/8", stored -> PolicyEdits.addNetwork(stored, "10.0.0.0/8"));
+
+        assertThat(live.current().rollout().enforces()).isFalse();
+        assertThat(live.current().rollout().unknownRecipientReply()).isEqualTo(Rollout.UnknownRecipientReply.DEFER);
+        assertThat(live.stored().declares(Rollout.WHEN_BACKEND_DOWN)).isFalse();
+
+        live.replaceFile(Optional.of(ConfigLoader.parsePolicy(FILE + "enforce: true\n")));
+
+        assertThat(live.current().rollout().enforces()).isTrue();   // the file's pin wins
+        assertThat(live.current().rollout().unknownRecipientReply()).isEqualTo(Rollout.UnknownRecipientReply.DEFER);
+        assertThat(live.pinned(Rollout.ENFORCE)).isTrue();
+        assertThatExceptionOfType(LivePolicy.RefusedChangeException.class).isThrownBy(() -> live.edit(
+                TestActor.console("alice"), "settings.change", "settings", stored -> PolicyEdits.rollout(stored,
+                        new Rollout(Rollout.Enforce.TRUE, Rollout.UnknownRecipientReply.DEFER, Rollout.BackendDown.DEFER),
+                        java.util.Set.of(Rollout.ENFORCE))))
+                .withMessageContaining("policy.enforce is set in the configuration file");
     }
 
     @Test

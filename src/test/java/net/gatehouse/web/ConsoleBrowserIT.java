@@ -96,6 +96,8 @@ class ConsoleBrowserIT {
             assertThat(rcpt(gateway, "alice@shop.test")).startsWith("250");
             assertThat(rcpt(gateway, "bob@shop.test")).startsWith("550 5.1.1");
 
+            observeModeShowsTheWouldRejectInTheMessageLog(driver, wait, console, gateway, browser);
+
             gateway.gateway().messageLog().flush(Duration.ofSeconds(5)); // the log is written in batches
             driver.get(console + "/");
             wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart .uplot, #chart")));
@@ -131,6 +133,44 @@ class ConsoleBrowserIT {
             assertThat(driver.getPageSource()).contains("settings.change").contains("domain.add")
                     .contains("shop.test").contains("ada");
         }
+    }
+
+    /**
+     * Issue 15: observe mode switched on from the settings page (beside the seed's settings): an
+     * unknown recipient is accepted, and the message log, filtered by would_reject, shows it; then
+     * switched off again, so that the steps after this one see refusals.
+     */
+    private static void observeModeShowsTheWouldRejectInTheMessageLog(WebDriver driver, WebDriverWait wait,
+                                                                       String console, TestGateway gateway,
+                                                                       Browser browser) throws Exception {
+        driver.get(console + "/settings");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("observe-mode")));
+        assertThat(driver.findElement(By.id("observe-mode")).getText()).contains("Observe only").contains("would_reject");
+        driver.findElement(By.cssSelector("input[name=enforce][value=false]")).click();
+        driver.findElement(By.id("save-settings")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "Saved"));
+        assertThat(driver.findElement(By.cssSelector("input[name=enforce][value=false]")).isSelected()).isTrue();
+
+        assertThat(rcpt(gateway, "carol@shop.test")).startsWith("250");   // not in the valid list: observed
+
+        gateway.gateway().messageLog().flush(Duration.ofSeconds(5));
+        driver.get(console + "/log");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("log-search")));
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.cssSelector("#log-search select[name=verdict]")))
+                .selectByValue("would_reject");
+        driver.findElement(By.cssSelector("#log-search button[type=submit]")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("log-results"), "carol@shop.test"));
+        String results = driver.findElement(By.id("log-results")).getText();
+        assertThat(results).contains("would_reject").contains("not_in_valid_list").doesNotContain("bob@shop.test");
+        browser.screenshot("console-log-would-reject");
+
+        // and back to enforcing: the next unknown recipient is refused again
+        driver.get(console + "/settings");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("observe-mode")));
+        driver.findElement(By.cssSelector("input[name=enforce][value=true]")).click();
+        driver.findElement(By.id("save-settings")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "Saved"));
+        assertThat(rcpt(gateway, "carol@shop.test")).startsWith("550 5.1.1");
     }
 
     /**

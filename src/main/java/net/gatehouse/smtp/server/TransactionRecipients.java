@@ -93,6 +93,12 @@ final class TransactionRecipients {
         context.messageLog().record(new LogEntry(context.clock().instant(), LogEntry.Kind.RCPT, clientAddress,
                 printableHelo, mail.sender().toString(), recipient.toString(), verdict.word(),
                 verdict.reason().word(), verdict.reply().toString(), queueId.value()));
+        if (verdict.observed()) {
+            // Observe mode: Postfix's warn_if_reject line, with the refusal the client would have got.
+            new MailEvent.Reject(null, "RCPT", clientAddress, printableHelo, extended,
+                    Envelope.address(mail.sender().toString()), Envelope.address(recipient.toString()),
+                    verdict.reasonReply(), verdict.reason().word(), verdict.chain().getLast(), true).logTo(log);
+        }
         if (verdict.accepted()) {
             accepted++;
             recipientsInMessage++;
