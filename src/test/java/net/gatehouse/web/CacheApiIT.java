@@ -94,7 +94,7 @@ class CacheApiIT {
         assertThat(entry.get("verdict").asString()).isEqualTo("rejected");
         assertThat(entry.get("backendReply").asString()).isEqualTo(POSTFIX_UNKNOWN);
         assertThat(entry.get("source").asString()).contains("probe to backend 1 of 1 (" + backend.hostPort() + ")");
-        assertThat(entry.get("node").asString()).isEqualTo(gateway.config().hostname());
+        assertThat(entry.get("node").asString()).isEqualTo(gateway.config().node());
         assertThat(entry.get("probeMillis").asLong()).isNotNegative();
         assertThat(entry.get("ageSeconds").asLong()).isNotNegative();
         assertThat(entry.get("lifetimeSeconds").asLong()).isPositive();
