@@ -24,7 +24,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The console in a real browser (headless Chromium): an administrator signs in, changes the seed's
  * settings, adds a domain and a valid recipient, and the very next RCPT over SMTP follows each
  * change, without a restart (issue 4's acceptance). Saves screenshots of the dashboard and the
- * settings for review. The Directories page: the in-memory directory's state, and its test button.
+ * settings for review. The Directories page: the in-memory directory's state, its test button, and
+ * a directory added with its form.
  */
 class ConsoleBrowserIT {
 
@@ -127,6 +128,8 @@ class ConsoleBrowserIT {
             Path directories = browser.screenshot("console-directories");
             assertThat(Files.size(directories)).isGreaterThan(10_000);
 
+            addsADirectoryWithAWriteOnlyPassword(gateway, browser, ldap);
+
             flushesACacheEntryFromTheTester(gateway, browser, console);
 
             driver.get(console + "/audit");
@@ -177,6 +180,41 @@ class ConsoleBrowserIT {
      * The address tester shows the cached verdict of a callout domain's address, with the back-end's
      * reply as received, and flushes it (issue 15): the next RCPT probes the back-end again.
      */
+    /**
+     * A directory added from the Directories page, its password typed once and never shown again:
+     * the page lands on the new directory's settings, and the list shows it read.
+     */
+    private static void addsADirectoryWithAWriteOnlyPassword(TestGateway gateway, Browser browser, TestDirectory ldap)
+            throws java.io.IOException {
+        WebDriver driver = browser.driver();
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+        driver.findElement(By.cssSelector("#add-directory-card summary")).click();
+        By form = By.id("add-directory");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(form));
+        driver.findElement(By.cssSelector("#add-directory input[name=name]")).sendKeys("hr");
+        driver.findElement(By.cssSelector("#add-directory textarea[name=servers]")).sendKeys(ldap.url());
+        driver.findElement(By.cssSelector("#add-directory input[name=bind_dn]")).sendKeys(TestDirectory.BIND_DN);
+        driver.findElement(By.cssSelector("#add-directory input[name=bind_password]"))
+                .sendKeys(TestDirectory.BIND_PASSWORD);
+        driver.findElement(By.cssSelector("#add-directory input[name=base_dn]")).sendKeys(TestDirectory.BASE_DN);
+        driver.findElement(By.cssSelector("#add-directory input[name=page_size]")).sendKeys("4");
+        driver.findElement(By.cssSelector("#add-directory button[type=submit]")).click();
+
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("edit-directory")));
+        assertThat(driver.findElement(By.cssSelector(".notice")).getText()).contains("Added the directory hr");
+        assertThat(driver.findElement(By.id("password-state")).getText()).contains("set (never shown)");
+        assertThat(driver.findElement(By.cssSelector("#edit-directory input[name=bind_password]"))
+                .getDomProperty("value")).isEmpty();
+        assertThat(driver.getPageSource()).doesNotContain(TestDirectory.BIND_PASSWORD);
+        browser.screenshot("console-directory");
+        await().atMost(Duration.ofSeconds(60)).until(() -> gateway.gateway().directories().status("hr")
+                .map(status -> status.state().equals("ok")).orElse(false));
+        driver.findElement(By.linkText("All directories")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#directories tr[data-directory=hr]"
+                + "[data-state=ok]")));
+        assertThat(driver.getPageSource()).doesNotContain(TestDirectory.BIND_PASSWORD);
+    }
+
     private static void flushesACacheEntryFromTheTester(TestGateway gateway, Browser browser, String console)
             throws Exception {
         try (TestBackend backend = TestBackend.start().onlyAccept("alice@callout.test")) {
