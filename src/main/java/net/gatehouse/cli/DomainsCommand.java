@@ -1,15 +1,17 @@
 package net.gatehouse.cli;
 
 import java.util.List;
-import net.gatehouse.admin.ProtectedDomains;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import net.gatehouse.admin.ProtectedDomains;
 import net.gatehouse.config.ConfigException;
 import net.gatehouse.config.ListenAddress;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyConfig.DomainConfig;
 import net.gatehouse.config.PolicyConfig.Verification;
 import net.gatehouse.config.PolicyDocument;
+import net.gatehouse.config.Rollout;
 import net.gatehouse.store.ValidRecipientEntry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -94,10 +96,10 @@ final class DomainsCommand {
                 description = "What its known addresses get while its back-end is down (default: ${DEFAULT-VALUE}).")
         String whenBackendDown;
 
-        private java.util.Map<String, String> rollout() {
-            return java.util.Map.of(net.gatehouse.config.Rollout.ENFORCE, enforce,
-                    net.gatehouse.config.Rollout.UNKNOWN_RECIPIENT_REPLY, unknownRecipientReply,
-                    net.gatehouse.config.Rollout.WHEN_BACKEND_DOWN, whenBackendDown);
+        private Map<String, String> rollout() {
+            return Map.of(Rollout.ENFORCE, enforce,
+                    Rollout.UNKNOWN_RECIPIENT_REPLY, unknownRecipientReply,
+                    Rollout.WHEN_BACKEND_DOWN, whenBackendDown);
         }
 
         @Override

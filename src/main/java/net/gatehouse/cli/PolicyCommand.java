@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import net.gatehouse.admin.PolicySettings;
 import net.gatehouse.admin.Refusal;
 import net.gatehouse.config.PolicyConfig;
 import net.gatehouse.config.PolicyDocument;
+import net.gatehouse.config.Rollout;
 import net.gatehouse.policy.LivePolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,7 +60,7 @@ final class PolicyCommand {
          * its directories (those added in the console; their passwords stay in the store).
          */
         private static PolicyConfig everySetting(PolicyConfig p) {
-            java.util.Set<String> keys = new java.util.HashSet<>(PolicyConfig.KEYS);
+            java.util.Set<String> keys = new HashSet<>(PolicyConfig.KEYS);
             if (p.directories().isEmpty()) {
                 keys.remove(PolicyConfig.DIRECTORIES);
             }
@@ -134,13 +138,13 @@ final class PolicyCommand {
 
         @Override
         public Integer call() {
-            java.util.Map<String, String> words = new java.util.LinkedHashMap<>();
-            words.put(net.gatehouse.config.Rollout.ENFORCE, enforce);
-            words.put(net.gatehouse.config.Rollout.UNKNOWN_RECIPIENT_REPLY, unknownRecipientReply);
-            words.put(net.gatehouse.config.Rollout.WHEN_BACKEND_DOWN, whenBackendDown);
+            Map<String, String> words = new LinkedHashMap<>();
+            words.put(Rollout.ENFORCE, enforce);
+            words.put(Rollout.UNKNOWN_RECIPIENT_REPLY, unknownRecipientReply);
+            words.put(Rollout.WHEN_BACKEND_DOWN, whenBackendDown);
             return ConsoleStore.withPolicy(config, (policy, changes) -> {
                 boolean changed = new PolicySettings(policy, changes).changeRollout(ConsoleStore.ACTOR, words);
-                net.gatehouse.config.Rollout now = policy.effective().rollout();
+                Rollout now = policy.effective().rollout();
                 System.out.printf("%s: enforce %s, unknown_recipient_reply %s, when_backend_down %s%n",
                         changed ? "changed" : "unchanged", now.enforces(), now.unknownRecipientReply().configName(),
                         now.whenBackendDown().configName());
