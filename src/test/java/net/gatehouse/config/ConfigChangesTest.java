@@ -76,6 +76,19 @@ class ConfigChangesTest {
         assertThat(ConfigChanges.inForce(running, reread).node()).isEqualTo("gw1");
     }
 
+    @Test
+    void directoriesChangeLiveWithThePolicy() throws ConfigException {
+        GatewayConfig running = parse(FILE);
+        GatewayConfig reread = parse(FILE + "  directories: [{ name: corp, servers: \"ldap://dc1.corp.internal\", "
+                + "base_dn: \"DC=corp\" }]\n");
+
+        ConfigChanges changes = ConfigChanges.between(running, reread);
+        assertThat(changes.live()).containsExactly("policy");
+        assertThat(changes.restart()).isEmpty();
+        assertThat(ConfigChanges.inForce(running, reread).policy().orElseThrow().directories())
+                .extracting(DirectoryConfig::name).containsExactly("corp");
+    }
+
     private static GatewayConfig parse(String yaml) throws ConfigException {
         return ConfigLoader.parse(yaml, BASE);
     }
