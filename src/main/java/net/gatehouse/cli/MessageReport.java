@@ -9,10 +9,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import net.gatehouse.queue.Envelope;
 import net.gatehouse.queue.Journal;
 import net.gatehouse.queue.MessageAge;
 import net.gatehouse.queue.SpooledMessage;
+import net.gatehouse.smtp.protocol.RcptDsn;
 
 /**
  * One queued message as {@code gatehouse queue show} prints it, in the shape of Postfix's {@code
@@ -40,10 +42,19 @@ final class MessageReport {
         out.println("client:        " + envelope.client());
         out.println("helo:          " + envelope.helo());
         out.println("sender:        " + envelope.sender());
+        // the DSN parameters (RFC 3461), as the client gave them and as they are relayed: xtext
+        envelope.dsn().ret().ifPresent(ret -> out.println("dsn_ret:       " + ret));
+        envelope.dsn().envelopeId().ifPresent(envid -> out.println("dsn_envid:     " + envid));
         out.println("message_size:  " + message.contentLength());
         out.println("attempts:      " + journal.attempts());
         for (String recipient : envelope.recipients()) {
             out.println("recipient:     " + recipient);
+            RcptDsn dsn = envelope.dsn(recipient);
+            if (!dsn.notifications().isEmpty()) {
+                out.println("  dsn_notify:  " + dsn.notifications().stream().sorted().map(Enum::name)
+                        .collect(Collectors.joining(",")));
+            }
+            dsn.originalRecipient().ifPresent(orcpt -> out.println("  dsn_orcpt:   " + orcpt));
             Optional<Journal.LastResult> result = journal.result(recipient);
             if (result.isEmpty()) {
                 out.println("  state:       pending, not attempted yet");

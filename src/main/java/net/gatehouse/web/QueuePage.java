@@ -9,13 +9,18 @@ import io.javalin.http.HttpStatus;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import net.gatehouse.admin.QueueActions;
 import net.gatehouse.queue.Envelope;
 import net.gatehouse.queue.MessageAge;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.QueuedMessage;
+import net.gatehouse.smtp.protocol.RcptDsn;
 
 /**
  * This node's queue: the messages waiting for delivery, each with its envelope, and the
@@ -33,18 +38,39 @@ public final class QueuePage {
      * A queued message as the page and the API show it.
      *
      * @param held        on hold ({@code gatehouse queue hold}): not attempted until released
-     * @param nextAttempt null while on hold
+     * @param nextAttempt  null while on hold
+     * @param dsn          the DSN parameters of MAIL FROM ({@code RET=HDRS ENVID=...}); empty for none
+     * @param recipientDsn those of each recipient that had any ({@code NOTIFY=... ORCPT=...})
      */
     public record Message(String id, Instant received, String client, String helo, String sender,
                           List<String> recipients, List<String> pendingRecipients, long size, int attempts,
-                          boolean delivering, boolean held, Instant nextAttempt, String lastError, long ageSeconds) {
+                          boolean delivering, boolean held, Instant nextAttempt, String lastError, long ageSeconds,
+                          String dsn, Map<String, String> recipientDsn) {
 
         static Message of(QueuedMessage queued, Instant now) {
             Envelope envelope = queued.envelope();
+            Map<String, String> recipientDsn = new LinkedHashMap<>();
+            for (String recipient : envelope.recipients()) {
+                RcptDsn dsn = envelope.dsn(recipient);
+                if (!dsn.isEmpty()) {
+                    recipientDsn.put(recipient, parameters(
+                            dsn.notifications().isEmpty() ? Optional.empty() : Optional.of("NOTIFY=" + dsn.notifications()
+                                    .stream().sorted().map(Enum::name).collect(Collectors.joining(","))),
+                            dsn.originalRecipient().map(orcpt -> "ORCPT=" + orcpt)));
+                }
+            }
             return new Message(queued.id().value(), envelope.received(), envelope.client(), envelope.helo(),
                     envelope.sender(), envelope.recipients(), queued.pendingRecipients(), queued.size(),
                     queued.attempts(), queued.delivering(), queued.held(), queued.nextAttempt(), queued.lastError(),
-                    Math.max(0, Duration.between(envelope.received(), now).toSeconds()));
+                    Math.max(0, Duration.between(envelope.received(), now).toSeconds()),
+                    parameters(envelope.dsn().ret().map(ret -> "RET=" + ret),
+                            envelope.dsn().envelopeId().map(envid -> "ENVID=" + envid)),
+                    recipientDsn);
+        }
+
+        /** The DSN parameters given (RFC 3461), as they were on MAIL or RCPT and are relayed. */
+        private static String parameters(Optional<String> first, Optional<String> second) {
+            return Stream.of(first, second).flatMap(Optional::stream).collect(Collectors.joining(" "));
         }
 
         public String age() {

@@ -8,9 +8,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import net.gatehouse.queue.Envelope;
 import net.gatehouse.queue.QueueId;
 import net.gatehouse.queue.Spool;
+import net.gatehouse.smtp.protocol.MailDsn;
+import net.gatehouse.smtp.protocol.RcptDsn;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -125,6 +130,27 @@ class QueueCommandTest {
                 .startsWith("{\"queue_name\":\"deferred\",\"queue_id\":\"" + id + "\",\"arrival_time\":")
                 .contains("\"sender\":\"sender@example.org\",\"attempts\":2,\"recipients\":[{\"address\":"
                         + "\"alice@example.com\",\"delay_reason\":\"451 4.4.1 Refused\"}]}");
+    }
+
+    @Test
+    void showPrintsTheDsnParametersAsTheyAreRelayed() throws Exception {
+        QueueId id = QueueId.next(System.currentTimeMillis());
+        Envelope envelope = new Envelope(id, Instant.now(), "192.0.2.1", "client.test", "<sender@example.org>",
+                List.of("<alice@example.com>", "<bob@example.com>"), false,
+                new MailDsn(Optional.of(MailDsn.Ret.HDRS), Optional.of("QQ+2B314")),
+                Map.of("<alice@example.com>", new RcptDsn(Set.of(RcptDsn.Notify.FAILURE, RcptDsn.Notify.SUCCESS),
+                        Optional.of("rfc822;alice@old.example"))));
+        try (Spool.Writer writer = spool.begin(envelope)) {
+            writer.content().write(CONTENT.getBytes(StandardCharsets.US_ASCII));
+            writer.commit();
+        }
+
+        String shown = queue("show", id.value()).out();
+
+        assertThat(shown).contains("dsn_ret:       HDRS\ndsn_envid:     QQ+2B314\n",
+                "recipient:     <alice@example.com>\n  dsn_notify:  SUCCESS,FAILURE\n"
+                        + "  dsn_orcpt:   rfc822;alice@old.example\n",
+                "recipient:     <bob@example.com>\n  state:");
     }
 
     @Test

@@ -105,6 +105,27 @@ class QueuePageIT {
     }
 
     @Test
+    void aMessageShowsTheDsnParametersItCameWith() throws Exception {
+        QueueId id;
+        try (SmtpTestClient client = gateway.client()) {
+            assertThat(client.command("MAIL FROM:<carol@senders.test> RET=HDRS ENVID=QQ+2B314").code()).isEqualTo(250);
+            assertThat(client.command("RCPT TO:<alice@example.test> NOTIFY=FAILURE,DELAY "
+                    + "ORCPT=rfc822;alice@example.test").code()).isEqualTo(250);
+            assertThat(client.command("DATA").code()).isEqualTo(354);
+            client.send("Subject: dsn\r\n\r\nhi\r\n");
+            id = new QueueId(client.command(".").text().substring("Ok: queued as ".length()));
+        }
+        await().atMost(WAIT).until(() -> delivery.find(id).orElseThrow(), m -> m.attempts() >= 1 && !m.delivering());
+
+        JsonNode message = ConsoleClient.json(viewer.api("GET", "/api/v1/queue/" + id, viewerToken, null));
+        assertThat(message.get("dsn").asString()).isEqualTo("RET=HDRS ENVID=QQ+2B314");
+        assertThat(message.get("recipientDsn").get("<alice@example.test>").asString())
+                .isEqualTo("NOTIFY=FAILURE,DELAY ORCPT=rfc822;alice@example.test");
+        assertThat(viewer.get("/queue/" + id).body()).contains("RET=HDRS ENVID=QQ+2B314",
+                "NOTIFY=FAILURE,DELAY ORCPT=rfc822;alice@example.test");
+    }
+
+    @Test
     void retryAttemptsAtOnceAndIsAudited() throws Exception {
         QueueId id = queued("bob@senders.test");
         int before = delivery.find(id).orElseThrow().attempts();
