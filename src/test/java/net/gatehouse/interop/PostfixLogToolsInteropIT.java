@@ -102,7 +102,9 @@ class PostfixLogToolsInteropIT {
 
         Awaitility.await().atMost(WAIT).until(() -> gateway.logLines("status=sent ").size() == 5
                 && gateway.logLines("status=deferred ").size() == 2 && gateway.logLines("status=bounced ").size() == 1
-                && gateway.logLines("smtpd\\[\\d+]: disconnect from ").size() == 2);
+                && gateway.logLines("smtpd\\[\\d+]: disconnect from ").size() == 2
+                // the last delivery's "removed" line follows its status line: wait for it too
+                && gateway.logLines("qmgr\\[\\d+]: [0-9A-Z]+: removed").size() == 5);
         assertThat(mailhost.transactions()).anyMatch(t -> t.recipients().contains("sender@example.test")); // the DSN
         log = directory.resolve("mail.log");
         Files.write(log, gateway.log());
