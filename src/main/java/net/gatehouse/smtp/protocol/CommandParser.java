@@ -1,5 +1,7 @@
 package net.gatehouse.smtp.protocol;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -65,14 +67,9 @@ public final class CommandParser {
         boolean smtpUtf8 = false;
         Optional<MailDsn.Ret> ret = Optional.empty();
         Optional<String> envelopeId = Optional.empty();
-        for (String parameter : pathAndParameters[1].split(" +")) {
-            if (parameter.isEmpty()) {
-                continue;
-            }
-            int equals = parameter.indexOf('=');
-            String keyword = asciiUpperCase(equals < 0 ? parameter : parameter.substring(0, equals));
-            String value = equals < 0 ? null : parameter.substring(equals + 1);
-            switch (keyword) {
+        for (Parameter parameter : parameters(pathAndParameters[1])) {
+            String value = parameter.value();
+            switch (parameter.keyword()) {
                 case "SIZE" -> {
                     if (value == null || value.isEmpty() || value.length() > 20 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
                         return invalid(Reply.SYNTAX_ERROR_IN_PARAMETERS.withText("Bad SIZE parameter"));
@@ -139,14 +136,9 @@ public final class CommandParser {
         // DSN's NOTIFY and ORCPT (RFC 3461 4.1, 4.2) are the only RCPT parameters advertised.
         Optional<Set<RcptDsn.Notify>> notify = Optional.empty();
         Optional<String> originalRecipient = Optional.empty();
-        for (String parameter : pathAndParameters[1].split(" +")) {
-            if (parameter.isEmpty()) {
-                continue;
-            }
-            int equals = parameter.indexOf('=');
-            String keyword = asciiUpperCase(equals < 0 ? parameter : parameter.substring(0, equals));
-            String value = equals < 0 ? null : parameter.substring(equals + 1);
-            switch (keyword) {
+        for (Parameter parameter : parameters(pathAndParameters[1])) {
+            String value = parameter.value();
+            switch (parameter.keyword()) {
                 case "NOTIFY" -> {
                     if (notify.isPresent()) {
                         return invalid(duplicate("NOTIFY"));
@@ -206,6 +198,23 @@ public final class CommandParser {
             }
         }
         return null;
+    }
+
+    /** One ESMTP parameter (RFC 5321 4.1.2): its keyword in upper case, its value; null without {@code =}. */
+    private record Parameter(String keyword, String value) {
+    }
+
+    /** The parameters of a MAIL or RCPT command, separated by spaces. */
+    private static List<Parameter> parameters(String text) {
+        List<Parameter> parameters = new ArrayList<>();
+        for (String parameter : text.split(" +")) {
+            if (!parameter.isEmpty()) {
+                int equals = parameter.indexOf('=');
+                parameters.add(new Parameter(asciiUpperCase(equals < 0 ? parameter : parameter.substring(0, equals)),
+                        equals < 0 ? null : parameter.substring(equals + 1)));
+            }
+        }
+        return parameters;
     }
 
     /**
